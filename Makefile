@@ -1,0 +1,82 @@
+# The README's two commands: `make run` and `make test`. Both set up a fresh clone first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+export PYTHON
+# Never let uv fetch a Python of its own: this machine's Python 3.11+ is the one we use.
+export UV_PYTHON_DOWNLOADS := never
+UV = $(shell scripts/ensure-uv)
+BIN := .venv/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: setup migrate ## Set up and start the portal on http://127.0.0.1:8000 (SQLite, local settings)
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+.PHONY: test
+test: setup chromium lint typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
+	$(BIN)/pytest
+
+.PHONY: setup
+setup: .venv/.synced static ## Install Python and npm packages and build static assets (fast when done)
+
+.venv/.synced: pyproject.toml uv.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed as $(PYTHON)." >&2; exit 1; }
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed: install Node.js 18 or newer." >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+static/vendor/nhsuk-frontend/VERSION: node_modules/.package-lock.json scripts/build-static.mjs
+	node scripts/build-static.mjs
+
+.PHONY: static
+static: static/vendor/nhsuk-frontend/VERSION ## Copy the NHS.UK frontend build into static/vendor
+
+.PHONY: migrate
+migrate: setup ## Apply database migrations to the local database
+	$(MANAGE) migrate --no-input
+
+.PHONY: chromium
+chromium: ## Make sure Chromium is there for the browser tests (installs it as root)
+	@scripts/ensure-chromium
+
+.PHONY: lint
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: setup ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: typecheck
+typecheck: setup ## mypy, strict, with django-stubs
+	$(BIN)/mypy .
+
+.PHONY: migrations-check
+migrations-check: setup ## Fail if a model change has no migration
+	DJANGO_SETTINGS_MODULE=citizen_portal.settings.test $(MANAGE) makemigrations --check --dry-run
+
+.PHONY: deploy-check
+deploy-check: setup ## manage.py check --deploy on production settings with dummy values
+	DJANGO_SETTINGS_MODULE=citizen_portal.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=portal.example.org \
+	DATABASE_URL=postgres://deploy-check@127.0.0.1:5432/deploy_check \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+.PHONY: clean
+clean: ## Remove what setup built (keeps data/, your local database and keys)
+	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache

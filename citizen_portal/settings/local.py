@@ -1,0 +1,47 @@
+"""Settings for a developer's laptop: `make run`.
+
+Loads ``.env`` if there is one, turns DEBUG on, and fills in what a fresh clone lacks: a
+SQLite database and a secret key generated on first run, both under the data directory.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+
+_ENV_FILE = Path(__file__).resolve().parent.parent.parent / ".env"
+if _ENV_FILE.is_file():
+    # Must run before base reads the environment; variables already set win over the file.
+    environ.Env.read_env(_ENV_FILE)
+
+from citizen_portal.settings.base import *  # noqa: E402, F403
+from citizen_portal.settings.base import DATA_DIR, DATABASES, SECRET_KEY, env  # noqa: E402
+
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+if not DATABASES:
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "db.sqlite3",
+    }
+
+
+def _local_secret_key(path: Path) -> str:
+    """Return this checkout's own secret key, creating it on first run.
+
+    A key committed to the repository would be a shared secret; one generated per checkout
+    keeps sessions valid across restarts without anyone having to set SECRET_KEY.
+    """
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if not SECRET_KEY:
+    SECRET_KEY = _local_secret_key(DATA_DIR / "secret_key")

@@ -1,0 +1,38 @@
+"""Settings for real deployments: refuses to start without what it needs.
+
+Every required variable is checked before anything else, and the error names all the missing
+ones at once, so an operator fixes the deployment in one pass rather than one restart per
+variable.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from citizen_portal.settings.base import *  # noqa: F403
+from citizen_portal.settings.base import env
+
+REQUIRED_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+
+_problems = [
+    f"{name} is missing or empty"
+    for name in REQUIRED_VARIABLES
+    if not env.str(name, default="").strip()
+]
+if env.bool("DEBUG", default=False):
+    _problems.append("DEBUG must not be on in production")
+if _problems:
+    raise ImproperlyConfigured(
+        "Production settings cannot start: " + "; ".join(_problems) + ". See .env.example."
+    )
+
+# TLS is terminated in front of the app servers, which see the original scheme in this header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Load balancers probe health over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=63072000)  # two years
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

@@ -1,0 +1,35 @@
+"""Settings for the test suite (`make test`, pytest).
+
+Uses PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set (CI sets both), SQLite and
+a memory cache otherwise. Never reads ``.env``: a developer's local file must not change what
+the tests see.
+"""
+
+from __future__ import annotations
+
+from citizen_portal.settings.base import *  # noqa: F403
+from citizen_portal.settings.base import DATA_DIR, DATABASES, SECRET_KEY, env
+
+if not DATABASES:
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "test.sqlite3",
+        "TEST": {"NAME": None},  # in memory
+    }
+
+SECRET_KEY = SECRET_KEY or "test-suite-only-key-not-used-anywhere-else-0123456789"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Fast hashing: the suite creates staff users; password strength is not what it tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Serve static files from the finders so browser tests need no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+# The browser the Playwright tests drive: Debian's chromium package unless set.
+CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")

@@ -1,0 +1,96 @@
+"""Health endpoints: /health/live says the process is up, /health/ready that it can serve."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+REDIS_UNREACHABLE = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        # Port 1 on loopback: nothing listens, so the connection is refused at once.
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+    }
+}
+LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_live_answers_ok_without_touching_the_database(client: Client) -> None:
+    response = client.get("/health/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@override_settings(CACHES=LOCAL_MEMORY)
+def test_ready_is_ok_when_the_database_answers_and_redis_is_not_configured(client: Client) -> None:
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "not configured"},
+    }
+
+
+@pytest.mark.django_db
+@override_settings(CACHES=REDIS_UNREACHABLE)
+def test_ready_is_503_when_redis_is_configured_but_unreachable(client: Client) -> None:
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "redis": "unavailable"},
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs a Redis server: set REDIS_URL")
+def test_ready_checks_redis_when_it_is_configured(client: Client) -> None:
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_ready_is_503_when_the_database_is_unreachable(tmp_path: object) -> None:
+    """A real server process on a database that refuses connections (nothing on port 1)."""
+    script = (
+        "import django, json\n"
+        "django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client().get('/health/ready')\n"
+        "print(json.dumps({'status': r.status_code, 'body': r.json()}))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.test",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable",
+            "DATA_DIR": str(tmp_path),
+        },
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    outcome = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == 503
+    assert outcome["body"] == {
+        "status": "unavailable",
+        "checks": {"database": "unavailable", "redis": "not configured"},
+    }
+    # Why it failed goes to the log for operators, never into the public response.
+    assert "Readiness: database unreachable" in completed.stderr

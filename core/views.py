@@ -1,0 +1,70 @@
+"""Site-wide views: the start page, health endpoints and the error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core import health
+
+
+@login_not_required
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """The page a signed-out visitor lands on, with the NHS login button."""
+    return render(request, "core/start.jinja")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def health_live(request: HttpRequest) -> JsonResponse:
+    """The process is up and answering: nothing else is checked."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@require_GET
+@never_cache
+def health_ready(request: HttpRequest) -> JsonResponse:
+    """Whether this server can take traffic: the database, and Redis when it is configured."""
+    checks = {"database": "ok" if health.database_is_reachable() else "unavailable"}
+    if health.cache_uses_redis():
+        checks["redis"] = "ok" if health.redis_is_reachable() else "unavailable"
+    else:
+        checks["redis"] = "not configured"
+    ready = "unavailable" not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+def _error_page(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    return render(request, template, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error_page(request, "errors/400.jinja", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error_page(request, "errors/403.jinja", 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error_page(request, "errors/404.jinja", 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, "errors/500.jinja", 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
+    """A form arrived without a valid CSRF token: most often an expired page or blocked cookies."""
+    return _error_page(request, "errors/403_csrf.jinja", 403)

@@ -1,0 +1,59 @@
+"""Every page needs a signed-in user unless its view is explicitly marked public."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# The only views a signed-out visitor may reach, besides Django admin's own login page.
+# Adding to this list is a decision: say why in the view's docstring.
+PUBLIC_VIEWS = {
+    "core:start",
+    "core:health_live",
+    "core:health_ready",
+    "accounts:nhs_login_start",
+}
+
+
+def _views(
+    patterns: list[URLPattern | URLResolver], namespace: str = ""
+) -> Iterator[tuple[str, Callable[..., Any]]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _views(pattern.url_patterns, inner)
+        else:
+            yield f"{namespace}{pattern.name}", pattern.callback
+
+
+def test_only_the_listed_views_are_marked_public() -> None:
+    public = {
+        name
+        for name, view in _views(get_resolver().url_patterns)
+        if getattr(view, "login_required", True) is False and not name.startswith("admin:")
+    }
+
+    assert public == PUBLIC_VIEWS
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF="core.tests.urls")
+def test_a_view_not_marked_public_sends_signed_out_visitors_to_the_start_page(
+    client: Client,
+) -> None:
+    response = client.get("/private/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/?next=/private/"
+
+
+@pytest.mark.django_db
+def test_admin_sends_signed_out_staff_to_the_admin_sign_in_page(client: Client) -> None:
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/admin/"
