@@ -11,16 +11,39 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """Read a yes/no variable, refusing anything unrecognised.
+
+    django-environ reads any unknown word as False; for switches such as DEBUG a typo should
+    stop the start-up, not silently pick a side.
+    """
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE_WORDS:
+        return True
+    if raw in _FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of {sorted(_TRUE_WORDS | _FALSE_WORDS)}, not {raw!r}."
+    )
+
+
 # Where the portal keeps what it makes at run time: the SQLite database, generated keys,
 # collected static files. Never committed (see .gitignore).
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -88,11 +111,15 @@ TEMPLATES: list[dict[str, Any]] = [
 # DATABASE_URL selects the database: postgres://… in production and CI. Environments that
 # allow running without it (local, test) set a SQLite default below.
 DATABASES: dict[str, Any] = {}
-if env.str("DATABASE_URL", default=""):
+if env.str("DATABASE_URL", default="").strip():
     DATABASES["default"] = env.db_url("DATABASE_URL")
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"]["ATOMIC_REQUESTS"] = False
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Fail fast when the server is unreachable, so /health/ready answers within its timeout.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

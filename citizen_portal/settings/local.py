@@ -17,9 +17,15 @@ if _ENV_FILE.is_file():
     environ.Env.read_env(_ENV_FILE)
 
 from citizen_portal.settings.base import *  # noqa: E402, F403
-from citizen_portal.settings.base import DATA_DIR, DATABASES, SECRET_KEY, env  # noqa: E402
+from citizen_portal.settings.base import (  # noqa: E402
+    DATA_DIR,
+    DATABASES,
+    SECRET_KEY,
+    env,
+    env_bool,
+)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env_bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)

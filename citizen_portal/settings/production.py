@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from citizen_portal.settings.base import *  # noqa: F403
-from citizen_portal.settings.base import env
+from citizen_portal.settings.base import env, env_bool
 
 REQUIRED_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
 
@@ -19,7 +19,7 @@ _problems = [
     for name in REQUIRED_VARIABLES
     if not env.str(name, default="").strip()
 ]
-if env.bool("DEBUG", default=False):
+if env_bool("DEBUG", default=False):
     _problems.append("DEBUG must not be on in production")
 if _problems:
     raise ImproperlyConfigured(
@@ -28,7 +28,7 @@ if _problems:
 
 # TLS is terminated in front of the app servers, which see the original scheme in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 # Load balancers probe health over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=63072000)  # two years

@@ -1,0 +1,196 @@
+"""Settings per environment: safe defaults, and production's refusal to start half-configured.
+
+Each case imports a settings module in a fresh Python process with exactly the environment
+given, because settings are read once, at import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a-production-like-secret-key-that-is-long-enough-0123456789",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "DATABASE_URL": "postgres://portal@db.example.org:5432/portal",
+}
+
+PRINT_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DATABASE_ENGINE": settings.DATABASES["default"]["ENGINE"],
+    "DATABASE_NAME": str(settings.DATABASES["default"]["NAME"]),
+    "CACHE_BACKEND": settings.CACHES["default"]["BACKEND"],
+    "SESSION_ENGINE": settings.SESSION_ENGINE,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
+    "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+}))
+"""
+
+
+def _import_settings(
+    module: str, environment: dict[str, str], data_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        env={
+            "PATH": os.defpath,
+            "DJANGO_SETTINGS_MODULE": f"citizen_portal.settings.{module}",
+            "DATA_DIR": str(data_dir),
+            **environment,
+        },
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _settings(module: str, environment: dict[str, str], data_dir: Path) -> dict[str, Any]:
+    completed = _import_settings(module, environment, data_dir)
+    assert completed.returncode == 0, completed.stderr
+    loaded: dict[str, Any] = json.loads(completed.stdout)
+    return loaded
+
+
+def test_production_refuses_to_start_and_names_every_missing_variable(tmp_path: Path) -> None:
+    completed = _import_settings("production", {}, tmp_path)
+
+    assert completed.returncode != 0
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:")
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+        assert f"{name} is missing or empty" in last_line
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV), ids=str.lower)
+def test_production_names_the_one_variable_left_empty(tmp_path: Path, missing: str) -> None:
+    completed = _import_settings("production", {**PRODUCTION_ENV, missing: " "}, tmp_path)
+
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert completed.returncode != 0
+    assert f"{missing} is missing or empty" in last_line
+    for present in set(PRODUCTION_ENV) - {missing}:
+        assert present not in last_line
+
+
+def test_production_refuses_debug(tmp_path: Path) -> None:
+    completed = _import_settings("production", {**PRODUCTION_ENV, "DEBUG": "true"}, tmp_path)
+
+    assert completed.returncode != 0
+    assert "DEBUG must not be on in production" in completed.stderr
+
+
+def test_production_starts_with_https_only_cookies_and_hsts(tmp_path: Path) -> None:
+    loaded = _settings("production", PRODUCTION_ENV, tmp_path)
+
+    assert loaded["DEBUG"] is False
+    assert loaded["ALLOWED_HOSTS"] == ["portal.example.org"]
+    assert loaded["DATABASE_ENGINE"] == "django.db.backends.postgresql"
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["CSRF_COOKIE_SECURE"] is True
+    assert loaded["SECURE_SSL_REDIRECT"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] >= 31536000
+
+
+def test_local_defaults_to_debug_and_sqlite_under_the_data_dir(tmp_path: Path) -> None:
+    loaded = _settings("local", {}, tmp_path)
+
+    assert loaded["DEBUG"] is True
+    assert loaded["DATABASE_ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded["DATABASE_NAME"] == str(tmp_path / "db.sqlite3")
+    assert loaded["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert loaded["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_local_generates_a_private_secret_key_once_and_keeps_it(tmp_path: Path) -> None:
+    first = _settings("local", {}, tmp_path)["SECRET_KEY"]
+    second = _settings("local", {}, tmp_path)["SECRET_KEY"]
+
+    key_file = tmp_path / "secret_key"
+    assert first == second == key_file.read_text()
+    assert len(first) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_local_uses_database_url_when_it_is_set(tmp_path: Path) -> None:
+    loaded = _settings("local", {"DATABASE_URL": "postgres://me@127.0.0.1:5432/mine"}, tmp_path)
+
+    assert loaded["DATABASE_ENGINE"] == "django.db.backends.postgresql"
+    assert loaded["DATABASE_NAME"] == "mine"
+
+
+def test_debug_is_off_unless_local(tmp_path: Path) -> None:
+    assert _settings("test", {}, tmp_path)["DEBUG"] is False
+    assert _settings("production", PRODUCTION_ENV, tmp_path)["DEBUG"] is False
+
+
+def test_redis_url_moves_cache_and_sessions_to_redis(tmp_path: Path) -> None:
+    loaded = _settings("local", {"REDIS_URL": "redis://127.0.0.1:6379/9"}, tmp_path)
+
+    assert loaded["CACHE_BACKEND"] == "django_redis.cache.RedisCache"
+    assert loaded["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+
+
+@pytest.mark.parametrize("module", ["local", "production"])
+def test_a_malformed_switch_stops_start_up_rather_than_being_guessed(
+    tmp_path: Path, module: str
+) -> None:
+    completed = _import_settings(module, {**PRODUCTION_ENV, "DEBUG": "ture"}, tmp_path)
+
+    assert completed.returncode != 0
+    assert "DEBUG must be one of" in completed.stderr
+    assert "'ture'" in completed.stderr
+
+
+SETTINGS_DIR = Path(settings.BASE_DIR) / "citizen_portal" / "settings"
+ENV_READ = re.compile(r"""env(?:\.\w+|_\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+
+
+def test_env_example_documents_every_variable_the_settings_read() -> None:
+    read = {m for path in SETTINGS_DIR.glob("*.py") for m in ENV_READ.findall(path.read_text())}
+    documented = set(
+        re.findall(
+            r"^#?\s*([A-Z][A-Z0-9_]+)=",
+            (Path(settings.BASE_DIR) / ".env.example").read_text(),
+            re.M,
+        )
+    )
+
+    assert read, "the pattern found no variables: has the settings style changed?"
+    assert read - documented == set()
+
+
+def test_code_outside_settings_never_reads_the_environment() -> None:
+    base = Path(settings.BASE_DIR)
+    allowed = {
+        base / "manage.py",
+        base / "citizen_portal" / "wsgi.py",
+        base / "citizen_portal" / "asgi.py",
+        base / "conftest.py",
+    }
+    offenders = [
+        str(path.relative_to(base))
+        for path in base.glob("**/*.py")
+        if not any(part in {".venv", "node_modules", ".tools", "tests"} for part in path.parts)
+        and path not in allowed
+        and not path.is_relative_to(SETTINGS_DIR)
+        and re.search(r"os\.environ|os\.getenv", path.read_text())
+    ]
+
+    assert offenders == []
