@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -62,7 +63,7 @@ def test_ready_checks_redis_when_it_is_configured(client: Client) -> None:
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def test_ready_is_503_when_the_database_is_unreachable(tmp_path: object) -> None:
+def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     """A real server process on a database that refuses connections (nothing on port 1)."""
     script = (
         "import django, json\n"
