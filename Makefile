@@ -17,8 +17,14 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
-run: setup migrate ## Set up and start the portal on http://127.0.0.1:8000 (SQLite, local settings)
+run: setup migrate ## Set up and start the portal on http://127.0.0.1:8000 (SQLite, built-in NHS login)
+	$(MANAGE) local_setup
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+.PHONY: simulator
+simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001
+	NHS_LOGIN_SIMULATOR_ISSUER=http://127.0.0.1:8001/nhs-login-simulator \
+	$(MANAGE) runserver 127.0.0.1:8001
 
 .PHONY: test
 test: setup chromium lint typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite

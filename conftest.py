@@ -30,6 +30,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _simulator_keys_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The simulator makes its signing keys on first use: here, never in the developer's data
+    directory."""
+    settings.NHS_LOGIN_SIMULATOR_KEY_DIR = tmp_path_factory.mktemp("nhs-login-simulator")
+
+
 @pytest.fixture(scope="session")
 def playwright_session() -> Iterator[Playwright]:
     # Playwright's sync API runs an event loop in this thread; the test thread's own database

@@ -1,5 +1,6 @@
 """Root URLs: each app mounts its own, and the error handlers render NHS.UK-styled pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,6 +9,10 @@ urlpatterns = [
     path("auth/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.NHS_LOGIN_SIMULATOR_ENABLED:
+    # Wiring only: the portal reaches the simulator over HTTP, like any provider.
+    urlpatterns.append(path("nhs-login-simulator/", include("nhs_login_simulator.urls")))
 
 handler400 = "core.views.bad_request"
 handler403 = "core.views.permission_denied"

@@ -27,6 +27,8 @@ def environment(**options: Any) -> Environment:
     """
     options["loader"] = ChoiceLoader([options["loader"], PackageLoader("nhsuk_frontend_jinja")])
     options["undefined"] = ChainableUndefined
+    # "do" lets templates build the item lists the NHS.UK macros take.
+    options["extensions"] = [*options.get("extensions", []), "jinja2.ext.do"]
     jinja_environment = Environment(**options)  # noqa: S701 - Django's backend turns autoescape on
     jinja_environment.globals.update(
         {

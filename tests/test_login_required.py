@@ -16,6 +16,15 @@ PUBLIC_VIEWS = {
     "core:health_live",
     "core:health_ready",
     "accounts:nhs_login_start",
+    # The simulator stands in for NHS login, which is never behind the portal's sign-in.
+    "nhs_login_simulator:discovery",
+    "nhs_login_simulator:jwks",
+    "nhs_login_simulator:authorize",
+    "nhs_login_simulator:sign_in_test_user",
+    "nhs_login_simulator:sign_in_password",
+    "nhs_login_simulator:step_up_confirm",
+    "nhs_login_simulator:token",
+    "nhs_login_simulator:userinfo",
 }
 
 

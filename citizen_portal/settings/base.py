@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "linkage",
-    "nhs_login_simulator",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +142,29 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# NHS login, as this portal is registered with it (shared/nhs-login.md). Local settings point
+# these at the built-in simulator; elsewhere they come from the NHS login registration.
+NHS_LOGIN_ISSUER = env.str("NHS_LOGIN_ISSUER", default="").rstrip("/")
+NHS_LOGIN_CLIENT_ID = env.str("NHS_LOGIN_CLIENT_ID", default="")
+NHS_LOGIN_PRIVATE_KEY_PATH = env.str("NHS_LOGIN_PRIVATE_KEY_PATH", default="")
+
+# The built-in NHS login simulator (docs/adr/0005): an OpenID Provider for offline development
+# and tests. Installed and mounted at /nhs-login-simulator/ only when enabled; production
+# refuses to start with it on.
+NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=False)
+if NHS_LOGIN_SIMULATOR_ENABLED:
+    INSTALLED_APPS.append("nhs_login_simulator")
+NHS_LOGIN_SIMULATOR_ISSUER = env.str(
+    "NHS_LOGIN_SIMULATOR_ISSUER", default=f"{PORTAL_BASE_URL}/nhs-login-simulator"
+).rstrip("/")
+NHS_LOGIN_SIMULATOR_KEY_DIR = Path(
+    env.str("NHS_LOGIN_SIMULATOR_KEY_DIR", default=str(DATA_DIR / "nhs_login_simulator"))
+)
+# A fault applied to every flow (tests and demos of failure pages); see
+# nhs_login_simulator/faults.py for the names. Testers can also pick one per sign-in.
+NHS_LOGIN_SIMULATOR_FAULT = env.str("NHS_LOGIN_SIMULATOR_FAULT", default="")
+NHS_LOGIN_SIMULATOR_SLOW_SECONDS = env.float("NHS_LOGIN_SIMULATOR_SLOW_SECONDS", default=15.0)
 
 # Signed-out visitors land on the start page, which carries the NHS login button.
 LOGIN_URL = "core:start"

@@ -20,6 +20,11 @@ from citizen_portal.settings.base import *  # noqa: E402, F403
 from citizen_portal.settings.base import (  # noqa: E402
     DATA_DIR,
     DATABASES,
+    INSTALLED_APPS,
+    NHS_LOGIN_CLIENT_ID,
+    NHS_LOGIN_ISSUER,
+    NHS_LOGIN_PRIVATE_KEY_PATH,
+    NHS_LOGIN_SIMULATOR_ISSUER,
     SECRET_KEY,
     env,
     env_bool,
@@ -27,6 +32,19 @@ from citizen_portal.settings.base import (  # noqa: E402
 
 DEBUG = env_bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+# Offline sign-in out of the box: the simulator is on unless .env turns it off.
+NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=True)
+if NHS_LOGIN_SIMULATOR_ENABLED and "nhs_login_simulator" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
+
+# Sign in against the simulator unless .env names another provider. `make run` generates the
+# key and registers this client with the simulator (manage.py local_setup).
+NHS_LOGIN_ISSUER = NHS_LOGIN_ISSUER or NHS_LOGIN_SIMULATOR_ISSUER
+NHS_LOGIN_CLIENT_ID = NHS_LOGIN_CLIENT_ID or "citizen-portal-local"
+NHS_LOGIN_PRIVATE_KEY_PATH = NHS_LOGIN_PRIVATE_KEY_PATH or str(
+    DATA_DIR / "nhs_login" / "private_key.pem"
+)
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 

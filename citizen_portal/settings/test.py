@@ -8,7 +8,7 @@ the tests see.
 from __future__ import annotations
 
 from citizen_portal.settings.base import *  # noqa: F403
-from citizen_portal.settings.base import DATA_DIR, DATABASES, SECRET_KEY, env
+from citizen_portal.settings.base import DATA_DIR, DATABASES, INSTALLED_APPS, SECRET_KEY, env
 
 if not DATABASES:
     DATABASES["default"] = {
@@ -16,6 +16,13 @@ if not DATABASES:
         "NAME": DATA_DIR / "test.sqlite3",
         "TEST": {"NAME": None},  # in memory
     }
+
+# The suite signs patients in against the simulator, so it is always installed here.
+NHS_LOGIN_SIMULATOR_ENABLED = True
+if "nhs_login_simulator" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
+# The simulator's signing keys go wherever the test session puts them (conftest.py).
+NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3.0
 
 SECRET_KEY = SECRET_KEY or "test-suite-only-key-not-used-anywhere-else-0123456789"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -1,0 +1,55 @@
+"""RSA signing keys: generated as NHS login asks (RSA 2048, PEM), published as JSON Web Keys
+(RFC 7517) named by their RFC 7638 thumbprint."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def private_key_generate() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_key_pem(private_key: rsa.RSAPrivateKey) -> bytes:
+    """Unencrypted PKCS#8 PEM: the file's mode (0600) and location are what protect it."""
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def public_key_pem(public_key: rsa.RSAPublicKey) -> str:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def b64url(raw: bytes) -> str:
+    """Base64url without padding, as JOSE uses it (RFC 7515, section 2)."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _integer(value: int) -> str:
+    return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+def rsa_jwk_members(public_key: rsa.RSAPublicKey) -> dict[str, str]:
+    numbers = public_key.public_numbers()
+    return {"e": _integer(numbers.e), "kty": "RSA", "n": _integer(numbers.n)}
+
+
+def jwk_thumbprint(public_key: rsa.RSAPublicKey) -> str:
+    """The SHA-256 thumbprint of the key's required members: a stable, public ``kid``."""
+    canonical = json.dumps(rsa_jwk_members(public_key), separators=(",", ":"), sort_keys=True)
+    return b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+def public_jwk(public_key: rsa.RSAPublicKey, *, kid: str, alg: str = "RS512") -> dict[str, Any]:
+    return {**rsa_jwk_members(public_key), "kid": kid, "use": "sig", "alg": alg}

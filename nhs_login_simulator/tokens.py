@@ -1,0 +1,352 @@
+"""The token endpoint's rules and the tokens it signs (shared/nhs-login.md, "Token request",
+"Tokens"; RFC 7523 for the client assertion)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import QueryDict
+from django.utils import timezone
+
+from core.rsa_keys import b64url, jwk_thumbprint, private_key_generate, public_key_pem
+from nhs_login_simulator import keys
+from nhs_login_simulator.claims import ID_TOKEN_PROFILE_CLAIMS, user_claims
+from nhs_login_simulator.faults import Fault, fault_effective
+from nhs_login_simulator.models import (
+    AuthorizationCode,
+    Client,
+    RefreshToken,
+    UsedClientAssertion,
+    token_hash,
+)
+from nhs_login_simulator.users import simulated_user_get
+from nhs_login_simulator.vectors import ALLOWED_VECTORS
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
+ID_TOKEN_LIFETIME = timedelta(minutes=60)
+REFRESH_TOKEN_LIFETIME = timedelta(days=30)
+# A client assertion is for one request: it may not claim to live longer than this.
+ASSERTION_MAX_LIFETIME = timedelta(minutes=5)
+CLOCK_LEEWAY = timedelta(seconds=30)
+
+
+class TokenError(Exception):
+    """An OAuth error answered as HTTP 400 JSON."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+
+
+class InvalidAccessTokenError(Exception):
+    pass
+
+
+def issuer() -> str:
+    return str(settings.NHS_LOGIN_SIMULATOR_ISSUER)
+
+
+def endpoint(name: str) -> str:
+    return f"{issuer()}/{name}"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a code or refresh token entitles the client to."""
+
+    client: Client
+    user_id: str
+    scope: tuple[str, ...]
+    vtr: tuple[str, ...]
+    vot: str
+    identity_proofing_level: str
+    auth_time: datetime
+    fault: str
+    nonce: str | None
+
+
+def client_authenticate(form: QueryDict) -> Client:
+    """Verify the private_key_jwt client assertion; the only client authentication accepted."""
+    if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE:
+        raise TokenError("invalid_client", f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}")
+    assertion = form.get("client_assertion", "")
+    if not assertion:
+        raise TokenError("invalid_client", "client_assertion is required")
+    try:
+        header = jwt.get_unverified_header(assertion)
+        unverified = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise TokenError("invalid_client", "client_assertion is not a JWT") from error
+    if header.get("alg") != "RS512":
+        raise TokenError("invalid_client", "client_assertion must be signed with RS512")
+    client_id = unverified.get("iss")
+    client = Client.objects.filter(client_id=client_id).first() if client_id else None
+    if client is None:
+        raise TokenError("invalid_client", "client_assertion iss is not a registered client")
+    if form.get("client_id") and form["client_id"] != client.client_id:
+        raise TokenError("invalid_client", "client_id does not match the client assertion")
+    try:
+        claims = jwt.decode(
+            assertion,
+            serialization.load_pem_public_key(client.public_key_pem.encode()),  # type: ignore[arg-type]
+            algorithms=["RS512"],
+            audience=endpoint("token"),
+            issuer=client.client_id,
+            leeway=CLOCK_LEEWAY,
+            options={"require": ["iss", "sub", "aud", "exp", "jti"]},
+        )
+    except jwt.PyJWTError as error:
+        raise TokenError("invalid_client", f"client_assertion rejected: {error}") from error
+    if claims["sub"] != client.client_id:
+        raise TokenError("invalid_client", "client_assertion sub must equal iss")
+    now = timezone.now()
+    expires_at = datetime.fromtimestamp(claims["exp"], tz=now.tzinfo)
+    if expires_at > now + ASSERTION_MAX_LIFETIME + CLOCK_LEEWAY:
+        raise TokenError("invalid_client", "client_assertion exp is too far in the future")
+    UsedClientAssertion.objects.filter(expires_at__lt=now - CLOCK_LEEWAY).delete()
+    try:
+        with transaction.atomic():
+            UsedClientAssertion.objects.create(
+                client=client, jti=str(claims["jti"]), expires_at=expires_at
+            )
+    except IntegrityError as error:
+        raise TokenError("invalid_client", "client_assertion jti has been used before") from error
+    return client
+
+
+def grant_from_code(*, client: Client, form: QueryDict) -> Grant:
+    code = form.get("code", "")
+    redirect_uri = form.get("redirect_uri", "")
+    if not code or not redirect_uri:
+        raise TokenError("invalid_request", "code and redirect_uri are required")
+    now = timezone.now()
+    found = AuthorizationCode.objects.filter(code_hash=token_hash(code), client=client).first()
+    if found is None:
+        raise TokenError("invalid_grant", "The code is not valid for this client")
+    if found.redirect_uri != redirect_uri:
+        raise TokenError("invalid_grant", "redirect_uri does not match the authorization request")
+    if found.expires_at <= now:
+        raise TokenError("invalid_grant", "The code has expired")
+    # Single use, even when two requests race: only one update finds it unused.
+    claimed = AuthorizationCode.objects.filter(pk=found.pk, used_at__isnull=True).update(
+        used_at=now
+    )
+    if not claimed:
+        raise TokenError("invalid_grant", "The code has already been used")
+    return Grant(
+        client=client,
+        user_id=found.user_id,
+        scope=tuple(found.scope.split()),
+        vtr=tuple(found.vtr),
+        vot=found.vot,
+        identity_proofing_level=found.identity_proofing_level,
+        auth_time=found.auth_time,
+        fault=found.fault,
+        nonce=found.nonce,
+    )
+
+
+def grant_from_refresh_token(*, client: Client, form: QueryDict) -> Grant:
+    presented = form.get("refresh_token", "")
+    if not presented:
+        raise TokenError("invalid_request", "refresh_token is required")
+    found = RefreshToken.objects.filter(token_hash=token_hash(presented), client=client).first()
+    if found is None or found.expires_at <= timezone.now():
+        raise TokenError("invalid_grant", "The refresh token is not valid for this client")
+    granted = tuple(found.scope.split())
+    asked = tuple(form.get("scope", "").split()) or granted
+    if not set(asked) <= set(granted):
+        raise TokenError("invalid_scope", "A refresh cannot widen the scope first granted")
+    return Grant(
+        client=client,
+        user_id=found.user_id,
+        scope=asked,
+        vtr=tuple(found.vtr),
+        vot=found.vot,
+        identity_proofing_level=found.identity_proofing_level,
+        auth_time=found.auth_time,
+        fault=found.fault,
+        nonce=None,  # OpenID Connect Core 12.2: no nonce in a refreshed ID token
+    )
+
+
+def token_response(*, grant: Grant, issue_refresh_token: bool) -> dict[str, Any]:
+    user = simulated_user_get(grant.user_id)
+    if user is None:
+        raise TokenError("invalid_grant", "The user no longer exists")
+    now = timezone.now()
+    fault = fault_effective(grant.fault)
+    vtm = f"{issuer()}/trustmark"
+    access_claims = {
+        "iss": issuer(),
+        "sub": user.sub,
+        "aud": grant.client.client_id,
+        "client_id": grant.client.client_id,
+        "scope": " ".join(grant.scope),
+        "vot": grant.vot,
+        "vtm": vtm,
+        "identity_proofing_level": grant.identity_proofing_level,
+        "token_use": "access",
+        "iat": int(now.timestamp()),
+        "exp": int((now + ACCESS_TOKEN_LIFETIME).timestamp()),
+        "jti": str(uuid.uuid4()),
+    }
+    if grant.fault:
+        # Carries the flow's fault to the userinfo endpoint; clients never read access tokens.
+        access_claims["simulator_fault"] = grant.fault
+    profile = (
+        user_claims(
+            user=user,
+            scopes=("profile",),
+            identity_proofing_level=grant.identity_proofing_level,
+            im1_enabled=grant.client.im1_enabled,
+        )
+        if "profile" in grant.scope
+        else {}
+    )
+    id_claims: dict[str, Any] = {
+        "iss": issuer(),
+        "sub": user.sub,
+        "aud": grant.client.client_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ID_TOKEN_LIFETIME).timestamp()),
+        "jti": str(uuid.uuid4()),
+        "auth_time": int(grant.auth_time.timestamp()),
+        "vot": grant.vot,
+        "vtm": vtm,
+        **{claim: profile[claim] for claim in ID_TOKEN_PROFILE_CLAIMS if claim in profile},
+    }
+    if grant.nonce is not None:
+        id_claims["nonce"] = grant.nonce
+    response: dict[str, Any] = {
+        "access_token": jwt_sign(access_claims),
+        "token_type": "Bearer",
+        "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+        "id_token": id_token_sign(id_claims, fault=fault, grant=grant),
+    }
+    if issue_refresh_token:
+        refresh_token = secrets.token_urlsafe(32)
+        RefreshToken.objects.create(
+            token_hash=token_hash(refresh_token),
+            client=grant.client,
+            user_id=grant.user_id,
+            scope=" ".join(grant.scope),
+            vtr=list(grant.vtr),
+            vot=grant.vot,
+            identity_proofing_level=grant.identity_proofing_level,
+            auth_time=grant.auth_time,
+            fault=grant.fault,
+            expires_at=now + REFRESH_TOKEN_LIFETIME,
+        )
+        response["refresh_token"] = refresh_token
+    return response
+
+
+def jwt_sign(claims: dict[str, Any], *, headers: dict[str, Any] | None = None) -> str:
+    key = keys.current_signing_key()
+    return jwt.encode(
+        claims, key.private_key, algorithm="RS512", headers={"kid": key.kid, **(headers or {})}
+    )
+
+
+@cache
+def _unpublished_key() -> keys.SigningKey:
+    """A key that never appears in the JWKS, for the unknown-kid and bad-signature faults."""
+    private_key = private_key_generate()
+    return keys.SigningKey(jwk_thumbprint(private_key.public_key()), private_key)
+
+
+def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> bytes:
+    return (
+        b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+    ).encode()
+
+
+def id_token_sign(claims: dict[str, Any], *, fault: Fault, grant: Grant) -> str:
+    """Sign the ID token, or break it in the way the chosen fault asks."""
+    now = int(timezone.now().timestamp())
+    claims = dict(claims)
+    match fault:
+        case Fault.ID_TOKEN_WRONG_ISS:
+            claims["iss"] = "https://auth.login.nhs.uk.attacker.example"
+        case Fault.ID_TOKEN_WRONG_AUD:
+            claims["aud"] = "another-client"
+        case Fault.ID_TOKEN_WRONG_AZP:
+            claims["aud"] = [grant.client.client_id, "another-client"]
+            claims["azp"] = "another-client"
+        case Fault.ID_TOKEN_WRONG_NONCE:
+            claims["nonce"] = secrets.token_urlsafe(16)
+        case Fault.ID_TOKEN_NO_NONCE:
+            claims.pop("nonce", None)
+        case Fault.ID_TOKEN_EXPIRED:
+            claims["iat"] = now - 7200
+            claims["exp"] = now - 3600
+        case Fault.ID_TOKEN_IAT_IN_FUTURE:
+            claims["iat"] = now + 600
+            claims["exp"] = now + 600 + int(ID_TOKEN_LIFETIME.total_seconds())
+        case Fault.ID_TOKEN_VOT_NOT_REQUESTED:
+            claims["vot"] = next(v for v in sorted(ALLOWED_VECTORS) if v not in grant.vtr)
+        case Fault.ID_TOKEN_NO_VOT:
+            claims.pop("vot", None)
+    key = keys.current_signing_key()
+    match fault:
+        case Fault.ID_TOKEN_ALG_NONE:
+            return _unsigned({"alg": "none", "typ": "JWT"}, claims).decode() + "."
+        case Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY:
+            public_pem = public_key_pem(key.private_key.public_key()).encode()
+            signing_input = _unsigned({"alg": "HS512", "typ": "JWT", "kid": key.kid}, claims)
+            signature = hmac.new(public_pem, signing_input, hashlib.sha512).digest()
+            return signing_input.decode() + "." + b64url(signature)
+        case Fault.ID_TOKEN_RS256:
+            return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+        case Fault.ID_TOKEN_UNKNOWN_KID:
+            other = _unpublished_key()
+            return jwt.encode(
+                claims, other.private_key, algorithm="RS512", headers={"kid": other.kid}
+            )
+        case Fault.ID_TOKEN_BAD_SIGNATURE:
+            other = _unpublished_key()
+            return jwt.encode(
+                claims, other.private_key, algorithm="RS512", headers={"kid": key.kid}
+            )
+        case Fault.ID_TOKEN_JKU_HEADER:
+            return jwt_sign(claims, headers={"jku": "https://attacker.example/jwks.json"})
+    return jwt_sign(claims)
+
+
+def access_token_verify(token: str) -> dict[str, Any]:
+    """The claims of an access token this simulator signed and that is still valid."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as error:
+        raise InvalidAccessTokenError("The access token is not a JWT") from error
+    key = next((k for k in keys.signing_keys() if k.kid == kid), None)
+    if key is None:
+        raise InvalidAccessTokenError("The access token was not signed by this provider")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.private_key.public_key(),
+            algorithms=["RS512"],
+            issuer=issuer(),
+            options={"verify_aud": False, "require": ["iss", "sub", "exp", "scope"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidAccessTokenError(f"The access token is not valid: {error}") from error
+    if claims.get("token_use") != "access":
+        raise InvalidAccessTokenError("The token is not an access token")
+    return claims
