@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
-from core.rsa_keys import jwk_thumbprint, private_key_generate, private_key_pem, public_jwk
+from core.rsa_keys import jwk_thumbprint, private_key_generate, private_key_write, public_jwk
 
 KEYS_KEPT = 2
 _lock = threading.Lock()
@@ -41,8 +41,7 @@ def _write_new_key(directory: Path) -> Path:
     existing = sorted(directory.glob("*.pem"))
     number = int(existing[-1].stem) + 1 if existing else 1
     path = directory / f"{number:06d}.pem"
-    path.write_bytes(private_key_pem(private_key_generate()))
-    path.chmod(0o600)
+    private_key_write(path, private_key_generate())
     return path
 
 

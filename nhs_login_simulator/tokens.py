@@ -299,7 +299,11 @@ def id_token_sign(claims: dict[str, Any], *, fault: Fault, grant: Grant) -> str:
             claims["iat"] = now + 600
             claims["exp"] = now + 600 + int(ID_TOKEN_LIFETIME.total_seconds())
         case Fault.ID_TOKEN_VOT_NOT_REQUESTED:
-            claims["vot"] = next(v for v in sorted(ALLOWED_VECTORS) if v not in grant.vtr)
+            # Any offered vector the client did not ask for; if it asked for all of them, one
+            # that is well formed but never offered.
+            claims["vot"] = next(
+                (v for v in sorted(ALLOWED_VECTORS) if v not in grant.vtr), "P9.Cp.Cx"
+            )
         case Fault.ID_TOKEN_NO_VOT:
             claims.pop("vot", None)
     key = keys.current_signing_key()

@@ -38,6 +38,9 @@ print(json.dumps({
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "SIMULATOR_INSTALLED": "nhs_login_simulator" in settings.INSTALLED_APPS,
+    "NHS_LOGIN_ISSUER": settings.NHS_LOGIN_ISSUER,
+    "NHS_LOGIN_PRIVATE_KEY_PATH": settings.NHS_LOGIN_PRIVATE_KEY_PATH,
 }))
 """
 
@@ -94,6 +97,33 @@ def test_production_refuses_debug(tmp_path: Path) -> None:
 
     assert completed.returncode != 0
     assert "DEBUG must not be on in production" in completed.stderr
+
+
+def test_production_refuses_the_nhs_login_simulator(tmp_path: Path) -> None:
+    completed = _import_settings(
+        "production", {**PRODUCTION_ENV, "NHS_LOGIN_SIMULATOR_ENABLED": "true"}, tmp_path
+    )
+
+    assert completed.returncode != 0
+    assert "NHS_LOGIN_SIMULATOR_ENABLED must not be on in production" in completed.stderr
+
+
+def test_simulator_is_installed_only_where_enabled(tmp_path: Path) -> None:
+    assert _settings("local", {}, tmp_path)["SIMULATOR_INSTALLED"] is True
+    assert (
+        _settings("local", {"NHS_LOGIN_SIMULATOR_ENABLED": "false"}, tmp_path)[
+            "SIMULATOR_INSTALLED"
+        ]
+        is False
+    )
+    assert _settings("production", PRODUCTION_ENV, tmp_path)["SIMULATOR_INSTALLED"] is False
+
+
+def test_local_points_nhs_login_at_the_built_in_simulator(tmp_path: Path) -> None:
+    loaded = _settings("local", {}, tmp_path)
+
+    assert loaded["NHS_LOGIN_ISSUER"] == "http://127.0.0.1:8000/nhs-login-simulator"
+    assert loaded["NHS_LOGIN_PRIVATE_KEY_PATH"] == str(tmp_path / "nhs_login" / "private_key.pem")
 
 
 def test_production_starts_with_https_only_cookies_and_hsts(tmp_path: Path) -> None:

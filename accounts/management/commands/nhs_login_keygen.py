@@ -4,13 +4,12 @@ what NHS login registers (shared/nhs-login.md, "Key generation")."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.rsa_keys import jwk_thumbprint, private_key_generate, private_key_pem, public_jwk
+from core.rsa_keys import jwk_thumbprint, private_key_generate, private_key_write, public_jwk
 from core.rsa_keys import public_key_pem as public_pem
 
 
@@ -32,14 +31,8 @@ class Command(BaseCommand):
         out: Path = options["out"]
         if out.exists() and not options["force"]:
             raise CommandError(f"{out} already exists: pass --force to replace it")
-        out.parent.mkdir(parents=True, exist_ok=True)
         private_key = private_key_generate()
-        # Created with 0600 from the start, so the key is never readable by others.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-        descriptor = os.open(out, flags, 0o600)
-        with os.fdopen(descriptor, "wb") as key_file:
-            key_file.write(private_key_pem(private_key))
-        out.chmod(0o600)
+        private_key_write(out, private_key)
         public_key = private_key.public_key()
         kid = jwk_thumbprint(public_key)
         self.stdout.write(f"Private key written to {out} (mode 0600). Keep it secret.\n")

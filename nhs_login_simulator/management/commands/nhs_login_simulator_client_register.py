@@ -26,7 +26,7 @@ def public_key_pem_from_file(path: Path) -> str:
             public_key = private_key.public_key()
         else:
             public_key = serialization.load_pem_public_key(content)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:  # TypeError: an encrypted private key
         raise CommandError(f"{path} is not an unencrypted PEM key") from error
     if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < 2048:
         raise CommandError("NHS login needs an RSA key of at least 2048 bits")
@@ -34,7 +34,9 @@ def public_key_pem_from_file(path: Path) -> str:
 
 
 def redirect_uri_check(uri: str) -> str:
-    """Exact URIs without query strings or fragments, as NHS login registers them."""
+    """Exact URIs without wildcards, query strings or fragments, as NHS login registers them."""
+    if "*" in uri:
+        raise CommandError(f"{uri!r}: wildcards are not allowed in redirect URIs")
     parts = urlsplit(uri)
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         raise CommandError(f"{uri!r} is not an absolute redirect URI without a query string")

@@ -1,0 +1,104 @@
+"""local_setup: what `make run` does to sign a laptop's portal in against the simulator."""
+
+from __future__ import annotations
+
+import io
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test.utils import override_settings
+
+from core.rsa_keys import public_key_pem
+from nhs_login_simulator.models import Client
+
+PORTAL_BASE_URL = "http://localhost:8000"
+LOCAL_CLIENT_ID = "citizen-portal-local"
+
+
+def private_key_from(path: Path) -> rsa.RSAPrivateKey:
+    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    return private_key
+
+
+def file_mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def local_settings(tmp_path: Path) -> Iterator[Path]:
+    """A laptop's settings, with its NHS login key under this test's directory."""
+    key_path = tmp_path / "data" / "nhs-login.pem"
+    with override_settings(
+        DEBUG=True,
+        NHS_LOGIN_PRIVATE_KEY_PATH=str(key_path),
+        NHS_LOGIN_CLIENT_ID=LOCAL_CLIENT_ID,
+        PORTAL_BASE_URL=PORTAL_BASE_URL,
+    ):
+        yield key_path
+
+
+def local_setup() -> str:
+    out = io.StringIO()
+    call_command("local_setup", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_local_setup_generates_the_key_and_registers_the_portal(local_settings: Path) -> None:
+    output = local_setup()
+
+    assert file_mode(local_settings) == 0o600
+    assert f"Generated the portal's NHS login key at {local_settings}" in output
+    client = Client.objects.get()
+    assert client.client_id == LOCAL_CLIENT_ID
+    assert client.redirect_uris == [f"{PORTAL_BASE_URL}/auth/nhs-login/callback/"]
+    assert client.im1_enabled is True
+    assert client.public_key_pem == public_key_pem(private_key_from(local_settings).public_key())
+    assert "PRIVATE" not in client.public_key_pem
+
+
+@pytest.mark.django_db
+def test_local_setup_run_again_keeps_the_key_and_the_one_client(local_settings: Path) -> None:
+    local_setup()
+    key_before = local_settings.read_bytes()
+    client_before = Client.objects.get()
+
+    output = local_setup()
+
+    assert local_settings.read_bytes() == key_before
+    assert "Generated" not in output
+    client = Client.objects.get()
+    assert client.pk == client_before.pk
+    assert client.public_key_pem == client_before.public_key_pem
+    assert client.redirect_uris == [f"{PORTAL_BASE_URL}/auth/nhs-login/callback/"]
+
+
+@pytest.mark.django_db
+def test_local_setup_registers_a_key_that_was_already_there(
+    local_settings: Path,
+) -> None:
+    call_command("nhs_login_keygen", "--out", str(local_settings), stdout=io.StringIO())
+    existing = local_settings.read_bytes()
+
+    local_setup()
+
+    assert local_settings.read_bytes() == existing
+    assert Client.objects.get().public_key_pem == public_key_pem(
+        private_key_from(local_settings).public_key()
+    )
+
+
+@pytest.mark.django_db
+def test_local_setup_refuses_when_debug_is_off(local_settings: Path) -> None:
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="local development"):
+        local_setup()
+
+    assert not local_settings.exists()
+    assert not Client.objects.exists()

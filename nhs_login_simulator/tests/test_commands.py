@@ -1,0 +1,421 @@
+"""The simulator's management commands: client registration (shared/nhs-login.md,
+"Registration") and signing-key rotation."""
+
+from __future__ import annotations
+
+import io
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client as HttpClient
+from django.test.utils import override_settings
+
+from core.rsa_keys import private_key_generate, private_key_pem, public_key_pem
+from nhs_login_simulator.keys import signing_keys
+from nhs_login_simulator.models import Client
+from nhs_login_simulator.tests.conftest import CLIENT_ID, REDIRECT_URI, SimulatorFlow
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "nhs_login_simulator_client_register"
+ROTATE = "nhs_login_simulator_keys_rotate"
+NEW_CLIENT_ID = "new-portal"
+NEW_REDIRECT_URI = "https://new-portal.example.org/auth/nhs-login/callback/"
+
+Exchange = Callable[..., Any]
+
+
+def register(*arguments: str) -> str:
+    out = io.StringIO()
+    call_command(REGISTER, *arguments, stdout=out)
+    return out.getvalue()
+
+
+def write_public_key(path: Path, private_key: rsa.RSAPrivateKey) -> Path:
+    path.write_text(public_key_pem(private_key.public_key()))
+    return path
+
+
+def client_fields(client_id: str) -> dict[str, Any]:
+    return dict(
+        Client.objects.filter(client_id=client_id)
+        .values("name", "redirect_uris", "public_key_pem", "im1_enabled")
+        .get()
+    )
+
+
+# Registration
+
+
+def test_registers_a_client_from_a_public_key_pem(tmp_path: Path) -> None:
+    private_key = private_key_generate()
+    key_file = write_public_key(tmp_path / "public.pem", private_key)
+
+    output = register(
+        "--client-id",
+        NEW_CLIENT_ID,
+        "--name",
+        "New portal",
+        "--redirect-uri",
+        NEW_REDIRECT_URI,
+        "--redirect-uri",
+        "https://new-portal.example.org/other/callback/",
+        "--public-key",
+        str(key_file),
+        "--im1",
+    )
+
+    assert output == f"Registered client {NEW_CLIENT_ID} with 2 redirect URI(s)\n"
+    assert client_fields(NEW_CLIENT_ID) == {
+        "name": "New portal",
+        "redirect_uris": [NEW_REDIRECT_URI, "https://new-portal.example.org/other/callback/"],
+        "public_key_pem": public_key_pem(private_key.public_key()),
+        "im1_enabled": True,
+    }
+
+
+def test_registration_defaults_to_the_client_id_as_name_and_no_im1(tmp_path: Path) -> None:
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+
+    register(
+        "--client-id",
+        NEW_CLIENT_ID,
+        "--redirect-uri",
+        NEW_REDIRECT_URI,
+        "--public-key",
+        str(key_file),
+    )
+
+    fields = client_fields(NEW_CLIENT_ID)
+    assert fields["name"] == NEW_CLIENT_ID
+    assert fields["im1_enabled"] is False
+
+
+@pytest.mark.parametrize(
+    "private_format",
+    [
+        pytest.param(serialization.PrivateFormat.PKCS8, id="pkcs8"),
+        pytest.param(serialization.PrivateFormat.TraditionalOpenSSL, id="pkcs1"),
+    ],
+)
+def test_registers_only_the_public_half_of_a_private_key(
+    tmp_path: Path, private_format: serialization.PrivateFormat
+) -> None:
+    private_key = private_key_generate()
+    key_file = tmp_path / "private.pem"
+    key_file.write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM, private_format, serialization.NoEncryption()
+        )
+    )
+
+    register(
+        "--client-id",
+        NEW_CLIENT_ID,
+        "--redirect-uri",
+        NEW_REDIRECT_URI,
+        "--public-key",
+        str(key_file),
+    )
+
+    stored = client_fields(NEW_CLIENT_ID)["public_key_pem"]
+    assert "PRIVATE" not in stored
+    assert stored == public_key_pem(private_key.public_key())
+
+
+def test_updates_an_existing_client(tmp_path: Path, registered_client: Client) -> None:
+    new_key = private_key_generate()
+    key_file = write_public_key(tmp_path / "rotated.pem", new_key)
+
+    output = register(
+        "--client-id",
+        CLIENT_ID,
+        "--name",
+        "Renamed portal",
+        "--redirect-uri",
+        NEW_REDIRECT_URI,
+        "--public-key",
+        str(key_file),
+    )
+
+    assert output == f"Updated client {CLIENT_ID} with 1 redirect URI(s)\n"
+    assert Client.objects.count() == 1
+    registered_client.refresh_from_db()
+    assert registered_client.name == "Renamed portal"
+    assert registered_client.redirect_uris == [NEW_REDIRECT_URI]
+    assert registered_client.public_key_pem == public_key_pem(new_key.public_key())
+    assert registered_client.im1_enabled is False
+
+
+def test_accepts_ten_redirect_uris(tmp_path: Path) -> None:
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+    uris = [f"https://portal.example.org/callback/{number}/" for number in range(10)]
+
+    register(
+        "--client-id",
+        NEW_CLIENT_ID,
+        *[argument for uri in uris for argument in ("--redirect-uri", uri)],
+        "--public-key",
+        str(key_file),
+    )
+
+    assert client_fields(NEW_CLIENT_ID)["redirect_uris"] == uris
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        pytest.param("http://127.0.0.1:8000/auth/nhs-login/callback/", id="loopback-ip"),
+        pytest.param("http://localhost:8000/auth/nhs-login/callback/", id="localhost"),
+    ],
+)
+def test_accepts_http_for_local_development(tmp_path: Path, uri: str) -> None:
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+
+    register("--client-id", NEW_CLIENT_ID, "--redirect-uri", uri, "--public-key", str(key_file))
+
+    assert client_fields(NEW_CLIENT_ID)["redirect_uris"] == [uri]
+
+
+def rsa_2048_public_pem() -> bytes:
+    return public_key_pem(private_key_generate().public_key()).encode()
+
+
+def no_key_file() -> None:
+    return None
+
+
+def rsa_1024_public_pem() -> bytes:
+    # The weak key the command must refuse.
+    small_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+    return public_key_pem(small_key.public_key()).encode()
+
+
+def ec_public_pem() -> bytes:
+    return (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def encrypted_private_pem() -> bytes:
+    return private_key_generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"a passphrase"),
+    )
+
+
+# Each case: what goes in the key file (no_key_file: no file at all), the redirect URIs, and a
+# phrase the refusal must contain.
+REFUSALS = [
+    pytest.param(
+        no_key_file, [NEW_REDIRECT_URI], "Cannot read the key file", id="key-file-missing"
+    ),
+    pytest.param(
+        lambda: b"this is not a key\n", [NEW_REDIRECT_URI], "not an unencrypted PEM", id="not-pem"
+    ),
+    pytest.param(
+        lambda: b"-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n",
+        [NEW_REDIRECT_URI],
+        "not an unencrypted PEM",
+        id="corrupt-private-pem",
+    ),
+    pytest.param(
+        encrypted_private_pem,
+        [NEW_REDIRECT_URI],
+        "not an unencrypted PEM",
+        id="encrypted-private-key",
+    ),
+    pytest.param(rsa_1024_public_pem, [NEW_REDIRECT_URI], "2048 bits", id="rsa-1024"),
+    pytest.param(ec_public_pem, [NEW_REDIRECT_URI], "RSA key", id="not-rsa"),
+    pytest.param(
+        rsa_2048_public_pem,
+        [f"https://portal.example.org/callback/{number}/" for number in range(11)],
+        "at most 10",
+        id="eleven-redirect-uris",
+    ),
+    pytest.param(
+        rsa_2048_public_pem,
+        [NEW_REDIRECT_URI + "?next=/"],
+        "without a query string",
+        id="query-string",
+    ),
+    pytest.param(
+        rsa_2048_public_pem, [NEW_REDIRECT_URI + "#top"], "without a query string", id="fragment"
+    ),
+    pytest.param(rsa_2048_public_pem, ["/auth/nhs-login/callback/"], "absolute", id="relative-uri"),
+    pytest.param(
+        rsa_2048_public_pem, ["ftp://portal.example.org/callback/"], "absolute", id="not-http"
+    ),
+    pytest.param(
+        rsa_2048_public_pem,
+        ["http://portal.example.org/auth/nhs-login/callback/"],
+        "only local development addresses may use http",
+        id="http-for-a-public-host",
+    ),
+    pytest.param(
+        rsa_2048_public_pem,
+        ["https://*.example.org/auth/nhs-login/callback/"],
+        "*.example.org",
+        id="wildcard-host",
+    ),
+]
+
+
+def refused_registration(
+    tmp_path: Path,
+    client_id: str,
+    key_content: Callable[[], bytes | None],
+    redirect_uris: list[str],
+) -> CommandError:
+    """Run a registration that must be refused, and return the refusal."""
+    key_file = tmp_path / "key.pem"
+    content = key_content()
+    if content is not None:
+        key_file.write_bytes(content)
+    with pytest.raises(CommandError) as refusal:
+        register(
+            "--client-id",
+            client_id,
+            *[argument for uri in redirect_uris for argument in ("--redirect-uri", uri)],
+            "--public-key",
+            str(key_file),
+        )
+    return refusal.value
+
+
+@pytest.mark.parametrize(("key_content", "redirect_uris", "message"), REFUSALS)
+def test_refuses_to_register_a_new_client_and_stores_nothing(
+    tmp_path: Path,
+    key_content: Callable[[], bytes | None],
+    redirect_uris: list[str],
+    message: str,
+) -> None:
+    refusal = refused_registration(tmp_path, NEW_CLIENT_ID, key_content, redirect_uris)
+
+    assert message in str(refusal)
+    assert not Client.objects.exists()
+
+
+@pytest.mark.parametrize(("key_content", "redirect_uris", "message"), REFUSALS)
+def test_refuses_to_update_a_client_and_changes_nothing(
+    tmp_path: Path,
+    registered_client: Client,
+    key_content: Callable[[], bytes | None],
+    redirect_uris: list[str],
+    message: str,
+) -> None:
+    before = client_fields(CLIENT_ID)
+
+    refusal = refused_registration(tmp_path, CLIENT_ID, key_content, redirect_uris)
+
+    assert message in str(refusal)
+    assert client_fields(CLIENT_ID) == before
+    assert before["redirect_uris"] == [REDIRECT_URI]
+    assert Client.objects.count() == 1
+
+
+# Key rotation
+
+
+@pytest.fixture
+def key_dir(tmp_path: Path) -> Iterator[Path]:
+    """The simulator's keys in a directory of this test's own."""
+    with override_settings(NHS_LOGIN_SIMULATOR_KEY_DIR=tmp_path):
+        yield tmp_path / "signing-keys"
+
+
+def rotate() -> str:
+    out = io.StringIO()
+    call_command(ROTATE, stdout=out)
+    return out.getvalue()
+
+
+def published_kids() -> list[str]:
+    response = HttpClient().get("/nhs-login-simulator/.well-known/jwks.json")
+    assert response.status_code == 200
+    return [jwk["kid"] for jwk in response.json()["keys"]]
+
+
+def test_rotation_signs_with_a_new_key_and_keeps_the_previous_one_published(
+    key_dir: Path,
+) -> None:
+    before = [key.kid for key in signing_keys()]
+    assert len(before) == 2
+
+    output = rotate()
+
+    after = [key.kid for key in signing_keys()]
+    assert after[0] not in before
+    assert after == [after[0], before[0]]
+    assert published_kids() == after
+    assert before[1] not in published_kids()
+    assert output == f"Now signing with {after[0]}; published: {after[0]}, {before[0]}\n"
+
+
+def test_rotation_keeps_only_two_keys_on_disk_readable_only_by_the_owner(key_dir: Path) -> None:
+    rotate()
+    rotate()
+    rotate()
+
+    files = sorted(key_dir.glob("*.pem"))
+    assert len(files) == 2
+    assert len(published_kids()) == 2
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files)
+
+
+def test_rotation_starts_from_an_empty_key_directory(key_dir: Path) -> None:
+    assert not key_dir.exists()
+
+    rotate()
+
+    assert len(published_kids()) == 2
+    assert len(list(key_dir.glob("*.pem"))) == 2
+
+
+def test_tokens_are_signed_with_the_new_key_after_rotation(
+    key_dir: Path, flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    rotate()
+    new_kid = signing_keys()[0].kid
+
+    tokens = exchange(code=flow.code_for()).json()
+
+    assert jwt.get_unverified_header(tokens["id_token"])["kid"] == new_kid
+    assert jwt.get_unverified_header(tokens["access_token"])["kid"] == new_kid
+
+
+def test_access_token_signed_before_one_rotation_is_still_accepted(
+    key_dir: Path, flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    access_token = exchange(code=flow.code_for()).json()["access_token"]
+    headers = {"Authorization": f"Bearer {access_token}"}
+
+    rotate()
+    after_one = HttpClient().get("/nhs-login-simulator/userinfo", headers=headers)
+    rotate()
+    after_two = HttpClient().get("/nhs-login-simulator/userinfo", headers=headers)
+
+    assert after_one.status_code == 200
+    assert after_two.status_code == 401
+    assert after_two.json()["error"] == "invalid_token"
+
+
+def test_rotation_writes_rsa_2048_pkcs8_keys(key_dir: Path) -> None:
+    rotate()
+
+    for path in key_dir.glob("*.pem"):
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        assert key.key_size == 2048
+        assert path.read_bytes() == private_key_pem(key)

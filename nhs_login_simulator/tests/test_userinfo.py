@@ -1,0 +1,392 @@
+"""/userinfo: the claims each scope releases, and the bearer-token errors
+(shared/nhs-login.md, "Scopes and claims"; RFC 6750, section 3)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+import time_machine
+from django.test import Client as HttpClient
+
+from core.rsa_keys import b64url, jwk_thumbprint, private_key_generate, public_key_pem
+from nhs_login_simulator.keys import current_signing_key
+from nhs_login_simulator.models import Client
+from nhs_login_simulator.tests.conftest import BOTH_VTR, P9_VTR, SimulatorFlow, redirect_query
+
+USERINFO = "/nhs-login-simulator/userinfo"
+ALL_SCOPES = (
+    "openid profile basic_demographics profile_extended email phone "
+    "gp_registration_details gp_integration_credentials"
+)
+P9_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e01"
+P5_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e03"
+
+Exchange = Callable[..., Any]
+
+
+def tokens_for(
+    flow: SimulatorFlow, exchange: Exchange, user: str = "p9-demo-practice", **params: str
+) -> dict[str, Any]:
+    """Sign in as the test user and exchange the code: the token endpoint's JSON."""
+    response = exchange(code=flow.code_for(user=user, **params))
+    assert response.status_code == 200, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def userinfo_get(access_token: str) -> Any:
+    return HttpClient().get(USERINFO, headers={"Authorization": f"Bearer {access_token}"})
+
+
+def hidden_field(html: str, name: str) -> str:
+    marker = f'name="{name}" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def assert_invalid_token(response: Any) -> None:
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert response["WWW-Authenticate"].startswith("Bearer ")
+    body = response.json()
+    assert body["error"] == "invalid_token"
+    assert body["error_description"]
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        pytest.param("openid", {"sub": P9_SUB}, id="openid-only"),
+        pytest.param(
+            "openid profile",
+            {
+                "sub": P9_SUB,
+                "nhs_number": "9990000018",
+                "birthdate": "1985-03-05",
+                "family_name": "Thompson",
+                "identity_proofing_level": "P9",
+            },
+            id="profile",
+        ),
+        pytest.param(
+            "openid basic_demographics",
+            {
+                "sub": P9_SUB,
+                "birthdate": "1985-03-05",
+                "family_name": "Thompson",
+                "identity_proofing_level": "P9",
+            },
+            id="basic_demographics",
+        ),
+        pytest.param(
+            "openid profile_extended", {"sub": P9_SUB, "given_name": "Ava"}, id="profile_extended"
+        ),
+        pytest.param(
+            "openid email",
+            {"sub": P9_SUB, "email": "ava.thompson@example.org", "email_verified": True},
+            id="email",
+        ),
+        pytest.param(
+            "openid phone",
+            {
+                "sub": P9_SUB,
+                "phone_number": "+447700900001",
+                "phone_number_verified": True,
+                "phone_number_pds_matched": True,
+            },
+            id="phone",
+        ),
+        pytest.param(
+            "openid gp_registration_details",
+            {"sub": P9_SUB, "gp_registration_details": {"gp_ods_code": "A12345"}},
+            id="gp_registration_details",
+        ),
+        pytest.param(
+            "openid gp_integration_credentials",
+            {
+                "sub": P9_SUB,
+                "gp_integration_credentials": {
+                    "gp_user_id": "5100000001",
+                    "gp_linkage_key": "Xw7kQ2mR9tLpZ",
+                    "gp_ods_code": "A12345",
+                },
+            },
+            id="gp_integration_credentials",
+        ),
+    ],
+)
+def test_releases_exactly_the_claims_of_each_scope(
+    flow: SimulatorFlow, exchange: Exchange, scope: str, expected: dict[str, Any]
+) -> None:
+    tokens = tokens_for(flow, exchange, scope=scope)
+
+    response = userinfo_get(tokens["access_token"])
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == expected
+
+
+def test_userinfo_sub_equals_the_id_token_sub(flow: SimulatorFlow, exchange: Exchange) -> None:
+    tokens = tokens_for(flow, exchange, scope=ALL_SCOPES)
+    id_token = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+
+    response = userinfo_get(tokens["access_token"])
+
+    assert response.json()["sub"] == id_token["sub"] == P9_SUB
+
+
+def test_ignores_scopes_it_does_not_know(flow: SimulatorFlow, exchange: Exchange) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid made_up_scope email")
+
+    response = userinfo_get(tokens["access_token"])
+
+    assert response.json() == {
+        "sub": P9_SUB,
+        "email": "ava.thompson@example.org",
+        "email_verified": True,
+    }
+
+
+def test_releases_verified_only_claims_to_a_p9_user(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = tokens_for(flow, exchange, scope=ALL_SCOPES)
+
+    claims = userinfo_get(tokens["access_token"]).json()
+
+    assert claims["identity_proofing_level"] == "P9"
+    assert claims["given_name"] == "Ava"
+    assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
+    assert claims["gp_integration_credentials"] == {
+        "gp_user_id": "5100000001",
+        "gp_linkage_key": "Xw7kQ2mR9tLpZ",
+        "gp_ods_code": "A12345",
+    }
+
+
+def test_withholds_verified_only_claims_from_a_p5_user(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = tokens_for(flow, exchange, user="p5-demo-practice", scope=ALL_SCOPES, vtr=BOTH_VTR)
+
+    response = userinfo_get(tokens["access_token"])
+
+    claims = response.json()
+    assert claims["sub"] == P5_SUB
+    assert claims["identity_proofing_level"] == "P5"
+    assert claims["nhs_number"] == "9990000034"
+    assert claims["family_name"] == "Evans"
+    assert "given_name" not in claims
+    assert "gp_registration_details" not in claims
+    assert "gp_integration_credentials" not in claims
+    assert b"null" not in response.content
+
+
+def test_releases_verified_only_claims_after_a_p5_user_proves_who_they_are(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    step_up_page = flow.sign_in(user="p5-demo-practice", scope=ALL_SCOPES, vtr=P9_VTR)
+    assert step_up_page.status_code == 200
+    html = step_up_page.content.decode()
+    confirmed = flow.browser.post(
+        "/nhs-login-simulator/authorize/prove-who-you-are",
+        {"request": hidden_field(html, "request"), "pending": hidden_field(html, "pending")},
+    )
+    assert confirmed.status_code == 302
+    code = redirect_query(confirmed["Location"])["code"]
+
+    tokens = exchange(code=code).json()
+    claims = userinfo_get(tokens["access_token"]).json()
+
+    assert claims["sub"] == P5_SUB
+    assert claims["identity_proofing_level"] == "P9"
+    assert claims["given_name"] == "Chloe"
+    assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
+    assert claims["gp_integration_credentials"]["gp_user_id"] == "5100000003"
+
+
+def test_never_releases_gp_integration_credentials_to_a_client_without_im1(
+    flow: SimulatorFlow, exchange: Exchange, registered_client: Client
+) -> None:
+    registered_client.im1_enabled = False
+    registered_client.save()
+    tokens = tokens_for(flow, exchange, scope=ALL_SCOPES)
+
+    claims = userinfo_get(tokens["access_token"]).json()
+
+    assert "gp_integration_credentials" not in claims
+    assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
+    assert claims["given_name"] == "Ava"
+
+
+def test_omits_nhs_number_for_a_user_without_one(flow: SimulatorFlow, exchange: Exchange) -> None:
+    tokens = tokens_for(flow, exchange, user="p5-no-nhs-number", scope="openid profile")
+
+    response = userinfo_get(tokens["access_token"])
+
+    assert response.json() == {
+        "sub": "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e05",
+        "birthdate": "1990-01-30",
+        "family_name": "Walsh",
+        "identity_proofing_level": "P5",
+    }
+    assert b"null" not in response.content
+    id_token = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert "nhs_number" not in id_token
+
+
+@pytest.mark.parametrize(
+    ("user", "vtr", "level"),
+    [
+        pytest.param("p9-demo-practice", BOTH_VTR, "P9", id="p9"),
+        pytest.param("p5-demo-practice", BOTH_VTR, "P5", id="p5"),
+        pytest.param("p0-unverified", '["P0.Cp.Cd","P5.Cp.Cd","P9.Cp.Cd"]', "P0", id="p0"),
+    ],
+)
+def test_identity_proofing_level_reflects_the_users_level(
+    flow: SimulatorFlow, exchange: Exchange, user: str, vtr: str, level: str
+) -> None:
+    tokens = tokens_for(flow, exchange, user=user, scope="openid basic_demographics", vtr=vtr)
+
+    claims = userinfo_get(tokens["access_token"]).json()
+
+    assert claims["identity_proofing_level"] == level
+
+
+def test_userinfo_is_never_cached(flow: SimulatorFlow, exchange: Exchange) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid profile")
+
+    response = userinfo_get(tokens["access_token"])
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_accepts_post_as_well_as_get(flow: SimulatorFlow, exchange: Exchange) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid profile email")
+
+    response = HttpClient().post(
+        USERINFO, headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response.json() == userinfo_get(tokens["access_token"]).json()
+    assert response.json()["nhs_number"] == "9990000018"
+
+
+def test_rejects_a_request_without_an_authorization_header(registered_client: Client) -> None:
+    response = HttpClient().get(USERINFO)
+
+    assert_invalid_token(response)
+
+
+def signed_by_another_key(access_token: str, *, kid: str | None) -> str:
+    """The same claims, signed RS512 by a key the simulator never published."""
+    other_key = private_key_generate()
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    header_kid = kid if kid is not None else jwk_thumbprint(other_key.public_key())
+    return jwt.encode(claims, other_key, algorithm="RS512", headers={"kid": header_kid})
+
+
+def hs512_keyed_with_the_public_key(access_token: str) -> str:
+    """The algorithm-confusion forgery: HMAC keyed with the provider's public key PEM."""
+    signing_key = current_signing_key()
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    header = {"alg": "HS512", "typ": "JWT", "kid": signing_key.kid}
+    signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+    public_pem = public_key_pem(signing_key.private_key.public_key()).encode()
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha512).digest()
+    return signing_input + "." + b64url(signature)
+
+
+def unsigned(access_token: str) -> str:
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    header = {"alg": "none", "typ": "JWT", "kid": current_signing_key().kid}
+    return b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode()) + "."
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param(lambda tokens: "", id="empty-header"),
+        pytest.param(lambda tokens: "Bearer", id="bearer-without-token"),
+        pytest.param(lambda tokens: f"Basic {tokens['access_token']}", id="not-bearer"),
+        pytest.param(lambda tokens: "Bearer not-a-jwt", id="garbage"),
+        pytest.param(lambda tokens: "Bearer a.b.c", id="garbage-three-parts"),
+        pytest.param(
+            lambda tokens: "Bearer " + signed_by_another_key(tokens["access_token"], kid=None),
+            id="signed-by-another-key",
+        ),
+        pytest.param(
+            lambda tokens: (
+                "Bearer "
+                + signed_by_another_key(tokens["access_token"], kid=current_signing_key().kid)
+            ),
+            id="signed-by-another-key-with-a-published-kid",
+        ),
+        pytest.param(
+            lambda tokens: "Bearer " + hs512_keyed_with_the_public_key(tokens["access_token"]),
+            id="hs512-keyed-with-public-key",
+        ),
+        pytest.param(lambda tokens: "Bearer " + unsigned(tokens["access_token"]), id="alg-none"),
+        pytest.param(lambda tokens: f"Bearer {tokens['id_token']}", id="id-token-not-access-token"),
+        pytest.param(
+            lambda tokens: f"Bearer {tokens['access_token'][:-4]}AAAA", id="signature-tampered"
+        ),
+    ],
+)
+def test_rejects_a_missing_malformed_or_forged_bearer_token(
+    flow: SimulatorFlow, exchange: Exchange, authorization: Callable[[dict[str, Any]], str]
+) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid profile")
+
+    response = HttpClient().get(USERINFO, headers={"Authorization": authorization(tokens)})
+
+    assert_invalid_token(response)
+    assert "nhs_number" not in response.content.decode()
+
+
+def test_rejects_an_access_token_after_its_five_minutes(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid profile")
+    issued = datetime.now(UTC)
+
+    with time_machine.travel(issued + timedelta(minutes=4), tick=False):
+        still_valid = userinfo_get(tokens["access_token"])
+    with time_machine.travel(issued + timedelta(minutes=6), tick=False):
+        expired = userinfo_get(tokens["access_token"])
+
+    assert still_valid.status_code == 200
+    assert_invalid_token(expired)
+    assert "expired" in expired.json()["error_description"]
+
+
+def test_rejects_a_token_without_openid_scope_as_insufficient_scope(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid profile")
+    refreshed = exchange(
+        grant_type="refresh_token", refresh_token=tokens["refresh_token"], scope="profile"
+    )
+    assert refreshed.status_code == 200, refreshed.content
+    access_token = refreshed.json()["access_token"]
+    assert jwt.decode(access_token, options={"verify_signature": False})["scope"] == "profile"
+
+    response = userinfo_get(access_token)
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert response["Cache-Control"] == "no-store"
+    assert "nhs_number" not in response.json()
