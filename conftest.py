@@ -6,14 +6,21 @@ browsers here) and check each page with axe-core from the ``axe-core`` npm packa
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from pytest_django.fixtures import Settings as SettingsWrapper
+from pytest_django.live_server_helper import LiveServer
+
+from core.rsa_keys import private_key_generate, private_key_write
 
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -102,3 +109,37 @@ def check_accessibility() -> Callable[[Page], None]:
         assert violations == [], f"axe-core found violations on {page.url}: {violations}"
 
     return check
+
+
+@dataclass(frozen=True)
+class NhsLoginLive:
+    """The portal and the simulator on one live server, the portal registered as a client."""
+
+    base_url: str
+    issuer: str
+    client_id: str
+    private_key_path: Path
+
+
+@pytest.fixture
+def nhs_login_live(
+    live_server: LiveServer, settings: SettingsWrapper, tmp_path: Path
+) -> NhsLoginLive:
+    issuer = f"{live_server.url}/nhs-login-simulator"
+    key_path = tmp_path / "nhs-login-client.pem"
+    private_key_write(key_path, private_key_generate())
+    settings.PORTAL_BASE_URL = live_server.url
+    settings.NHS_LOGIN_ISSUER = issuer
+    settings.NHS_LOGIN_SIMULATOR_ISSUER = issuer
+    settings.NHS_LOGIN_CLIENT_ID = "citizen-portal-under-test"
+    settings.NHS_LOGIN_PRIVATE_KEY_PATH = str(key_path)
+    call_command(
+        "nhs_login_simulator_client_register",
+        client_id="citizen-portal-under-test",
+        name="Citizen portal",
+        redirect_uris=[f"{live_server.url}/auth/nhs-login/callback/"],
+        public_key=key_path,
+        im1=True,
+        stdout=io.StringIO(),
+    )
+    return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)

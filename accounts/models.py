@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.db import models
 
 
 class User(AbstractUser):
@@ -11,3 +12,40 @@ class User(AbstractUser):
     A project-owned user model from the first migration, because Django cannot swap the user
     model once its tables exist; the patient's NHS login identity is added to it with sign-in.
     """
+
+
+class IdentityProofingLevel(models.TextChoices):
+    """NHS login's identity proofing levels (shared/nhs-login.md, "Vectors of trust")."""
+
+    P0 = "P0", "P0: not checked"
+    P5 = "P5", "P5: checked online"
+    P9 = "P9", "P9: checked in full"
+
+
+class Patient(models.Model):
+    """A patient as NHS login describes them, keyed on their NHS login ``sub``.
+
+    The ``sub`` is the patient's stable identity at this portal; email addresses change and can
+    be shared. Every other field is refreshed from NHS login's claims at each sign-in.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient")
+    nhs_login_sub = models.CharField(max_length=255, unique=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    given_name = models.CharField(max_length=255, blank=True)
+    family_name = models.CharField(max_length=255, blank=True)
+    birthdate = models.DateField(null=True, blank=True)
+    email = models.EmailField(max_length=320, blank=True)
+    phone_number = models.CharField(max_length=32, blank=True)
+    gp_ods_code = models.CharField(max_length=10, blank=True)
+    identity_proofing_level = models.CharField(max_length=2, choices=IdentityProofingLevel)
+    vot = models.CharField(max_length=20)
+    last_signed_in_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Patient {self.pk}"
+
+    @property
+    def identity_verified(self) -> bool:
+        return self.identity_proofing_level == IdentityProofingLevel.P9

@@ -16,6 +16,8 @@ PUBLIC_VIEWS = {
     "core:health_live",
     "core:health_ready",
     "accounts:nhs_login_start",
+    "accounts:nhs_login_callback",
+    "accounts:signed_out",
     # The simulator stands in for NHS login, which is never behind the portal's sign-in.
     "nhs_login_simulator:discovery",
     "nhs_login_simulator:jwks",

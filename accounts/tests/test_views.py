@@ -1,22 +1,211 @@
-"""The NHS login start endpoint the start page's button posts to."""
+"""Patient pages, step-up, sign-out and the session limits, through Django's test client."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
-from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Patient
+from accounts.tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_nhs_login_start_says_sign_in_is_not_available_yet(client: Client) -> None:
-    response = client.post(reverse("accounts:nhs_login_start"))
-
-    assert response.status_code == 503
-    html = response.content.decode()
-    assert "<h1>Sign in is not available yet</h1>" in html
-    assert 'href="/"' in html
+@pytest.fixture
+def patient() -> Patient:
+    return PatientFactory.create(nhs_number="9990000018")
 
 
-def test_nhs_login_start_refuses_get(client: Client) -> None:
-    assert client.get(reverse("accounts:nhs_login_start")).status_code == 405
+@pytest.fixture
+def patient_client(patient: Patient) -> Client:
+    client = Client()
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+    return client
+
+
+@pytest.fixture
+def p5_patient_client() -> Client:
+    client = Client()
+    client.force_login(
+        PatientFactory.create(p5=True).user, backend="accounts.backends.NhsLoginBackend"
+    )
+    return client
+
+
+def test_home_needs_a_signed_in_patient(client: Client) -> None:
+    response = client.get("/home/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/?next=/home/"
+
+
+def test_home_shows_the_patients_details(patient_client: Client) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert "Ava Thompson" in html
+    assert "999 000 0018" in html
+    assert "5 March 1985" in html
+    assert "A12345" in html
+    assert "High (P9)" in html
+
+
+def test_signed_in_patient_on_the_start_page_goes_home(patient_client: Client) -> None:
+    response = patient_client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/home/"
+
+
+def test_staff_without_a_patient_record_cannot_see_patient_pages() -> None:
+    client = Client()
+    client.force_login(UserFactory.create(is_staff=True))
+
+    assert client.get("/home/").status_code == 403
+    assert client.get("/home/gp-services/").status_code == 403
+
+
+def test_header_shows_the_patients_name_and_a_sign_out_link(patient_client: Client) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert re.search(r"nhsuk-header__account.*Ava Thompson", html, re.S)
+    assert 'href="/auth/sign-out/"' in html
+
+
+def test_p9_patient_sees_the_p9_only_page(patient_client: Client) -> None:
+    response = patient_client.get("/home/gp-services/")
+
+    assert response.status_code == 200
+    assert "Your GP online services" in response.content.decode()
+
+
+def test_p5_patient_is_sent_to_prove_who_they_are_and_back_afterwards(
+    p5_patient_client: Client,
+) -> None:
+    response = p5_patient_client.get("/home/gp-services/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/auth/prove-who-you-are/?next=%2Fhome%2Fgp-services%2F"
+    html = p5_patient_client.get(response["Location"]).content.decode()
+    assert "<h1>Prove who you are to continue</h1>" in html
+    assert 'action="/auth/nhs-login/start/?step_up=1&amp;next=/home/gp-services/"' in html
+
+
+def test_prove_who_you_are_ignores_a_next_address_on_another_site(
+    p5_patient_client: Client,
+) -> None:
+    html = p5_patient_client.get(
+        "/auth/prove-who-you-are/?next=https://attacker.example/"
+    ).content.decode()
+
+    assert 'action="/auth/nhs-login/start/?step_up=1&amp;next=/home/"' in html
+
+
+def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(
+    patient_client: Client,
+) -> None:
+    page = patient_client.get("/auth/sign-out/").content.decode()
+    assert "It does not sign you out of NHS login" in page
+
+    response = patient_client.post("/auth/sign-out/confirm/")
+
+    assert response["Location"] == "/auth/signed-out/?reason=signed_out"
+    signed_out = patient_client.get(response["Location"]).content.decode()
+    assert "<h1>You have signed out</h1>" in signed_out
+    assert "cannot sign you out of NHS login" in signed_out
+    assert patient_client.get("/home/").status_code == 302
+
+
+def test_sign_out_needs_a_post(patient_client: Client) -> None:
+    assert patient_client.get("/auth/sign-out/confirm/").status_code == 405
+    assert patient_client.get("/home/").status_code == 200
+
+
+def test_signed_in_pages_carry_the_timeout_warning_with_and_without_javascript(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert 'data-session-timeout-after="1680"' in html
+    assert 'data-session-timeout-url="/auth/session/expiring/?next=%2Fhome%2F"' in html
+    refresh = (
+        '<meta http-equiv="refresh" content="1680;url=/auth/session/expiring/?next=%2Fhome%2F">'
+    )
+    assert f"<noscript>{refresh}</noscript>" in html
+
+
+def test_signed_out_pages_have_no_timeout(client: Client) -> None:
+    html = client.get("/").content.decode()
+
+    assert "data-session-timeout" not in html
+    assert "http-equiv" not in html
+
+
+def test_inactive_patient_is_signed_out_after_30_minutes(patient_client: Client) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        patient_client.get("/home/")
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        assert patient_client.get("/home/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=59, seconds=1), tick=False):
+        response = patient_client.get("/home/")
+
+    assert response["Location"] == "/auth/signed-out/?reason=inactive"
+    page = patient_client.get(response["Location"]).content.decode()
+    assert "You have been signed out because you were inactive" in page
+    assert patient_client.get("/home/").status_code == 302
+
+
+def test_active_patient_is_signed_out_after_12_hours(patient_client: Client) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        patient_client.get("/home/")
+    for minutes in range(25, 12 * 60, 25):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert patient_client.get("/home/").status_code == 200
+
+    with time_machine.travel(start + timedelta(hours=12, minutes=1), tick=False):
+        response = patient_client.get("/home/")
+
+    assert response["Location"] == "/auth/signed-out/?reason=expired"
+    assert patient_client.get("/home/").status_code == 302
+
+
+def test_the_warning_page_does_not_keep_the_session_alive(patient_client: Client) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        patient_client.get("/home/")
+    with time_machine.travel(start + timedelta(minutes=28), tick=False):
+        warning = patient_client.get("/auth/session/expiring/?next=/home/")
+    with time_machine.travel(start + timedelta(minutes=30, seconds=1), tick=False):
+        response = patient_client.get("/home/")
+
+    html = warning.content.decode()
+    assert "You're about to be signed out" in html
+    assert "we will sign you out in 2 minutes" in html
+    assert 'data-session-timeout-url="/auth/signed-out/?reason=inactive"' in html
+    assert response["Location"] == "/auth/signed-out/?reason=inactive"
+
+
+def test_stay_signed_in_restarts_the_inactivity_clock(patient_client: Client) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        patient_client.get("/home/")
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        response = patient_client.post("/auth/session/stay-signed-in/", {"next": "/home/"})
+    with time_machine.travel(start + timedelta(minutes=45), tick=False):
+        assert patient_client.get("/home/").status_code == 200
+
+    assert response["Location"] == "/home/"
+
+
+def test_stay_signed_in_never_redirects_off_site(patient_client: Client) -> None:
+    response = patient_client.post(
+        "/auth/session/stay-signed-in/", {"next": "https://attacker.example/"}
+    )
+
+    assert response["Location"] == "/home/"

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs patients out after inactivity or 12 hours, before any view runs.
+    "accounts.middleware.SessionTimeoutMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -90,7 +92,10 @@ TEMPLATES: list[dict[str, Any]] = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "core.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "core.jinja2.environment",
+            "context_processors": ["accounts.context_processors.session_timeout"],
+        },
     },
     {
         # Django admin and its login page only.
@@ -148,6 +153,48 @@ else:
 NHS_LOGIN_ISSUER = env.str("NHS_LOGIN_ISSUER", default="").rstrip("/")
 NHS_LOGIN_CLIENT_ID = env.str("NHS_LOGIN_CLIENT_ID", default="")
 NHS_LOGIN_PRIVATE_KEY_PATH = env.str("NHS_LOGIN_PRIVATE_KEY_PATH", default="")
+# The kid sent with our client assertions; default: the key's RFC 7638 thumbprint.
+NHS_LOGIN_KEY_ID = env.str("NHS_LOGIN_KEY_ID", default="")
+NHS_LOGIN_SCOPES = env.str(
+    "NHS_LOGIN_SCOPES", default="openid profile email phone gp_registration_details"
+)
+# Vectors of trust asked for at sign-in: P5 and P9, both with two factors. Features that need
+# P9 step up with the P9 vectors of this list only.
+NHS_LOGIN_VTR: list[str] = env.json(
+    "NHS_LOGIN_VTR",
+    default=["P5.Cp.Cd", "P5.Cp.Ck", "P5.Cm", "P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"],
+)
+# "" (single sign-on when NHS login has a session), "login" (always ask) or "none".
+NHS_LOGIN_PROMPT = env.str("NHS_LOGIN_PROMPT", default="")
+# Seconds to wait for NHS login's back channel (discovery, JWKS, token, userinfo). No retries.
+NHS_LOGIN_TIMEOUT_SECONDS = env.float("NHS_LOGIN_TIMEOUT_SECONDS", default=10.0)
+# Seconds discovery and the JWKS are cached; an unknown kid refreshes the JWKS once at once.
+NHS_LOGIN_METADATA_CACHE_SECONDS = env.int("NHS_LOGIN_METADATA_CACHE_SECONDS", default=3600)
+# Clock skew allowed when checking exp and iat.
+NHS_LOGIN_CLOCK_LEEWAY_SECONDS = env.int("NHS_LOGIN_CLOCK_LEEWAY_SECONDS", default=30)
+# A sign-in not finished within this many seconds must start again (codes live 10 minutes).
+NHS_LOGIN_FLOW_MAX_AGE_SECONDS = env.int("NHS_LOGIN_FLOW_MAX_AGE_SECONDS", default=900)
+
+# mozilla-django-oidc, extended in accounts/ for private_key_jwt (docs/adr/0006).
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.NhsLoginBackend",  # patients
+    "django.contrib.auth.backends.ModelBackend",  # practice staff in Django admin
+]
+OIDC_RP_CLIENT_ID = NHS_LOGIN_CLIENT_ID
+OIDC_RP_SCOPES = NHS_LOGIN_SCOPES
+OIDC_RP_SIGN_ALGO = "RS512"
+OIDC_USE_NONCE = True
+OIDC_STATE_SIZE = 43
+OIDC_NONCE_SIZE = 43
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:nhs_login_callback"
+
+# NHS login keeps no session for us (shared/nhs-login.md, "Sessions"): the portal signs a
+# patient out after 30 minutes without activity and after 12 hours in all, and warns first.
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The built-in NHS login simulator (docs/adr/0005): an OpenID Provider for offline development
 # and tests. Installed and mounted at /nhs-login-simulator/ only when enabled; production
@@ -168,7 +215,7 @@ NHS_LOGIN_SIMULATOR_SLOW_SECONDS = env.float("NHS_LOGIN_SIMULATOR_SLOW_SECONDS",
 
 # Signed-out visitors land on the start page, which carries the NHS login button.
 LOGIN_URL = "core:start"
-LOGIN_REDIRECT_URL = "core:start"
+LOGIN_REDIRECT_URL = "accounts:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -210,8 +257,16 @@ LOGGING: dict[str, Any] = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        # Tokens, codes, keys and NHS numbers never reach a log line (core/log_redaction.py).
+        "redact": {"()": "core.log_redaction.RedactionFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -1,5 +1,14 @@
-// Starts the NHS.UK frontend components (header menu, skip link, error summary focus).
-// Every page works without it: this only adds behaviour, never content.
+// Starts the NHS.UK frontend components (header menu, skip link, error summary focus) and the
+// session timeout warning. Every page works without it: this only adds behaviour, never content.
 import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.min.js";
 
 initAll();
+
+// Signed-in pages say when the session is about to end (data-session-timeout-*); without
+// JavaScript a <noscript> refresh does the same.
+const { sessionTimeoutAfter, sessionTimeoutUrl } = document.body.dataset;
+if (sessionTimeoutAfter && sessionTimeoutUrl) {
+  window.setTimeout(() => {
+    window.location.assign(sessionTimeoutUrl);
+  }, Number(sessionTimeoutAfter) * 1000);
+}

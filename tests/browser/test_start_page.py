@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
-from pytest_django.live_server_helper import LiveServer
+
+from conftest import NhsLoginLive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,9 +15,9 @@ BUTTON_NAME = "Continue to NHS login"
 
 
 def test_start_page_shows_the_nhs_login_button_and_passes_axe(
-    page: Page, live_server: LiveServer, check_accessibility: Callable[[Page], None]
+    page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Callable[[Page], None]
 ) -> None:
-    page.goto(live_server.url)
+    page.goto(nhs_login_live.base_url)
 
     expect(page).to_have_title("Get your GP online services details – Citizen portal – NHS")
     expect(page.get_by_role("button", name=BUTTON_NAME)).to_be_visible()
@@ -27,9 +28,9 @@ def test_start_page_shows_the_nhs_login_button_and_passes_axe(
 
 
 def test_start_page_fits_a_320_pixel_screen_without_sideways_scrolling(
-    narrow_page: Page, live_server: LiveServer, check_accessibility: Callable[[Page], None]
+    narrow_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Callable[[Page], None]
 ) -> None:
-    narrow_page.goto(live_server.url)
+    narrow_page.goto(nhs_login_live.base_url)
 
     button = narrow_page.get_by_role("button", name=BUTTON_NAME)
     expect(button).to_be_visible()
@@ -43,9 +44,9 @@ def test_start_page_fits_a_320_pixel_screen_without_sideways_scrolling(
 
 
 def test_keyboard_user_reaches_the_skip_link_first_and_then_the_button(
-    page: Page, live_server: LiveServer
+    page: Page, nhs_login_live: NhsLoginLive
 ) -> None:
-    page.goto(live_server.url)
+    page.goto(nhs_login_live.base_url)
 
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
@@ -56,18 +57,20 @@ def test_keyboard_user_reaches_the_skip_link_first_and_then_the_button(
             break
     expect(page.get_by_role("button", name=BUTTON_NAME)).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in is not available yet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in with a test user")
 
 
-def test_start_page_works_without_javascript(no_js_page: Page, live_server: LiveServer) -> None:
-    no_js_page.goto(live_server.url)
+def test_start_page_works_without_javascript(
+    no_js_page: Page, nhs_login_live: NhsLoginLive
+) -> None:
+    no_js_page.goto(nhs_login_live.base_url)
 
     expect(no_js_page.locator("header.nhsuk-header")).not_to_have_attribute(
         "data-nhsuk-header-init", ""
     )
     no_js_page.get_by_role("button", name=BUTTON_NAME).click()
 
-    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Sign in is not available yet")
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Sign in with a test user")
 
 
 @pytest.mark.parametrize(
@@ -78,12 +81,12 @@ def test_start_page_works_without_javascript(no_js_page: Page, live_server: Live
 )
 def test_error_pages_pass_axe(
     page: Page,
-    live_server: LiveServer,
+    nhs_login_live: NhsLoginLive,
     check_accessibility: Callable[[Page], None],
     path: str,
     heading: str,
 ) -> None:
-    response = page.goto(live_server.url + path)
+    response = page.goto(nhs_login_live.base_url + path)
 
     assert response is not None
     assert response.status == 404

@@ -1,0 +1,39 @@
+"""Access rules for patient pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from accounts.models import Patient
+
+
+def patient_of(request: HttpRequest) -> Patient | None:
+    return getattr(getattr(request, "user", None), "patient", None)
+
+
+def signed_in_patient(request: HttpRequest) -> Patient:
+    """The patient behind this request; staff accounts have none and get the 403 page."""
+    patient = patient_of(request)
+    if patient is None:
+        raise PermissionDenied
+    return patient
+
+
+def identity_verified_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """P9-only features: a patient signed in at P5 is offered NHS login's step-up, and comes
+    back to the page they asked for (shared/nhs-login.md, "Vectors of trust")."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not signed_in_patient(request).identity_verified:
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('accounts:prove_who_you_are')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped

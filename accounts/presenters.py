@@ -1,0 +1,60 @@
+"""How the patient's details read on the page. Plain functions: no database needed to test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from accounts.models import IdentityProofingLevel, Patient
+
+NOT_AVAILABLE = "Not available"
+
+IDENTITY_LEVEL_WORDING = {
+    IdentityProofingLevel.P9: "High (P9): your identity has been fully checked",
+    IdentityProofingLevel.P5: "Medium (P5): some of your details have been checked",
+    IdentityProofingLevel.P0: "Low (P0): your identity has not been checked",
+}
+
+
+def nhs_number_display(nhs_number: str) -> str:
+    """NHS numbers are read in groups of 3, 3 and 4: 999 000 0018."""
+    if len(nhs_number) != 10 or not nhs_number.isdigit():
+        return NOT_AVAILABLE
+    return f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}"
+
+
+def date_display(value: date | None) -> str:
+    """NHS.UK style: 5 March 1990, no leading zero."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class PatientPresenter:
+    patient: Patient
+
+    @property
+    def name(self) -> str:
+        return (
+            " ".join(n for n in (self.patient.given_name, self.patient.family_name) if n)
+            or NOT_AVAILABLE
+        )
+
+    @property
+    def nhs_number(self) -> str:
+        return nhs_number_display(self.patient.nhs_number)
+
+    @property
+    def birthdate(self) -> str:
+        return date_display(self.patient.birthdate)
+
+    @property
+    def gp_ods_code(self) -> str:
+        return self.patient.gp_ods_code or NOT_AVAILABLE
+
+    @property
+    def identity_level(self) -> str:
+        return IDENTITY_LEVEL_WORDING.get(
+            IdentityProofingLevel(self.patient.identity_proofing_level), NOT_AVAILABLE
+        )

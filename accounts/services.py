@@ -1,0 +1,93 @@
+"""Business rules about who the user is."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Patient, User
+
+logger = logging.getLogger(__name__)
+
+_NHS_NUMBER = re.compile(r"^\d{10}$")
+_ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
+
+
+def _text(claims: dict[str, Any], name: str, max_length: int = 255) -> str:
+    value = claims.get(name)
+    return value[:max_length] if isinstance(value, str) else ""
+
+
+def _birthdate(claims: dict[str, Any]) -> date | None:
+    try:
+        return date.fromisoformat(claims["birthdate"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _gp_ods_code(claims: dict[str, Any]) -> str:
+    details = claims.get("gp_registration_details")
+    code = details.get("gp_ods_code") if isinstance(details, dict) else None
+    return code if isinstance(code, str) and _ODS_CODE.match(code) else ""
+
+
+def patient_profile_from_claims(
+    *, id_token_claims: dict[str, Any], userinfo: dict[str, Any]
+) -> dict[str, Any]:
+    """The patient's profile as NHS login released it at this sign-in.
+
+    Userinfo is the fuller source; the ID token supplies what userinfo does not carry (``vot``).
+    A claim NHS login did not release this time is cleared, not kept from an earlier sign-in.
+    """
+    claims = {**id_token_claims, **userinfo}
+    nhs_number = _text(claims, "nhs_number")
+    if nhs_number and not _NHS_NUMBER.match(nhs_number):
+        logger.warning("NHS login sent an NHS number that is not 10 digits; not stored")
+        nhs_number = ""
+    vot = str(id_token_claims["vot"])
+    return {
+        "nhs_number": nhs_number,
+        "given_name": _text(claims, "given_name"),
+        "family_name": _text(claims, "family_name"),
+        "birthdate": _birthdate(claims),
+        "email": _text(claims, "email", 320),
+        "phone_number": _text(claims, "phone_number", 32),
+        "gp_ods_code": _gp_ods_code(claims),
+        # The signed vot, checked against what we asked for, is the level of this sign-in.
+        "identity_proofing_level": vot.split(".")[0],
+        "vot": vot,
+    }
+
+
+def patient_sign_in(*, id_token_claims: dict[str, Any], userinfo: dict[str, Any]) -> User:
+    """Find or create the patient for this NHS login ``sub`` and refresh their profile.
+
+    Two sign-ins of the same patient at once create one account: the unique ``sub`` decides,
+    and the loser of the race updates the winner's row.
+    """
+    sub = id_token_claims["sub"]
+    profile = patient_profile_from_claims(id_token_claims=id_token_claims, userinfo=userinfo)
+    now = timezone.now()
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().filter(nhs_login_sub=sub).first()
+        if patient is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(username=f"patient-{uuid.uuid4()}")
+                    Patient.objects.create(
+                        user=user, nhs_login_sub=sub, last_signed_in_at=now, **profile
+                    )
+                    return user
+            except IntegrityError:
+                patient = Patient.objects.select_for_update().get(nhs_login_sub=sub)
+        for field, value in profile.items():
+            setattr(patient, field, value)
+        patient.last_signed_in_at = now
+        patient.save()
+        return patient.user

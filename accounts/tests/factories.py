@@ -1,0 +1,58 @@
+"""Factories for synthetic patients: NHS numbers in the 999 range with valid check digits."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import factory
+from django.utils import timezone
+
+from accounts.models import IdentityProofingLevel, Patient, User
+
+
+def nhs_number_with_check_digit(first_nine: str) -> str | None:
+    """The 10-digit NHS number for these 9 digits, or None if no valid check digit exists."""
+    total = sum(int(digit) * (10 - position) for position, digit in enumerate(first_nine))
+    check = 11 - total % 11
+    if check == 10:
+        return None
+    return first_nine + str(0 if check == 11 else check)
+
+
+def synthetic_nhs_number(sequence: int) -> str:
+    candidate = sequence
+    while True:
+        number = nhs_number_with_check_digit(f"999{candidate % 1_000_000:06d}")
+        if number is not None:
+            return number
+        candidate += 1
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+
+
+class PatientFactory(factory.django.DjangoModelFactory[Patient]):
+    class Meta:
+        model = Patient
+
+    class Params:
+        p5 = factory.Trait(identity_proofing_level=IdentityProofingLevel.P5, vot="P5.Cp.Cd")
+
+    user = factory.SubFactory(
+        UserFactory, username=factory.LazyFunction(lambda: f"patient-{uuid.uuid4()}")
+    )
+    nhs_login_sub = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    nhs_number = factory.Sequence(lambda n: synthetic_nhs_number(n + 1))
+    given_name = "Ava"
+    family_name = "Thompson"
+    birthdate = datetime.date(1985, 3, 5)
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+    gp_ods_code = "A12345"
+    identity_proofing_level = IdentityProofingLevel.P9
+    vot = "P9.Cp.Cd"
+    last_signed_in_at = factory.LazyFunction(timezone.now)

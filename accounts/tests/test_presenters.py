@@ -1,0 +1,50 @@
+"""How patient details read: no database needed."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from accounts.models import Patient
+from accounts.presenters import PatientPresenter, date_display, nhs_number_display
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        pytest.param("9990000018", "999 000 0018", id="ten-digits"),
+        pytest.param("", "Not available", id="absent"),
+        pytest.param("999000001", "Not available", id="nine-digits"),
+        pytest.param("99900000AB", "Not available", id="not-digits"),
+    ],
+)
+def test_nhs_number_is_shown_in_groups_of_three_three_four(raw: str, shown: str) -> None:
+    assert nhs_number_display(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param(datetime.date(1990, 3, 5), "5 March 1990", id="no-leading-zero"),
+        pytest.param(datetime.date(2001, 11, 21), "21 November 2001", id="two-digit-day"),
+        pytest.param(None, "Not available", id="absent"),
+    ],
+)
+def test_dates_read_as_day_month_year(value: datetime.date | None, shown: str) -> None:
+    assert date_display(value) == shown
+
+
+def test_presenter_words_the_identity_level_and_joins_the_name() -> None:
+    patient = Patient(given_name="Ava", family_name="Thompson", identity_proofing_level="P5")
+
+    details = PatientPresenter(patient)
+
+    assert details.name == "Ava Thompson"
+    assert details.identity_level.startswith("Medium (P5)")
+    assert details.gp_ods_code == "Not available"
+
+
+def test_presenter_shows_the_family_name_alone_when_the_given_name_was_not_shared() -> None:
+    assert PatientPresenter(Patient(family_name="Thompson")).name == "Thompson"
+    assert PatientPresenter(Patient()).name == "Not available"

@@ -1,0 +1,385 @@
+"""NL02: signing in with NHS login, over real HTTP against the simulator, with real keys and
+real signatures. Each bad answer the simulator can give is refused with a plain page."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from accounts.models import Patient
+from conftest import NhsLoginLive
+from tests.portal_browser import PortalBrowser
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+P9_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e01"
+NOT_CONFIRMED = "We could not confirm your sign-in"
+
+
+@pytest.fixture
+def browser(nhs_login_live: NhsLoginLive) -> PortalBrowser:
+    return PortalBrowser(nhs_login_live.base_url)
+
+
+def signed_in(browser: PortalBrowser) -> bool:
+    return browser.get("/home/").status_code == 200
+
+
+def test_button_sends_the_browser_to_nhs_login_with_state_nonce_and_vtr(
+    browser: PortalBrowser, nhs_login_live: NhsLoginLive
+) -> None:
+    response = browser.press_nhs_login_button()
+
+    location = urlsplit(response.headers["Location"])
+    query = {name: values[0] for name, values in parse_qs(location.query).items()}
+    assert response.status_code == 302
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        f"{nhs_login_live.issuer}/authorize"
+    )
+    assert query["response_type"] == "code"
+    assert query["client_id"] == nhs_login_live.client_id
+    assert query["redirect_uri"] == f"{nhs_login_live.base_url}/auth/nhs-login/callback/"
+    assert query["scope"] == "openid profile email phone gp_registration_details"
+    assert json.loads(query["vtr"]) == [
+        "P5.Cp.Cd",
+        "P5.Cp.Ck",
+        "P5.Cm",
+        "P9.Cp.Cd",
+        "P9.Cp.Ck",
+        "P9.Cm",
+    ]
+    assert len(query["state"]) >= 32
+    assert len(query["nonce"]) >= 32
+    assert "prompt" not in query
+
+
+def test_prompt_is_sent_when_configured(browser: PortalBrowser, settings: SettingsWrapper) -> None:
+    settings.NHS_LOGIN_PROMPT = "login"
+
+    query = parse_qs(urlsplit(browser.press_nhs_login_button().headers["Location"]).query)
+
+    assert query["prompt"] == ["login"]
+
+
+def test_patient_signs_in_and_sees_their_details(browser: PortalBrowser) -> None:
+    page = browser.sign_in(user="p9-demo-practice")
+
+    assert page.url.endswith("/home/")
+    assert page.status_code == 200
+    assert "999 000 0018" in page.text
+    assert "5 March 1985" in page.text
+    assert "A12345" in page.text
+    assert "High (P9)" in page.text
+    assert "Thompson" in page.text
+    patient = Patient.objects.get()
+    assert patient.nhs_login_sub == P9_SUB
+    assert patient.vot == "P9.Cp.Cd"
+    assert patient.identity_proofing_level == "P9"
+
+
+def test_session_key_changes_at_sign_in(browser: PortalBrowser) -> None:
+    browser.get("/")
+    browser.press_nhs_login_button()
+    before = browser.session.cookies.get("sessionid")
+
+    sign_in_page = browser.get(browser.press_nhs_login_button().headers["Location"])
+    browser.follow(browser.answer_simulator(sign_in_page, user="p9-demo-practice"))
+
+    after = browser.session.cookies.get("sessionid")
+    assert before is not None
+    assert after is not None
+    assert after != before
+
+
+def test_signing_in_again_updates_the_same_patient(browser: PortalBrowser) -> None:
+    browser.sign_in(user="p9-demo-practice")
+    Patient.objects.update(family_name="Outdated", nhs_number="9990000026")
+    browser.get("/")  # already signed in: start page sends the patient home
+
+    second = PortalBrowser(browser.base_url)
+    second.sign_in(user="p9-demo-practice")
+
+    patient = Patient.objects.get()
+    assert patient.family_name == "Thompson"
+    assert patient.nhs_number == "9990000018"
+
+
+def test_patient_is_keyed_on_sub_not_email(browser: PortalBrowser) -> None:
+    browser.sign_in(user="p9-demo-practice")
+    PortalBrowser(browser.base_url).sign_in(user="p5-demo-practice")
+
+    assert Patient.objects.count() == 2
+    assert {p.nhs_login_sub for p in Patient.objects.all()} == {
+        P9_SUB,
+        "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e03",
+    }
+
+
+def test_patient_without_an_nhs_number_sees_not_available(browser: PortalBrowser) -> None:
+    page = browser.sign_in(user="p5-no-nhs-number")
+
+    assert page.status_code == 200
+    assert "Not available" in page.text
+    assert Patient.objects.get().nhs_number == ""
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "id_token_alg_none",
+        "id_token_hs512_with_public_key",
+        "id_token_rs256",
+        "id_token_unknown_kid",
+        "id_token_bad_signature",
+        "id_token_jku_header",
+        "id_token_wrong_iss",
+        "id_token_wrong_aud",
+        "id_token_wrong_azp",
+        "id_token_wrong_nonce",
+        "id_token_no_nonce",
+        "id_token_expired",
+        "id_token_iat_in_future",
+        "id_token_vot_not_requested",
+        "id_token_no_vot",
+        "userinfo_sub_mismatch",
+    ],
+)
+def test_refuses_a_bad_id_token_or_userinfo(browser: PortalBrowser, fault: str) -> None:
+    page = browser.sign_in(fault=fault)
+
+    assert page.status_code == 400
+    assert NOT_CONFIRMED in page.text
+    assert "Continue to NHS login" in page.text  # a way to try again
+    assert not Patient.objects.exists()
+    assert not signed_in(browser)
+
+
+@pytest.mark.parametrize(
+    ("fault", "title"),
+    [
+        pytest.param(
+            "token_server_error", "NHS login is not working at the moment", id="token-500"
+        ),
+        pytest.param("token_not_json", "NHS login is not working at the moment", id="token-html"),
+        pytest.param(
+            "userinfo_server_error", "NHS login is not working at the moment", id="userinfo-500"
+        ),
+        pytest.param(
+            "userinfo_not_json", "NHS login is not working at the moment", id="userinfo-html"
+        ),
+    ],
+)
+def test_provider_outage_gets_a_plain_page(browser: PortalBrowser, fault: str, title: str) -> None:
+    page = browser.sign_in(fault=fault)
+
+    assert page.status_code == 503
+    assert title in page.text
+    assert "Traceback" not in page.text
+    assert not Patient.objects.exists()
+
+
+def test_slow_provider_is_abandoned_after_the_timeout(
+    browser: PortalBrowser, settings: SettingsWrapper
+) -> None:
+    settings.NHS_LOGIN_TIMEOUT_SECONDS = 0.5
+    settings.NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3
+
+    started = time.monotonic()
+    page = browser.sign_in(fault="token_slow")
+
+    assert page.status_code == 503
+    assert "NHS login is not working at the moment" in page.text
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    ("outcome", "title"),
+    [
+        pytest.param(
+            "access_denied", "You chose not to share your details", id="consent-not-given"
+        ),
+        pytest.param(
+            "login_required", "You need to sign in to NHS login again", id="login-required"
+        ),
+        pytest.param(
+            "sso_login_required", "You need to sign in to NHS login again", id="sso-login-required"
+        ),
+        pytest.param(
+            "interaction_required",
+            "You need to sign in to NHS login again",
+            id="interaction-required",
+        ),
+        pytest.param(
+            "consent_required", "You need to sign in to NHS login again", id="consent-required"
+        ),
+        pytest.param(
+            "account_selection_required",
+            "You need to sign in to NHS login again",
+            id="account-selection-required",
+        ),
+        pytest.param("server_error", "NHS login is not working at the moment", id="server-error"),
+        pytest.param(
+            "temporarily_unavailable",
+            "NHS login is not working at the moment",
+            id="temporarily-unavailable",
+        ),
+        pytest.param(
+            "invalid_request", "Sorry, there is a problem with this service", id="invalid-request"
+        ),
+        pytest.param(
+            "unauthorized_client",
+            "Sorry, there is a problem with this service",
+            id="unauthorized-client",
+        ),
+        pytest.param(
+            "unsupported_response_type",
+            "Sorry, there is a problem with this service",
+            id="unsupported-response-type",
+        ),
+        pytest.param(
+            "invalid_scope", "Sorry, there is a problem with this service", id="invalid-scope"
+        ),
+    ],
+)
+def test_each_nhs_login_error_gets_a_plain_english_page(
+    browser: PortalBrowser, outcome: str, title: str
+) -> None:
+    page = browser.sign_in(outcome=outcome)
+
+    assert title in page.text
+    assert "Continue to NHS login" in page.text
+    assert not signed_in(browser)
+
+
+def test_access_denied_without_consent_reason_is_a_plain_refusal(browser: PortalBrowser) -> None:
+    browser.press_nhs_login_button()
+    state = parse_qs(urlsplit(browser.press_nhs_login_button().headers["Location"]).query)["state"][
+        0
+    ]
+
+    page = browser.get(f"/auth/nhs-login/callback/?error=access_denied&state={state}")
+
+    assert "You cannot sign in with NHS login at the moment" in page.text
+
+
+def _callback_url(browser: PortalBrowser) -> str:
+    sign_in_page = browser.get(browser.press_nhs_login_button().headers["Location"])
+    return browser.answer_simulator(sign_in_page, user="p9-demo-practice").headers["Location"]
+
+
+def test_replayed_state_is_refused(browser: PortalBrowser) -> None:
+    callback = _callback_url(browser)
+    assert browser.follow(browser.get(callback)).url.endswith("/home/")
+    browser.session.cookies.clear()
+
+    page = browser.get(callback)
+
+    assert page.status_code == 400
+    assert "Your sign-in did not work" in page.text
+    assert Patient.objects.count() == 1
+
+
+def test_replayed_callback_in_the_same_session_is_refused(browser: PortalBrowser) -> None:
+    callback = _callback_url(browser)
+    browser.follow(browser.get(callback))
+
+    page = browser.get(callback)
+
+    assert page.status_code == 400
+    assert "Your sign-in did not work" in page.text
+
+
+def test_callback_without_a_started_flow_is_refused(browser: PortalBrowser) -> None:
+    page = browser.get("/auth/nhs-login/callback/?code=abc&state=never-issued")
+
+    assert page.status_code == 400
+    assert "Your sign-in did not work" in page.text
+
+
+def test_callback_in_another_browser_session_is_refused(browser: PortalBrowser) -> None:
+    callback = _callback_url(browser)
+    other = PortalBrowser(browser.base_url)
+
+    page = other.get(callback)
+
+    assert page.status_code == 400
+    assert "Your sign-in did not work" in page.text
+    assert not Patient.objects.exists()
+
+
+def test_callback_without_state_or_code_is_refused(browser: PortalBrowser) -> None:
+    assert "Your sign-in did not work" in browser.get("/auth/nhs-login/callback/").text
+    assert "Your sign-in did not work" in browser.get("/auth/nhs-login/callback/?code=x").text
+
+
+def test_a_sign_in_that_took_too_long_must_start_again(
+    browser: PortalBrowser, settings: SettingsWrapper
+) -> None:
+    callback = _callback_url(browser)
+    settings.NHS_LOGIN_FLOW_MAX_AGE_SECONDS = -1
+
+    page = browser.get(callback)
+
+    assert "Your sign-in took too long" in page.text
+    assert not Patient.objects.exists()
+
+
+def test_a_code_already_spent_gets_the_try_again_page(browser: PortalBrowser) -> None:
+    """NHS login answers invalid_grant when a code is replayed."""
+    from nhs_login_simulator.models import AuthorizationCode
+
+    callback = _callback_url(browser)
+    AuthorizationCode.objects.update(used_at="2026-01-01T00:00:00Z")
+
+    page = browser.get(callback)
+
+    assert "Your sign-in did not work" in page.text
+
+
+def test_new_signing_key_is_found_by_refreshing_the_cached_jwks(
+    browser: PortalBrowser,
+    nhs_login_live: NhsLoginLive,
+    settings: SettingsWrapper,
+    tmp_path: object,
+) -> None:
+    settings.NHS_LOGIN_SIMULATOR_KEY_DIR = tmp_path
+    browser.sign_in()
+    call_command("nhs_login_simulator_keys_rotate", stdout=io.StringIO())
+
+    page = PortalBrowser(browser.base_url).sign_in()
+
+    assert page.url.endswith("/home/")
+
+
+def test_unknown_kid_is_refused_even_after_refreshing_the_jwks(browser: PortalBrowser) -> None:
+    browser.sign_in()  # JWKS now cached
+    cached = cache.get(f"nhs-login:jwks:{browser.base_url}/nhs-login-simulator")
+    assert cached is not None
+
+    page = PortalBrowser(browser.base_url).sign_in(fault="id_token_unknown_kid")
+
+    assert NOT_CONFIRMED in page.text
+
+
+def test_no_token_code_or_nhs_number_reaches_the_log(
+    browser: PortalBrowser, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+
+    browser.sign_in(fault="id_token_wrong_nonce")
+    PortalBrowser(browser.base_url).sign_in()
+
+    from core.log_redaction import redact
+
+    for record in caplog.records:
+        line = redact(record.getMessage())
+        assert "eyJ" not in line
+        assert "9990000018" not in line
+    assert any("sign-in refused" in record.getMessage() for record in caplog.records)
