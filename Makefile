@@ -81,6 +81,10 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=portal.example.org \
 	DATABASE_URL=postgres://deploy-check@127.0.0.1:5432/deploy_check \
+	PORTAL_BASE_URL=https://portal.example.org \
+	NHS_LOGIN_ISSUER=https://auth.sandpit.signin.nhs.uk \
+	NHS_LOGIN_CLIENT_ID=deploy-check \
+	NHS_LOGIN_PRIVATE_KEY_PATH=/nonexistent/deploy-check.pem \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 .PHONY: clean

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
+from accounts.nhs_login_client import provider_metadata_forget
 from core.rsa_keys import private_key_generate, private_key_write
 
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
@@ -133,6 +134,9 @@ def nhs_login_live(
     settings.NHS_LOGIN_SIMULATOR_ISSUER = issuer
     settings.NHS_LOGIN_CLIENT_ID = "citizen-portal-under-test"
     settings.NHS_LOGIN_PRIVATE_KEY_PATH = str(key_path)
+    # Discovery and JWKS are cached per issuer; the live server's address is reused between
+    # tests, so forget what an earlier test cached.
+    provider_metadata_forget()
     call_command(
         "nhs_login_simulator_client_register",
         client_id="citizen-portal-under-test",

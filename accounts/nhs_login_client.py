@@ -128,6 +128,11 @@ def provider_metadata() -> ProviderMetadata:
     return ProviderMetadata(**cached)
 
 
+def provider_metadata_forget() -> None:
+    """Drop the cached discovery document and JWKS, e.g. after changing provider."""
+    django_cache.delete_many([_cache_key("discovery"), _cache_key("jwks")])
+
+
 def provider_jwks(*, refresh: bool = False) -> dict[str, Any]:
     """NHS login's published signing keys (cached; ``refresh`` fetches them again)."""
     cached: dict[str, Any] | None = None if refresh else django_cache.get(_cache_key("jwks"))

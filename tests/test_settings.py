@@ -21,6 +21,10 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-production-like-secret-key-that-is-long-enough-0123456789",
     "ALLOWED_HOSTS": "portal.example.org",
     "DATABASE_URL": "postgres://portal@db.example.org:5432/portal",
+    "PORTAL_BASE_URL": "https://portal.example.org",
+    "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
+    "NHS_LOGIN_CLIENT_ID": "citizen-portal",
+    "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
 }
 
 PRINT_SETTINGS = """
@@ -77,7 +81,7 @@ def test_production_refuses_to_start_and_names_every_missing_variable(tmp_path: 
     assert completed.returncode != 0
     last_line = completed.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:")
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+    for name in PRODUCTION_ENV:
         assert f"{name} is missing or empty" in last_line
 
 

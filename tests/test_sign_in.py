@@ -6,15 +6,18 @@ from __future__ import annotations
 import io
 import json
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
+import requests
 from django.core.management import call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import Patient
+from accounts.nhs_login_client import provider_jwks
 from conftest import NhsLoginLive
+from nhs_login_simulator.keys import current_signing_key
 from tests.portal_browser import PortalBrowser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -344,24 +347,23 @@ def test_a_code_already_spent_gets_the_try_again_page(browser: PortalBrowser) ->
 
 
 def test_new_signing_key_is_found_by_refreshing_the_cached_jwks(
-    browser: PortalBrowser,
-    nhs_login_live: NhsLoginLive,
-    settings: SettingsWrapper,
-    tmp_path: object,
+    browser: PortalBrowser, settings: SettingsWrapper, tmp_path: Path
 ) -> None:
     settings.NHS_LOGIN_SIMULATOR_KEY_DIR = tmp_path
     browser.sign_in()
     call_command("nhs_login_simulator_keys_rotate", stdout=io.StringIO())
+    new_kid = current_signing_key().kid
+    assert new_kid not in {key["kid"] for key in provider_jwks()["keys"]}
 
     page = PortalBrowser(browser.base_url).sign_in()
 
     assert page.url.endswith("/home/")
+    assert new_kid in {key["kid"] for key in provider_jwks()["keys"]}
 
 
 def test_unknown_kid_is_refused_even_after_refreshing_the_jwks(browser: PortalBrowser) -> None:
     browser.sign_in()  # JWKS now cached
-    cached = cache.get(f"nhs-login:jwks:{browser.base_url}/nhs-login-simulator")
-    assert cached is not None
+    assert provider_jwks()["keys"]  # from the cache, which the first sign-in filled
 
     page = PortalBrowser(browser.base_url).sign_in(fault="id_token_unknown_kid")
 
@@ -383,3 +385,92 @@ def test_no_token_code_or_nhs_number_reaches_the_log(
         assert "eyJ" not in line
         assert "9990000018" not in line
     assert any("sign-in refused" in record.getMessage() for record in caplog.records)
+
+
+def _step_up_page(browser: PortalBrowser) -> tuple[str, requests.Response]:
+    """A P5 patient signed in, asking for the P9-only page, pressing NHS login's button."""
+    browser.sign_in(user="p5-demo-practice")
+    prove = browser.get("/home/gp-services/")
+    assert prove.headers["Location"] == "/auth/prove-who-you-are/?next=%2Fhome%2Fgp-services%2F"
+    start = browser.press_nhs_login_button(prove.headers["Location"])
+    query = parse_qs(urlsplit(start.headers["Location"]).query)
+    return query["vtr"][0], browser.get(start.headers["Location"])
+
+
+def test_step_up_asks_for_p9_only_and_returns_to_the_page_wanted(browser: PortalBrowser) -> None:
+    vtr, sign_in_page = _step_up_page(browser)
+    assert json.loads(vtr) == ["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]
+
+    step_up = browser.answer_simulator(sign_in_page, user="p5-demo-practice")
+    assert "Prove who you are" in step_up.text
+    page = browser.follow(browser.confirm_step_up(step_up))
+
+    assert page.url.endswith("/home/gp-services/")
+    assert page.status_code == 200
+    patient = Patient.objects.get()
+    assert patient.identity_proofing_level == "P9"
+    assert patient.gp_ods_code == "A12345"
+
+
+def test_step_up_cancelled_at_nhs_login_gets_a_page_not_a_loop(browser: PortalBrowser) -> None:
+    _, sign_in_page = _step_up_page(browser)
+
+    page = browser.follow(
+        browser.answer_simulator(sign_in_page, user="p5-demo-practice", outcome="access_denied")
+    )
+
+    assert page.status_code == 200
+    assert "You chose not to share your details" in page.text
+    assert "Go to your details" in page.text
+    assert signed_in(browser)  # still signed in at P5
+    assert Patient.objects.get().identity_proofing_level == "P5"
+
+
+def test_step_up_answered_with_a_lower_level_says_identity_was_not_confirmed(
+    browser: PortalBrowser,
+) -> None:
+    _, sign_in_page = _step_up_page(browser)
+    step_up = browser.answer_simulator(
+        sign_in_page, user="p5-demo-practice", fault="id_token_vot_not_requested"
+    )
+
+    page = browser.follow(browser.confirm_step_up(step_up))
+
+    assert "We could not confirm your identity" in page.text
+    assert "Continue to NHS login" not in page.text  # no button that would loop
+    assert signed_in(browser)
+    assert Patient.objects.get().identity_proofing_level == "P5"
+
+
+def test_button_with_provider_unreachable_gets_the_unavailable_page(
+    browser: PortalBrowser, settings: SettingsWrapper
+) -> None:
+    settings.NHS_LOGIN_ISSUER = "http://127.0.0.1:1/nhs-login"
+
+    response = browser.press_nhs_login_button()
+
+    assert response.status_code == 503
+    assert "NHS login is not working at the moment" in response.text
+
+
+def test_discovery_naming_another_issuer_is_refused(
+    browser: PortalBrowser, settings: SettingsWrapper
+) -> None:
+    settings.NHS_LOGIN_SIMULATOR_ISSUER = "https://auth.login.nhs.uk.attacker.example"
+
+    response = browser.press_nhs_login_button()
+
+    assert response.status_code == 503
+    assert "Location" not in response.headers
+
+
+def test_missing_client_key_is_a_set_up_problem_not_a_crash(
+    browser: PortalBrowser, settings: SettingsWrapper, tmp_path: Path
+) -> None:
+    settings.NHS_LOGIN_PRIVATE_KEY_PATH = str(tmp_path / "missing.pem")
+
+    page = browser.sign_in()
+
+    assert page.status_code == 500
+    assert "Sorry, there is a problem with this service" in page.text
+    assert not Patient.objects.exists()

@@ -12,7 +12,15 @@ from django.core.exceptions import ImproperlyConfigured
 from citizen_portal.settings.base import *  # noqa: F403
 from citizen_portal.settings.base import env, env_bool
 
-REQUIRED_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+REQUIRED_VARIABLES = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "PORTAL_BASE_URL",
+    "NHS_LOGIN_ISSUER",
+    "NHS_LOGIN_CLIENT_ID",
+    "NHS_LOGIN_PRIVATE_KEY_PATH",
+)
 
 _problems = [
     f"{name} is missing or empty"

@@ -1,0 +1,69 @@
+"""Secrets and patient identifiers never reach a log line, even when code logs them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from core.log_redaction import REDACTED, RedactionFilter, redact
+from core.rsa_keys import private_key_generate, private_key_pem
+
+JWT = "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        pytest.param("abc123", "GET /auth/nhs-login/callback/?code=abc123&state=x", id="code"),
+        pytest.param("s7a7e", "GET /callback/?state=s7a7e", id="state"),
+        pytest.param("n0nce", "authorize?nonce=n0nce&x=1", id="nonce"),
+        pytest.param("r3fresh", "refresh_token=r3fresh", id="refresh-token-form"),
+        pytest.param(JWT, f"id token was {JWT}", id="jwt"),
+        pytest.param("tok3n.value", "Authorization: Bearer tok3n.value", id="bearer"),
+        pytest.param("9990000018", "claims: {'nhs_number': '9990000018'}", id="nhs-number"),
+        pytest.param("999 000 0018", "NHS number 999 000 0018", id="nhs-number-spaced"),
+        pytest.param("Xw7kQ2mR9tLpZ", "linkage_key=Xw7kQ2mR9tLpZ", id="linkage-key"),
+    ],
+)
+def test_redacts(secret: str, message: str) -> None:
+    redacted = redact(message)
+
+    assert secret not in redacted
+    assert REDACTED in redacted
+
+
+def test_redacts_a_private_key() -> None:
+    pem = private_key_pem(private_key_generate()).decode()
+
+    redacted = redact(f"loaded key {pem.strip()} from disk")
+
+    assert "PRIVATE KEY" not in redacted
+    assert redacted == f"loaded key {REDACTED} from disk"
+
+
+def test_leaves_ordinary_messages_alone() -> None:
+    message = "NHS login refused the token request: invalid_grant (HTTP 400)"
+
+    assert redact(message) == message
+
+
+def test_filter_rewrites_a_record_built_from_arguments(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(RedactionFilter())
+    try:
+        with caplog.at_level(logging.INFO, logger="test.redaction"):
+            logger.info("token response %s for %s", {"id_token": JWT}, "9990000018")
+    finally:
+        logger.filters.clear()
+
+    assert (
+        caplog.records[0].getMessage()
+        == f"token response {{'id_token': '{REDACTED}'}} for {REDACTED}"
+    )
+
+
+def test_the_console_handler_is_configured_with_the_filter() -> None:
+    from django.conf import settings
+
+    assert settings.LOGGING["handlers"]["console"]["filters"] == ["redact"]
