@@ -1,0 +1,134 @@
+"""NL02 journeys in Chromium: sign in, step up, time out, sign out; axe on every page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from conftest import NhsLoginLive
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+Check = Callable[[Page], None]
+P9_USER = "P9 patient at the demo practice, with GP credentials"
+P5_USER = "P5 patient at the demo practice (can prove who they are for P9)"
+
+
+def sign_in(page: Page, base_url: str, user: str, check: Check | None = None) -> None:
+    page.goto(base_url)
+    if check:
+        check(page)
+    page.get_by_role("button", name="Continue to NHS login").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in with a test user")
+    if check:
+        check(page)
+    page.get_by_label(user).check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+
+
+def test_patient_signs_in_sees_their_details_and_signs_out(
+    page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    sign_in(page, nhs_login_live.base_url, P9_USER, check_accessibility)
+
+    expect(page).to_have_url(f"{nhs_login_live.base_url}/home/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("999 000 0018")
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("5 March 1985")
+    check_accessibility(page)
+
+    page.get_by_role("link", name="Sign out").click()
+    check_accessibility(page)
+    page.get_by_role("button", name="Sign out").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    expect(page.locator("main")).to_contain_text("cannot sign you out of NHS login")
+    check_accessibility(page)
+
+
+def test_details_page_fits_a_320_pixel_screen(
+    narrow_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    sign_in(narrow_page, nhs_login_live.base_url, P9_USER)
+
+    expect(narrow_page.get_by_role("heading", level=1)).to_have_text("Your details")
+    assert narrow_page.evaluate("document.documentElement.scrollWidth") <= 320
+    check_accessibility(narrow_page)
+
+
+def test_p5_patient_proves_who_they_are_and_reaches_the_p9_page(
+    page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    sign_in(page, nhs_login_live.base_url, P5_USER)
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("Medium (P5)")
+
+    page.get_by_role("link", name="See your GP online services details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Prove who you are to continue")
+    check_accessibility(page)
+    page.get_by_role("button", name="Continue to NHS login").click()
+    expect(page.locator(".nhsuk-inset-text")).to_contain_text("P9.Cp.Cd, P9.Cp.Ck, P9.Cm")
+    page.get_by_label(P5_USER).check()
+    page.get_by_role("button", name="Continue", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Prove who you are")
+    check_accessibility(page)
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page).to_have_url(f"{nhs_login_live.base_url}/home/gp-services/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your GP online services")
+    check_accessibility(page)
+
+
+def test_declining_consent_shows_a_page_with_a_way_to_try_again(
+    page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    page.goto(nhs_login_live.base_url)
+    page.get_by_role("button", name="Continue to NHS login").click()
+    page.get_by_label("Outcome").select_option("access_denied")
+    page.get_by_role("button", name="Continue", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("You chose not to share your details")
+    expect(page.get_by_role("button", name="Continue to NHS login")).to_be_visible()
+    check_accessibility(page)
+
+
+def test_inactive_patient_is_warned_can_stay_and_is_then_signed_out(
+    page: Page,
+    nhs_login_live: NhsLoginLive,
+    settings: SettingsWrapper,
+    check_accessibility: Check,
+) -> None:
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 6
+    settings.SESSION_WARNING_SECONDS = 4
+    sign_in(page, nhs_login_live.base_url, P9_USER)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You're about to be signed out", timeout=8000
+    )
+    check_accessibility(page)
+    page.get_by_role("button", name="Stay signed in").click()
+    expect(page).to_have_url(f"{nhs_login_live.base_url}/home/")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You have been signed out because you were inactive", timeout=20000
+    )
+    check_accessibility(page)
+
+
+def test_timeout_warning_works_without_javascript(
+    no_js_page: Page, nhs_login_live: NhsLoginLive, settings: SettingsWrapper
+) -> None:
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 6
+    settings.SESSION_WARNING_SECONDS = 4
+    sign_in(no_js_page, nhs_login_live.base_url, P9_USER)
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Your details")
+
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
+        "You're about to be signed out", timeout=8000
+    )
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
+        "You have been signed out because you were inactive", timeout=20000
+    )
