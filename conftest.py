@@ -63,29 +63,33 @@ def browser(playwright_session: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
+def _page(browser: Browser, **context_options: Any) -> Iterator[Page]:
+    context = browser.new_context(**context_options)
+    # Only the machine's own servers exist here: refuse anything else at once (the design
+    # system's web fonts are on assets.nhs.uk) instead of waiting for a lookup to fail.
+    context.route(
+        lambda url: not url.startswith(("http://localhost", "http://127.0.0.1")),
+        lambda route: route.abort(),
+    )
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    yield from _page(browser, viewport={"width": 1024, "height": 768})
 
 
 @pytest.fixture
 def no_js_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from _page(browser, java_script_enabled=False)
 
 
 @pytest.fixture
 def narrow_page(browser: Browser) -> Iterator[Page]:
     """A phone-sized window: WCAG 1.4.10 reflow asks for no sideways scrolling at 320 px."""
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from _page(browser, viewport={"width": 320, "height": 640})
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

@@ -100,13 +100,13 @@ def test_inactive_patient_is_warned_can_stay_and_is_then_signed_out(
     settings: SettingsWrapper,
     check_accessibility: Check,
 ) -> None:
-    settings.SESSION_IDLE_TIMEOUT_SECONDS = 6
-    settings.SESSION_WARNING_SECONDS = 4
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 10
+    settings.SESSION_WARNING_SECONDS = 7
     sign_in(page, nhs_login_live.base_url, P9_USER)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "You're about to be signed out", timeout=8000
+        "You're about to be signed out", timeout=9000
     )
     check_accessibility(page)
     page.get_by_role("button", name="Stay signed in").click()
@@ -121,13 +121,13 @@ def test_inactive_patient_is_warned_can_stay_and_is_then_signed_out(
 def test_timeout_warning_works_without_javascript(
     no_js_page: Page, nhs_login_live: NhsLoginLive, settings: SettingsWrapper
 ) -> None:
-    settings.SESSION_IDLE_TIMEOUT_SECONDS = 6
-    settings.SESSION_WARNING_SECONDS = 4
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 10
+    settings.SESSION_WARNING_SECONDS = 7
     sign_in(no_js_page, nhs_login_live.base_url, P9_USER)
     expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Your details")
 
     expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
-        "You're about to be signed out", timeout=8000
+        "You're about to be signed out", timeout=9000
     )
     expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
         "You have been signed out because you were inactive", timeout=20000
