@@ -94,6 +94,7 @@ def narrow_page(browser: Browser) -> Iterator[Page]:
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Run axe-core on the page as it stands and return its violations (WCAG 2.2 AA rules)."""
+    page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE_SCRIPT))
     result: dict[str, Any] = page.evaluate(
         """async () => await axe.run(document, {

@@ -41,6 +41,7 @@ def test_patient_signs_in_sees_their_details_and_signs_out(
     check_accessibility(page)
 
     page.get_by_role("link", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign out")
     check_accessibility(page)
     page.get_by_role("button", name="Sign out").click()
 
