@@ -1,8 +1,9 @@
-"""The one seam between the portal and NHS login's back channel.
+"""The portal's side of NHS login's back channel.
 
-Every outbound call (discovery, JWKS, token, userinfo) goes through here, with the configured
-timeout and no retries, and comes back parsed or as one of this module's exceptions. Nothing
-here logs a token, code or claim: only endpoints, status codes and OAuth error codes.
+Every call to NHS login (discovery, JWKS, token, userinfo) goes through here, over the project's
+one HTTP seam (core/outbound.py) with NHS login's timeout, and comes back parsed or as one of this
+module's exceptions. Nothing here logs a token, code or claim: only endpoints, status codes and
+OAuth error codes.
 """
 
 from __future__ import annotations
@@ -13,17 +14,25 @@ import uuid
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.exceptions import ImproperlyConfigured
 
+from core.outbound import (
+    OutboundResponseInvalidError,
+    OutboundUnavailableError,
+    http_request,
+    json_object,
+)
 from core.rsa_keys import jwk_thumbprint
+
+if TYPE_CHECKING:
+    import requests
 
 logger = logging.getLogger(__name__)
 
@@ -67,30 +76,16 @@ class ProviderMetadata:
 
 def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
     try:
-        response = requests.request(
-            method, url, timeout=settings.NHS_LOGIN_TIMEOUT_SECONDS, allow_redirects=False, **kwargs
-        )
-    except requests.Timeout as error:
-        logger.warning("NHS login timed out: %s %s", method, url)
-        raise ProviderUnavailableError(f"{url} timed out") from error
-    except requests.RequestException as error:
-        logger.warning("NHS login unreachable: %s %s (%s)", method, url, type(error).__name__)
-        raise ProviderUnavailableError(f"{url} unreachable") from error
-    if response.status_code >= 500:
-        logger.warning("NHS login failed: %s %s answered %s", method, url, response.status_code)
-        raise ProviderUnavailableError(f"{url} answered {response.status_code}")
-    return response
+        return http_request(method, url, timeout=settings.NHS_LOGIN_TIMEOUT_SECONDS, **kwargs)
+    except OutboundUnavailableError as error:
+        raise ProviderUnavailableError(str(error)) from error
 
 
 def _json_object(response: requests.Response, what: str) -> dict[str, Any]:
     try:
-        parsed = response.json()
-    except ValueError as error:
-        logger.warning("NHS login %s was not JSON (HTTP %s)", what, response.status_code)
-        raise ProviderResponseInvalidError(f"{what} was not JSON") from error
-    if not isinstance(parsed, dict):
-        raise ProviderResponseInvalidError(f"{what} was not a JSON object")
-    return parsed
+        return json_object(response, f"NHS login {what}")
+    except OutboundResponseInvalidError as error:
+        raise ProviderResponseInvalidError(str(error)) from error
 
 
 def _refused(response: requests.Response, what: str) -> ProviderRefusedError:

@@ -15,11 +15,18 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.client_assertion import (
+    JWT_BEARER,
+    ClientAssertionError,
+    client_assertion_issuer,
+    client_assertion_verify,
+)
 from core.rsa_keys import b64url, jwk_thumbprint, private_key_generate, public_key_pem
 from nhs_login_simulator import keys
 from nhs_login_simulator.claims import ID_TOKEN_PROFILE_CLAIMS, user_claims
@@ -34,12 +41,9 @@ from nhs_login_simulator.models import (
 from nhs_login_simulator.users import simulated_user_get
 from nhs_login_simulator.vectors import ALLOWED_VECTORS
 
-CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 ID_TOKEN_LIFETIME = timedelta(minutes=60)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
-# A client assertion is for one request: it may not claim to live longer than this.
-ASSERTION_MAX_LIFETIME = timedelta(minutes=5)
 CLOCK_LEEWAY = timedelta(seconds=30)
 
 
@@ -81,47 +85,32 @@ class Grant:
 
 def client_authenticate(form: QueryDict) -> Client:
     """Verify the private_key_jwt client assertion; the only client authentication accepted."""
-    if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE:
-        raise TokenError("invalid_client", f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}")
+    if form.get("client_assertion_type") != JWT_BEARER:
+        raise TokenError("invalid_client", f"client_assertion_type must be {JWT_BEARER}")
     assertion = form.get("client_assertion", "")
     if not assertion:
         raise TokenError("invalid_client", "client_assertion is required")
     try:
-        header = jwt.get_unverified_header(assertion)
-        unverified = jwt.decode(assertion, options={"verify_signature": False})
-    except jwt.PyJWTError as error:
-        raise TokenError("invalid_client", "client_assertion is not a JWT") from error
-    if header.get("alg") != "RS512":
-        raise TokenError("invalid_client", "client_assertion must be signed with RS512")
-    client_id = unverified.get("iss")
-    client = Client.objects.filter(client_id=client_id).first() if client_id else None
-    if client is None:
-        raise TokenError("invalid_client", "client_assertion iss is not a registered client")
-    if form.get("client_id") and form["client_id"] != client.client_id:
-        raise TokenError("invalid_client", "client_id does not match the client assertion")
-    try:
-        claims = jwt.decode(
-            assertion,
-            serialization.load_pem_public_key(client.public_key_pem.encode()),  # type: ignore[arg-type]
-            algorithms=["RS512"],
-            audience=endpoint("token"),
-            issuer=client.client_id,
-            leeway=CLOCK_LEEWAY,
-            options={"require": ["iss", "sub", "aud", "exp", "jti"]},
+        client_id = client_assertion_issuer(assertion)
+        client = Client.objects.filter(client_id=client_id).first()
+        if client is None:
+            raise ClientAssertionError("client_assertion iss is not a registered client")
+        if form.get("client_id") and form["client_id"] != client.client_id:
+            raise ClientAssertionError("client_id does not match the client assertion")
+        public_key = serialization.load_pem_public_key(client.public_key_pem.encode())
+        assert isinstance(public_key, rsa.RSAPublicKey)
+        claims = client_assertion_verify(
+            assertion, public_key=public_key, client_id=client.client_id, audience=endpoint("token")
         )
-    except jwt.PyJWTError as error:
-        raise TokenError("invalid_client", f"client_assertion rejected: {error}") from error
-    if claims["sub"] != client.client_id:
-        raise TokenError("invalid_client", "client_assertion sub must equal iss")
+    except ClientAssertionError as error:
+        raise TokenError("invalid_client", str(error)) from error
     now = timezone.now()
     expires_at = datetime.fromtimestamp(claims["exp"], tz=now.tzinfo)
-    if expires_at > now + ASSERTION_MAX_LIFETIME + CLOCK_LEEWAY:
-        raise TokenError("invalid_client", "client_assertion exp is too far in the future")
     UsedClientAssertion.objects.filter(expires_at__lt=now - CLOCK_LEEWAY).delete()
     try:
         with transaction.atomic():
             UsedClientAssertion.objects.create(
-                client=client, jti=str(claims["jti"]), expires_at=expires_at
+                client=client, jti=claims["jti"], expires_at=expires_at
             )
     except IntegrityError as error:
         raise TokenError("invalid_client", "client_assertion jti has been used before") from error

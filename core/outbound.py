@@ -1,0 +1,49 @@
+"""The one place the portal makes outbound HTTP calls (STYLE.md, "One seam for the outside
+world"): an explicit timeout, no redirects followed, no retries, and failures turned into one
+exception. Nothing else imports requests.
+
+It logs the method, the address and the status only: never a body or a header.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+
+class OutboundUnavailableError(Exception):
+    """The other side timed out, refused the connection or answered 5xx."""
+
+
+class OutboundResponseInvalidError(Exception):
+    """The other side answered with something that is not a JSON object."""
+
+
+def http_request(method: str, url: str, *, timeout: float, **kwargs: Any) -> requests.Response:
+    try:
+        response = requests.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+    except requests.Timeout as error:
+        logger.warning("Outbound call timed out: %s %s", method, url)
+        raise OutboundUnavailableError(f"{url} timed out") from error
+    except requests.RequestException as error:
+        logger.warning("Outbound call failed: %s %s (%s)", method, url, type(error).__name__)
+        raise OutboundUnavailableError(f"{url} unreachable") from error
+    if response.status_code >= 500:
+        logger.warning("Outbound call failed: %s %s answered %s", method, url, response.status_code)
+        raise OutboundUnavailableError(f"{url} answered {response.status_code}")
+    return response
+
+
+def json_object(response: requests.Response, what: str) -> dict[str, Any]:
+    try:
+        parsed = response.json()
+    except ValueError as error:
+        logger.warning("%s was not JSON (HTTP %s)", what, response.status_code)
+        raise OutboundResponseInvalidError(f"{what} was not JSON") from error
+    if not isinstance(parsed, dict):
+        raise OutboundResponseInvalidError(f"{what} was not a JSON object")
+    return parsed
