@@ -85,6 +85,7 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	NHS_LOGIN_ISSUER=https://auth.sandpit.signin.nhs.uk \
 	NHS_LOGIN_CLIENT_ID=deploy-check \
 	NHS_LOGIN_PRIVATE_KEY_PATH=/nonexistent/deploy-check.pem \
+	LINKAGE_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 .PHONY: clean

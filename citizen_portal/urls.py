@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("", include("linkage.urls")),
     path("admin/", admin.site.urls),
 ]
 

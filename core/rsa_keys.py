@@ -65,3 +65,20 @@ def jwk_thumbprint(public_key: rsa.RSAPublicKey) -> str:
 
 def public_jwk(public_key: rsa.RSAPublicKey, *, kid: str, alg: str = "RS512") -> dict[str, Any]:
     return {**rsa_jwk_members(public_key), "kid": kid, "use": "sig", "alg": alg}
+
+
+def rsa_public_key_pem_from(content: bytes) -> str:
+    """The public half of a PEM key, public or private: only the public half is ever kept.
+
+    Raises ValueError for anything but an unencrypted RSA key of at least 2048 bits.
+    """
+    try:
+        if b"PRIVATE KEY" in content:
+            public_key = serialization.load_pem_private_key(content, password=None).public_key()
+        else:
+            public_key = serialization.load_pem_public_key(content)
+    except (ValueError, TypeError) as error:  # TypeError: an encrypted private key
+        raise ValueError("not an unencrypted PEM key") from error
+    if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < 2048:
+        raise ValueError("an RSA key of at least 2048 bits is needed")
+    return public_key_pem(public_key)

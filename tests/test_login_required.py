@@ -18,6 +18,11 @@ PUBLIC_VIEWS = {
     "accounts:nhs_login_start",
     "accounts:nhs_login_callback",
     "accounts:signed_out",
+    # The linkage API authenticates machine clients with bearer tokens of its own.
+    "linkage:api_token",
+    "linkage:api_linkage_retrieve",
+    "linkage:api_linkage_create",
+    "linkage:api_openapi",
     # The simulator stands in for NHS login, which is never behind the portal's sign-in.
     "nhs_login_simulator:discovery",
     "nhs_login_simulator:jwks",

@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
     "NHS_LOGIN_CLIENT_ID": "citizen-portal",
     "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
+    "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
 }
 
 PRINT_SETTINGS = """

@@ -196,6 +196,16 @@ SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Linkage keys (shared/linkage-api.md). Keys are encrypted at rest with Fernet; the list lets
+# them rotate: the first key encrypts, every key decrypts (docs/adr/0007). Required in
+# production; local settings generate one under DATA_DIR.
+LINKAGE_ENCRYPTION_KEYS: list[str] = env.list("LINKAGE_ENCRYPTION_KEYS", default=[])
+# Patients younger than this cannot have a key created (their birthday counts).
+LINKAGE_MINIMUM_AGE = env.int("LINKAGE_MINIMUM_AGE", default=16)
+# Linkage API: bearer tokens' lifetime and each client's request budget per minute.
+LINKAGE_API_TOKEN_SECONDS = env.int("LINKAGE_API_TOKEN_SECONDS", default=300)
+LINKAGE_API_RATE_LIMIT_PER_MINUTE = env.int("LINKAGE_API_RATE_LIMIT_PER_MINUTE", default=300)
+
 # The built-in NHS login simulator (docs/adr/0005): an OpenID Provider for offline development
 # and tests. Installed and mounted at /nhs-login-simulator/ only when enabled; production
 # refuses to start with it on.

@@ -21,6 +21,7 @@ from citizen_portal.settings.base import (  # noqa: E402
     DATA_DIR,
     DATABASES,
     INSTALLED_APPS,
+    LINKAGE_ENCRYPTION_KEYS,
     NHS_LOGIN_CLIENT_ID,
     NHS_LOGIN_ISSUER,
     NHS_LOGIN_PRIVATE_KEY_PATH,
@@ -69,3 +70,17 @@ def _local_secret_key(path: Path) -> str:
 
 if not SECRET_KEY:
     SECRET_KEY = _local_secret_key(DATA_DIR / "secret_key")
+
+
+def _local_linkage_encryption_key(path: Path) -> str:
+    """This checkout's own linkage-key encryption key, made on first run (mode 0600)."""
+    from cryptography.fernet import Fernet
+
+    if not path.exists():
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if not LINKAGE_ENCRYPTION_KEYS:
+    LINKAGE_ENCRYPTION_KEYS = [_local_linkage_encryption_key(DATA_DIR / "linkage_encryption_key")]

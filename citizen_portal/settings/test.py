@@ -7,6 +7,8 @@ the tests see.
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
+
 from citizen_portal.settings.base import *  # noqa: F403
 from citizen_portal.settings.base import DATA_DIR, DATABASES, INSTALLED_APPS, SECRET_KEY, env
 
@@ -23,6 +25,9 @@ if "nhs_login_simulator" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
 # The simulator's signing keys go wherever the test session puts them (conftest.py).
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3.0
+
+# Made afresh for each test run: never a committed secret.
+LINKAGE_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
 
 SECRET_KEY = SECRET_KEY or "test-suite-only-key-not-used-anywhere-else-0123456789"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

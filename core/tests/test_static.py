@@ -43,6 +43,7 @@ def test_production_collectstatic_hashes_every_asset(tmp_path: Path) -> None:
             "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
             "NHS_LOGIN_CLIENT_ID": "citizen-portal",
             "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
+            "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
             "DATA_DIR": str(tmp_path),
         },
         cwd=settings.BASE_DIR,

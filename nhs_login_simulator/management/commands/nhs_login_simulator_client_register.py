@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.rsa_keys import public_key_pem
+from core.rsa_keys import rsa_public_key_pem_from
 from nhs_login_simulator.models import Client
 
 
@@ -21,16 +19,9 @@ def public_key_pem_from_file(path: Path) -> str:
     except OSError as error:
         raise CommandError(f"Cannot read the key file {path}: {error.strerror}") from error
     try:
-        if b"PRIVATE KEY" in content:
-            private_key = serialization.load_pem_private_key(content, password=None)
-            public_key = private_key.public_key()
-        else:
-            public_key = serialization.load_pem_public_key(content)
-    except (ValueError, TypeError) as error:  # TypeError: an encrypted private key
-        raise CommandError(f"{path} is not an unencrypted PEM key") from error
-    if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < 2048:
-        raise CommandError("NHS login needs an RSA key of at least 2048 bits")
-    return public_key_pem(public_key)
+        return rsa_public_key_pem_from(content)
+    except ValueError as error:
+        raise CommandError(f"{path}: {error}") from error
 
 
 def redirect_uri_check(uri: str) -> str:

@@ -1,0 +1,340 @@
+"""The linkage JSON API (shared/linkage-api.md, "Endpoints"): thin views over the services.
+
+Each request: a request id; the bearer token and its scope; the client's rate limit; a strict
+JSON body (unknown, repeated or mistyped fields refused, 16 KB at most); one service call; the
+contract's error body for every refusal. Never the key, a token or an NHS number in a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from linkage.api_auth import (
+    ApiAuthError,
+    ApiPrincipal,
+    CacheUnavailableError,
+    OAuthError,
+    api_rate_limit,
+    api_token_authenticate,
+    api_token_issue,
+)
+from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
+from linkage.models import IdempotentCreate, LinkageKey, LinkageKeyStatus
+from linkage.services import (
+    LinkageError,
+    LinkageInformation,
+    LinkageKeyExistsError,
+    linkage_key_create,
+    linkage_key_replay,
+    linkage_key_retrieve,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_FIELD_LENGTH = 255
+OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+# errorCode -> HTTP status (shared/linkage-api.md, "Errors").
+ERROR_STATUS = {
+    "INVALID_REQUEST": 400,
+    "INVALID_NHS_NUMBER": 400,
+    "INVALID_ODS_CODE": 400,
+    "INVALID_DATE_OF_BIRTH": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "PRACTICE_NOT_FOUND": 404,
+    "PRACTICE_NOT_LIVE": 403,
+    "PATIENT_NOT_FOUND": 404,
+    "PATIENT_NOT_ELIGIBLE": 403,
+    "UNDER_MINIMUM_AGE": 403,
+    "LINKAGE_KEY_NOT_FOUND": 404,
+    "LINKAGE_KEY_REVOKED": 403,
+    "LINKAGE_KEY_EXISTS": 409,
+    "RATE_LIMITED": 429,
+    "SERVICE_UNAVAILABLE": 503,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    required: bool
+
+
+RETRIEVE_FIELDS = (
+    Field("nhsNumber", True),
+    Field("odsCode", True),
+    Field("surname", False),
+    Field("dateOfBirth", False),
+)
+CREATE_FIELDS = (
+    Field("nhsNumber", True),
+    Field("odsCode", True),
+    Field("surname", True),
+    Field("dateOfBirth", True),
+    Field("emailAddress", False),
+    Field("phoneNumber", False),
+)
+
+
+class BadRequestError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def error_response(
+    error_code: str, message: str, request_id: str, *, status: int | None = None
+) -> JsonResponse:
+    response = JsonResponse(
+        {"errorCode": error_code, "errorMessage": message},
+        status=status or ERROR_STATUS[error_code],
+    )
+    response["X-Request-ID"] = request_id
+    if error_code == "UNAUTHORIZED":
+        response["WWW-Authenticate"] = 'Bearer realm="linkage", error="invalid_token"'
+    return response
+
+
+def _request_id(request: HttpRequest) -> str:
+    given = request.headers.get("X-Request-ID", "")
+    return given if _REQUEST_ID.match(given) else str(uuid.uuid4())
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise BadRequestError(f"Fields given more than once: {', '.join(repeated)}")
+    return dict(pairs)
+
+
+def json_body(request: HttpRequest, fields: tuple[Field, ...]) -> dict[str, str]:
+    """The body as the fields allow: an object of strings, nothing unknown or missing."""
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise BadRequestError("Content-Type must be application/json")
+    if len(request.body) > MAX_BODY_BYTES:
+        raise BadRequestError(f"The body must be at most {MAX_BODY_BYTES} bytes", status=413)
+    try:
+        body = json.loads(request.body, object_pairs_hook=_refuse_duplicates)
+    except BadRequestError:
+        raise
+    except (ValueError, RecursionError) as error:
+        raise BadRequestError("The body is not valid JSON") from error
+    if not isinstance(body, dict):
+        raise BadRequestError("The body must be a JSON object")
+    allowed = {field.name for field in fields}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequestError(f"Unknown fields: {', '.join(unknown)}")
+    for field in fields:
+        if field.name not in body:
+            if field.required:
+                raise BadRequestError(f"{field.name} is required")
+            continue
+        value = body[field.name]
+        if not isinstance(value, str):
+            raise BadRequestError(f"{field.name} must be a string")
+        if field.required and not value.strip():
+            raise BadRequestError(f"{field.name} must not be empty")
+        if len(value) > MAX_FIELD_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise BadRequestError(
+                f"{field.name} must be at most {MAX_FIELD_LENGTH} printable characters"
+            )
+    return body
+
+
+def _information_body(information: LinkageInformation) -> dict[str, str]:
+    return {
+        "accountId": information.account_id,
+        "linkageKey": information.linkage_key,
+        "odsCode": information.ods_code,
+    }
+
+
+ApiView = Callable[[HttpRequest, Actor, str], HttpResponse]
+
+
+def _audit_refusal(actor: Actor, action: AuditAction, outcome: str) -> None:
+    try:
+        audit_event_record(actor=actor, action=action, outcome=outcome)
+    except DatabaseError:
+        logger.error("Audit event not written: the database is unavailable")
+
+
+def linkage_api(
+    scope: str, action: AuditAction
+) -> Callable[[ApiView], Callable[[HttpRequest], HttpResponse]]:
+    """Everything a linkage endpoint does before and after its one service call.
+
+    A call refused before it reaches the service (token, scope, rate limit, malformed body) is
+    audited here; the service audits every call that reaches it.
+    """
+
+    def decorate(view: ApiView) -> Callable[[HttpRequest], HttpResponse]:
+        @login_not_required
+        @csrf_exempt  # bearer-token API: no cookies, so no cross-site request forgery
+        @never_cache
+        @require_POST
+        @wraps(view)
+        def wrapped(request: HttpRequest) -> HttpResponse:
+            request_id = _request_id(request)
+            try:
+                principal: ApiPrincipal = api_token_authenticate(
+                    request.headers.get("Authorization", "")
+                )
+                if scope not in principal.scopes:
+                    return error_response(
+                        "FORBIDDEN", f"The token lacks the {scope} scope", request_id
+                    )
+                api_rate_limit(principal)
+                actor = Actor(ActorType.API_CLIENT, principal.client_id, request_id)
+                response = view(request, actor, request_id)
+            except ApiAuthError as error:
+                response = error_response(error.error_code, error.error_message, request_id)
+                if error.retry_after is not None:
+                    response["Retry-After"] = str(error.retry_after)
+                return response
+            except BadRequestError as error:
+                return error_response(
+                    "INVALID_REQUEST", str(error), request_id, status=error.status
+                )
+            except LinkageError as error:
+                return error_response(error.error_code, error.error_message, request_id)
+            except (DatabaseError, CacheUnavailableError) as error:
+                logger.error("Linkage API unavailable: %s", type(error).__name__)
+                return error_response(
+                    "SERVICE_UNAVAILABLE", "The service is unavailable: try again later", request_id
+                )
+            response["X-Request-ID"] = request_id
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+@linkage_api("linkage:read", AuditAction.RETRIEVE)
+def linkage_retrieve(request: HttpRequest, actor: Actor, request_id: str) -> HttpResponse:
+    """POST /api/v1/linkage/retrieve"""
+    body = json_body(request, RETRIEVE_FIELDS)
+    information = linkage_key_retrieve(
+        actor=actor,
+        nhs_number=body["nhsNumber"],
+        ods_code=body["odsCode"],
+        surname=body.get("surname"),
+        date_of_birth=body.get("dateOfBirth"),
+    )
+    return JsonResponse(_information_body(information))
+
+
+def _idempotency_key(request: HttpRequest) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequestError("Idempotency-Key must be 1 to 255 printable characters")
+    return key
+
+
+def _replay(actor: Actor, key: str, request_hash: str) -> HttpResponse | None:
+    record = IdempotentCreate.objects.filter(
+        client_id=actor.identifier, idempotency_key=key
+    ).first()
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise BadRequestError("This Idempotency-Key was used with a different request")
+    information = linkage_key_replay(actor=actor, linkage_key=record.linkage_key)
+    return JsonResponse(_information_body(information), status=201)
+
+
+@linkage_api("linkage:create", AuditAction.CREATE)
+def linkage_create(request: HttpRequest, actor: Actor, request_id: str) -> HttpResponse:
+    """POST /api/v1/linkage"""
+    body = json_body(request, CREATE_FIELDS)
+    idempotency_key = _idempotency_key(request)
+    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    if idempotency_key:
+        replayed = _replay(actor, idempotency_key, request_hash)
+        if replayed is not None:
+            return replayed
+    try:
+        information = linkage_key_create(
+            actor=actor,
+            nhs_number=body["nhsNumber"],
+            ods_code=body["odsCode"],
+            surname=body["surname"],
+            date_of_birth=body["dateOfBirth"],
+        )
+    except LinkageKeyExistsError:
+        # A concurrent retry with the same key may have won the race: give its reply.
+        replayed = _replay(actor, idempotency_key, request_hash) if idempotency_key else None
+        if replayed is None:
+            raise
+        return replayed
+    if idempotency_key:
+        try:
+            IdempotentCreate.objects.create(
+                client_id=actor.identifier,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                linkage_key=LinkageKey.objects.get(
+                    practice__ods_code=information.ods_code,
+                    account_id=information.account_id,
+                    status=LinkageKeyStatus.ACTIVE,
+                ),
+            )
+        except IntegrityError:
+            logger.warning("Idempotency-Key recorded twice; the first record stands")
+    return JsonResponse(_information_body(information), status=201)
+
+
+@login_not_required
+@csrf_exempt  # machine clients authenticate with a signed assertion, not cookies
+@never_cache
+@require_POST
+def api_token(request: HttpRequest) -> HttpResponse:
+    """POST /api/oauth2/token: client credentials with an RS512 client assertion."""
+    try:
+        body = api_token_issue(request.POST)
+    except OAuthError as error:
+        response: HttpResponse = JsonResponse(
+            {"error": error.error, "error_description": error.description}, status=error.status
+        )
+    except (DatabaseError, CacheUnavailableError):
+        response = JsonResponse(
+            {"error": "temporarily_unavailable", "error_description": "Try again later"}, status=503
+        )
+    else:
+        response = JsonResponse(body)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@login_not_required
+@require_GET
+def openapi_document(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI 3.1 description of this API, kept in the repository and tested against it."""
+    return HttpResponse(OPENAPI_DOCUMENT.read_bytes(), content_type="application/json")

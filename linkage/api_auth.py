@@ -1,0 +1,180 @@
+"""Authentication for the linkage API (shared/linkage-api.md, "Callers and authentication").
+
+Clients swap a signed RS512 client assertion for a bearer token at POST /api/oauth2/token (the
+NHS England API platform's signed-JWT pattern). Tokens are random strings kept, hashed, in the
+cache backend for their five minutes, so any app server can check them; so are the assertion
+``jti``s already seen and the per-client request counts. If the cache cannot be reached, every
+check fails closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.core.cache import cache
+from django.http import QueryDict
+
+from core.client_assertion import (
+    JWT_BEARER,
+    ClientAssertionError,
+    client_assertion_issuer,
+    client_assertion_verify,
+)
+from core.outbound import (
+    OutboundResponseInvalidError,
+    OutboundUnavailableError,
+    http_request,
+    json_object,
+)
+from linkage.models import API_SCOPES, ApiClient
+
+JWKS_TIMEOUT_SECONDS = 5
+JWKS_CACHE_SECONDS = 3600
+
+
+class OAuthError(Exception):
+    """A token-endpoint refusal (RFC 6749, section 5.2)."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(f"{error}: {description}")
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+class ApiAuthError(Exception):
+    def __init__(self, error_code: str, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.error_message = message
+        self.retry_after = retry_after
+
+
+class CacheUnavailableError(Exception):
+    """The cache backend could not be reached: refuse rather than guess."""
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    client_id: str
+    scopes: tuple[str, ...]
+
+
+def token_endpoint_url() -> str:
+    return f"{settings.PORTAL_BASE_URL}/api/oauth2/token"
+
+
+def _cache(operation: str, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return getattr(cache, operation)(*args, **kwargs)
+    except Exception as error:  # django-redis raises its own ConnectionInterrupted
+        raise CacheUnavailableError(operation) from error
+
+
+def _token_cache_key(token: str) -> str:
+    return f"linkage-api:token:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
+    cache_key = f"linkage-api:jwks:{client.client_id}"
+    jwks = _cache("get", cache_key)
+    if jwks is None:
+        try:
+            response = http_request("GET", client.jwks_url, timeout=JWKS_TIMEOUT_SECONDS)
+            jwks = json_object(response, "API client JWKS")
+        except (OutboundUnavailableError, OutboundResponseInvalidError) as error:
+            raise ClientAssertionError("the client's JWKS cannot be read") from error
+        _cache("set", cache_key, jwks, JWKS_CACHE_SECONDS)
+    for candidate in jwks.get("keys", []):
+        if isinstance(candidate, dict) and (kid is None or candidate.get("kid") == kid):
+            try:
+                key = jwt.PyJWK(candidate, algorithm="RS512").key
+            except jwt.PyJWTError:
+                continue
+            if isinstance(key, rsa.RSAPublicKey):
+                return key
+    raise ClientAssertionError("no RS512 key in the client's JWKS matches the assertion's kid")
+
+
+def _public_key(client: ApiClient, assertion: str) -> rsa.RSAPublicKey:
+    if client.public_key_pem:
+        key = serialization.load_pem_public_key(client.public_key_pem.encode())
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise ClientAssertionError("the client's registered key is not an RSA key")
+        return key
+    kid = jwt.get_unverified_header(assertion).get("kid")
+    return _jwks_public_key(client, kid if isinstance(kid, str) else None)
+
+
+def api_token_issue(form: QueryDict) -> dict[str, Any]:
+    """Swap a valid client assertion for a five-minute bearer token."""
+    if form.get("grant_type") != "client_credentials":
+        raise OAuthError("unsupported_grant_type", "grant_type must be client_credentials")
+    if form.get("client_assertion_type") != JWT_BEARER:
+        raise OAuthError("invalid_request", f"client_assertion_type must be {JWT_BEARER}")
+    assertion = form.get("client_assertion", "")
+    if not assertion:
+        raise OAuthError("invalid_request", "client_assertion is required")
+    try:
+        client_id = client_assertion_issuer(assertion)
+        client = ApiClient.objects.filter(client_id=client_id, enabled=True).first()
+        if client is None:
+            raise ClientAssertionError("client_assertion iss is not an enabled client")
+        claims = client_assertion_verify(
+            assertion,
+            public_key=_public_key(client, assertion),
+            client_id=client.client_id,
+            audience=token_endpoint_url(),
+        )
+    except ClientAssertionError as error:
+        raise OAuthError("invalid_client", str(error), status=401) from error
+    replay_window = max(1, int(claims["exp"] - time.time()) + 60)
+    if not _cache("add", f"linkage-api:jti:{client.client_id}:{claims['jti']}", 1, replay_window):
+        raise OAuthError("invalid_client", "client_assertion jti has been used before", 401)
+    token = secrets.token_urlsafe(32)
+    scopes = [scope for scope in client.scopes if scope in API_SCOPES]
+    lifetime = settings.LINKAGE_API_TOKEN_SECONDS
+    _cache(
+        "set", _token_cache_key(token), {"client_id": client.client_id, "scopes": scopes}, lifetime
+    )
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "scope": " ".join(scopes),
+    }
+
+
+def api_token_authenticate(authorization: str) -> ApiPrincipal:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiAuthError("UNAUTHORIZED", "A bearer token is required")
+    stored = _cache("get", _token_cache_key(token.strip()))
+    if stored is None:
+        raise ApiAuthError("UNAUTHORIZED", "The bearer token is not valid or has expired")
+    # A client disabled after its token was issued is refused at once.
+    if not ApiClient.objects.filter(client_id=stored["client_id"], enabled=True).exists():
+        raise ApiAuthError("UNAUTHORIZED", "The client is disabled")
+    return ApiPrincipal(stored["client_id"], tuple(stored["scopes"]))
+
+
+def api_rate_limit(principal: ApiPrincipal) -> None:
+    """A fixed one-minute window per client, counted in the cache so it holds across servers."""
+    now = time.time()
+    window = int(now // 60)
+    key = f"linkage-api:rate:{principal.client_id}:{window}"
+    _cache("add", key, 0, 120)
+    count = _cache("incr", key)
+    if count > settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE:
+        retry_after = max(1, 60 - int(now % 60))
+        raise ApiAuthError(
+            "RATE_LIMITED", "Too many requests: try again later", retry_after=retry_after
+        )

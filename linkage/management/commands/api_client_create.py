@@ -1,0 +1,47 @@
+"""Register a system (NHS login, above all) allowed to call the linkage API."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from linkage.models import API_SCOPES
+from linkage.services import api_client_register
+
+
+class Command(BaseCommand):
+    help = "Register a linkage API client with its public key and scopes; prints its client id."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--public-key", type=Path, help="PEM public (or private) key")
+        parser.add_argument("--jwks-url", help="Where the client publishes its keys instead")
+        parser.add_argument(
+            "--scopes", required=True, help=f"Comma-separated: {','.join(API_SCOPES)}"
+        )
+        parser.add_argument("--client-id", help="Default: a new random id")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        scopes = [scope.strip() for scope in options["scopes"].split(",") if scope.strip()]
+        public_key_pem = ""
+        if options["public_key"]:
+            try:
+                public_key_pem = options["public_key"].read_text()
+            except OSError as error:
+                raise CommandError(
+                    f"Cannot read {options['public_key']}: {error.strerror}"
+                ) from error
+        try:
+            client = api_client_register(
+                name=options["name"],
+                client_id=options["client_id"] or str(uuid.uuid4()),
+                public_key_pem=public_key_pem,
+                jwks_url=options["jwks_url"] or "",
+                scopes=scopes,
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(client.client_id)

@@ -1,0 +1,183 @@
+"""The practice register, linkage keys, API clients and the audit trail (shared/linkage-api.md)."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.db.models import Q
+
+
+class Practice(models.Model):
+    ods_code = models.CharField("ODS code", max_length=6, unique=True)
+    name = models.CharField(max_length=255)
+    # Off: the practice is on this system but offers no online services (PRACTICE_NOT_LIVE).
+    online_services_live = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ods_code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ods_code})"
+
+
+class RegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", "Registered"
+    ENDED = "ended", "Registration ended"
+
+
+class RegisteredPatient(models.Model):
+    """A patient on a practice's register, as the GP system holds them."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    nhs_number = models.CharField("NHS number", max_length=10)
+    surname = models.CharField(max_length=255)
+    given_name = models.CharField(max_length=255, blank=True)
+    date_of_birth = models.DateField()
+    registration_status = models.CharField(
+        max_length=20, choices=RegistrationStatus, default=RegistrationStatus.REGISTERED
+    )
+    registered_on = models.DateField(null=True, blank=True)
+    registration_ended_on = models.DateField(null=True, blank=True)
+    deceased = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "nhs_number"], name="linkage_patient_once_per_practice"
+            )
+        ]
+        ordering = ["practice", "surname", "given_name"]
+
+    def __str__(self) -> str:
+        return f"Registered patient {self.pk} at {self.practice_id}"
+
+
+class LinkageKeyStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REVOKED = "revoked", "Revoked"
+
+
+class LinkageKey(models.Model):
+    """One linkage key for one patient at one practice. The key is encrypted at rest (never
+    hashed: it must be served back) with the newest of LINKAGE_ENCRYPTION_KEYS."""
+
+    patient = models.ForeignKey(
+        RegisteredPatient, on_delete=models.PROTECT, related_name="linkage_keys"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="linkage_keys")
+    account_id = models.CharField("Account ID", max_length=20)
+    encrypted_key = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=LinkageKeyStatus, default=LinkageKeyStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=255)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=255, blank=True)
+    revoked_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # Two concurrent creates can never both succeed: the database refuses the second.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status="active"),
+                name="linkage_one_active_key_per_patient",
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "account_id"],
+                condition=Q(status="active"),
+                name="linkage_account_id_unique_in_practice",
+            ),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Linkage key {self.pk} ({self.status})"
+
+
+API_SCOPES = ("linkage:read", "linkage:create")
+
+
+class ApiClient(models.Model):
+    """A system allowed to call the linkage API, NHS login above all."""
+
+    client_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    public_key_pem = models.TextField(blank=True)
+    jwks_url = models.URLField(blank=True)
+    scopes = models.JSONField(default=list)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(public_key_pem="") | ~Q(jwks_url=""),
+                name="linkage_api_client_has_a_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Audit events cannot be changed")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("Audit events cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    """One access to linkage information: append-only (shared/linkage-api.md, "Audit")."""
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_type = models.CharField(max_length=20)  # api_client, patient, staff, system
+    actor = models.CharField(max_length=255)
+    action = models.CharField(max_length=30)
+    outcome = models.CharField(max_length=40)  # SUCCESS or the errorCode
+    ods_code = models.CharField(max_length=10, blank=True, db_index=True)
+    nhs_number = models.CharField(max_length=10, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("Audit events cannot be deleted")
+
+
+class IdempotentCreate(models.Model):
+    """A create that carried an Idempotency-Key: a retry with the same key and body gets the
+    first reply again instead of LINKAGE_KEY_EXISTS."""
+
+    client_id = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    linkage_key = models.ForeignKey(LinkageKey, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_id", "idempotency_key"], name="linkage_idempotency_key_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotent create {self.pk}"

@@ -1,0 +1,154 @@
+"""Loading a practice's register from CSV: all rows or none.
+
+Header: ``nhs_number,surname,given_name,date_of_birth,registration_status`` with
+``registration_status`` one of ``registered``, ``ended`` or ``deceased``. Every row is checked
+first and every error reported with its line number; only a file with no errors is written, in
+one transaction, as a bulk upsert keyed on (practice, NHS number).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import TextIO
+
+from django.db import transaction
+
+from linkage.audit import SUCCESS, Actor, AuditAction, audit_event_record
+from linkage.models import Practice, RegisteredPatient, RegistrationStatus
+from linkage.validation import InvalidValueError, date_of_birth_parse, nhs_number_normalise
+
+HEADER = ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
+STATUSES = ("registered", "ended", "deceased")
+BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class RegisterImportError(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} error(s); nothing imported")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class RegisterImportResult:
+    created: int
+    updated: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    nhs_number: str
+    surname: str
+    given_name: str
+    date_of_birth: date
+    status: str
+
+
+def _parse_row(line: int, row: dict[str, str | None]) -> _Row | RowError:
+    values = {name: (row.get(name) or "").strip() for name in HEADER}
+    if None in row or any(value is None for value in row.values()):
+        return RowError(line, f"expected {len(HEADER)} columns")
+    try:
+        nhs_number = nhs_number_normalise(values["nhs_number"])
+    except InvalidValueError as error:
+        return RowError(line, f"nhs_number: {error}")
+    if not values["surname"]:
+        return RowError(line, "surname is empty")
+    try:
+        born = date_of_birth_parse(values["date_of_birth"])
+    except InvalidValueError as error:
+        return RowError(line, f"date_of_birth: {error}")
+    if values["registration_status"] not in STATUSES:
+        return RowError(line, f"registration_status must be one of {', '.join(STATUSES)}")
+    return _Row(
+        nhs_number, values["surname"], values["given_name"], born, values["registration_status"]
+    )
+
+
+def register_rows_parse(source: TextIO) -> list[_Row]:
+    reader = csv.DictReader(source)
+    if reader.fieldnames is None or [name.strip() for name in reader.fieldnames] != HEADER:
+        raise RegisterImportError([RowError(1, f"the header must be {','.join(HEADER)}")])
+    rows: list[_Row] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        parsed = _parse_row(reader.line_num, row)
+        if isinstance(parsed, RowError):
+            errors.append(parsed)
+        elif parsed.nhs_number in seen:
+            errors.append(
+                RowError(reader.line_num, f"NHS number repeats line {seen[parsed.nhs_number]}")
+            )
+        else:
+            seen[parsed.nhs_number] = reader.line_num
+            rows.append(parsed)
+    if errors:
+        raise RegisterImportError(errors)
+    if not rows:
+        raise RegisterImportError([RowError(2, "the file has no rows")])
+    return rows
+
+
+def register_import(*, actor: Actor, practice: Practice, source: TextIO) -> RegisterImportResult:
+    """Upsert the practice's register from CSV; raises RegisterImportError and writes nothing
+    if any row is invalid."""
+    outcome = "INVALID_REQUEST"
+    try:
+        rows = register_rows_parse(source)
+        existing = set(
+            practice.patients.filter(nhs_number__in=[row.nhs_number for row in rows]).values_list(
+                "nhs_number", flat=True
+            )
+        )
+        with transaction.atomic():
+            RegisteredPatient.objects.bulk_create(
+                [
+                    RegisteredPatient(
+                        practice=practice,
+                        nhs_number=row.nhs_number,
+                        surname=row.surname,
+                        given_name=row.given_name,
+                        date_of_birth=row.date_of_birth,
+                        registration_status=(
+                            RegistrationStatus.REGISTERED
+                            if row.status == "registered"
+                            else RegistrationStatus.ENDED
+                        ),
+                        deceased=row.status == "deceased",
+                    )
+                    for row in rows
+                ],
+                batch_size=BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=["practice", "nhs_number"],
+                update_fields=[
+                    "surname",
+                    "given_name",
+                    "date_of_birth",
+                    "registration_status",
+                    "deceased",
+                    "updated_at",
+                ],
+            )
+        outcome = SUCCESS
+        return RegisterImportResult(created=len(rows) - len(existing), updated=len(existing))
+    finally:
+        audit_event_record(
+            actor=actor, action=AuditAction.IMPORT, outcome=outcome, ods_code=practice.ods_code
+        )
+
+
+def register_import_text(*, actor: Actor, practice: Practice, text: str) -> RegisterImportResult:
+    return register_import(actor=actor, practice=practice, source=io.StringIO(text, newline=""))

@@ -1,0 +1,409 @@
+"""Creating, retrieving, revoking and reissuing linkage information (IDS68 NL01;
+shared/linkage-api.md). The API, the patient's pages, the admin and the commands all call these
+functions, so each rule exists once. Every call writes exactly one audit event."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.rsa_keys import rsa_public_key_pem_from
+from linkage.audit import SUCCESS, Actor, AuditAction, audit_event_record
+from linkage.crypto import linkage_key_decrypt, linkage_key_encrypt
+from linkage.models import (
+    API_SCOPES,
+    ApiClient,
+    LinkageKey,
+    LinkageKeyStatus,
+    Practice,
+    RegisteredPatient,
+    RegistrationStatus,
+)
+from linkage.validation import (
+    InvalidValueError,
+    age_on,
+    date_of_birth_parse,
+    nhs_number_normalise,
+    ods_code_normalise,
+    surnames_match,
+)
+
+# No 0 O 1 I l: keys are read aloud and typed from paper.
+LINKAGE_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+LINKAGE_KEY_LENGTH = 15
+ACCOUNT_ID_DIGITS = 10
+
+
+class LinkageError(Exception):
+    """A refusal with one of the contract's error codes; the message is safe to show anyone."""
+
+    error_code: ClassVar[str]
+    message: ClassVar[str]
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+        self.error_message = message or self.message
+
+
+class InvalidRequestError(LinkageError):
+    error_code = "INVALID_REQUEST"
+    message = "The request is not valid"
+
+
+class InvalidNhsNumberError(LinkageError):
+    error_code = "INVALID_NHS_NUMBER"
+    message = "nhsNumber must be 10 digits with a valid check digit"
+
+
+class InvalidOdsCodeError(LinkageError):
+    error_code = "INVALID_ODS_CODE"
+    message = "odsCode must be 6 letters or digits"
+
+
+class InvalidDateOfBirthError(LinkageError):
+    error_code = "INVALID_DATE_OF_BIRTH"
+    message = "dateOfBirth must be a real date, written YYYY-MM-DD, not in the future"
+
+
+class PracticeNotFoundError(LinkageError):
+    error_code = "PRACTICE_NOT_FOUND"
+    message = "No practice with that ODS code uses this system"
+
+
+class PracticeNotLiveError(LinkageError):
+    error_code = "PRACTICE_NOT_LIVE"
+    message = "The practice does not offer online services"
+
+
+class PatientNotFoundError(LinkageError):
+    error_code = "PATIENT_NOT_FOUND"
+    message = "No matching patient is registered at that practice"
+
+
+class PatientNotEligibleError(LinkageError):
+    error_code = "PATIENT_NOT_ELIGIBLE"
+    message = "The patient cannot have online services at that practice"
+
+
+class UnderMinimumAgeError(LinkageError):
+    error_code = "UNDER_MINIMUM_AGE"
+    message = "The patient is younger than the minimum age for online services"
+
+
+class LinkageKeyNotFoundError(LinkageError):
+    error_code = "LINKAGE_KEY_NOT_FOUND"
+    message = "The patient has no linkage key"
+
+
+class LinkageKeyRevokedError(LinkageError):
+    error_code = "LINKAGE_KEY_REVOKED"
+    message = "The patient's linkage key was revoked; the practice can issue a new one"
+
+
+class LinkageKeyExistsError(LinkageError):
+    error_code = "LINKAGE_KEY_EXISTS"
+    message = "The patient already has an active linkage key"
+
+
+@dataclass(frozen=True)
+class LinkageInformation:
+    account_id: str
+    linkage_key: str = ""  # empty where a caller must not see it
+    ods_code: str = ""
+
+    def __repr__(self) -> str:  # never print the key, even in a traceback
+        return f"LinkageInformation(account_id={self.account_id!r}, ods_code={self.ods_code!r})"
+
+
+def _safe(normalise: Callable[[str], str], raw: str) -> str:
+    try:
+        return normalise(raw)
+    except InvalidValueError:
+        return ""
+
+
+@contextmanager
+def _audited(
+    actor: Actor, action: AuditAction, *, ods_code: str, nhs_number: str
+) -> Iterator[None]:
+    """Record the outcome once the action is over, whatever it was. Only valid identifiers
+    are recorded: garbage from a caller is not kept."""
+    outcome = SUCCESS
+    try:
+        yield
+    except LinkageError as error:
+        outcome = error.error_code
+        raise
+    except Exception:
+        outcome = "SERVICE_UNAVAILABLE"
+        raise
+    finally:
+        try:
+            audit_event_record(
+                actor=actor,
+                action=action,
+                outcome=outcome,
+                ods_code=_safe(ods_code_normalise, ods_code),
+                nhs_number=_safe(nhs_number_normalise, nhs_number),
+            )
+        except Exception:
+            # Nowhere to write (the database is down): the action has failed anyway, and its
+            # own error is the one to report. A success must never go unrecorded.
+            if outcome == SUCCESS:
+                raise
+
+
+def _nhs_number(raw: str) -> str:
+    try:
+        return nhs_number_normalise(raw)
+    except InvalidValueError as error:
+        raise InvalidNhsNumberError from error
+
+
+def _ods_code(raw: str) -> str:
+    try:
+        return ods_code_normalise(raw)
+    except InvalidValueError as error:
+        raise InvalidOdsCodeError from error
+
+
+def _date_of_birth(raw: str | date) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date_of_birth_parse(raw)
+    except InvalidValueError as error:
+        raise InvalidDateOfBirthError from error
+
+
+def _live_practice(ods_code: str) -> Practice:
+    practice = Practice.objects.filter(ods_code=ods_code).first()
+    if practice is None:
+        raise PracticeNotFoundError
+    if not practice.online_services_live:
+        raise PracticeNotLiveError
+    return practice
+
+
+def _matching_patient(
+    practice: Practice, nhs_number: str, surname: str | None, date_of_birth: date | None
+) -> RegisteredPatient:
+    """One error for "not registered" and "details differ", so the register cannot be probed."""
+    patient = practice.patients.filter(nhs_number=nhs_number).first()
+    if patient is None:
+        raise PatientNotFoundError
+    if surname is not None and not surnames_match(surname, patient.surname):
+        raise PatientNotFoundError
+    if date_of_birth is not None and date_of_birth != patient.date_of_birth:
+        raise PatientNotFoundError
+    return patient
+
+
+def _eligible(patient: RegisteredPatient) -> None:
+    if patient.deceased or patient.registration_status != RegistrationStatus.REGISTERED:
+        raise PatientNotEligibleError
+
+
+def _information(key: LinkageKey, practice: Practice) -> LinkageInformation:
+    return LinkageInformation(
+        account_id=key.account_id,
+        linkage_key=linkage_key_decrypt(key.encrypted_key),
+        ods_code=practice.ods_code,
+    )
+
+
+def _new_account_id(practice: Practice, patient: RegisteredPatient) -> str:
+    """The patient keeps their Account ID across reissues; a first key gets a new one."""
+    previous = patient.linkage_keys.order_by("-created_at").first()
+    if previous is not None:
+        return previous.account_id
+    while True:
+        candidate = "".join(secrets.choice("0123456789") for _ in range(ACCOUNT_ID_DIGITS))
+        if not LinkageKey.objects.filter(practice=practice, account_id=candidate).exists():
+            return candidate
+
+
+def linkage_key_generate() -> str:
+    return "".join(secrets.choice(LINKAGE_KEY_ALPHABET) for _ in range(LINKAGE_KEY_LENGTH))
+
+
+def _issue(*, actor: Actor, practice: Practice, patient: RegisteredPatient) -> LinkageInformation:
+    linkage_key = linkage_key_generate()
+    try:
+        with transaction.atomic():
+            key = LinkageKey.objects.create(
+                patient=patient,
+                practice=practice,
+                account_id=_new_account_id(practice, patient),
+                encrypted_key=linkage_key_encrypt(linkage_key),
+                created_by=str(actor),
+            )
+    except IntegrityError as error:
+        # Another request created the patient's key first: the database kept only one.
+        raise LinkageKeyExistsError from error
+    return LinkageInformation(key.account_id, linkage_key, practice.ods_code)
+
+
+def linkage_key_retrieve(
+    *,
+    actor: Actor,
+    nhs_number: str,
+    ods_code: str,
+    surname: str | None = None,
+    date_of_birth: str | date | None = None,
+) -> LinkageInformation:
+    """The patient's active linkage information at the practice."""
+    with _audited(actor, AuditAction.RETRIEVE, ods_code=ods_code, nhs_number=nhs_number):
+        nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
+        born = _date_of_birth(date_of_birth) if date_of_birth is not None else None
+        practice = _live_practice(ods_code)
+        patient = _matching_patient(practice, nhs_number, surname, born)
+        _eligible(patient)
+        key = patient.linkage_keys.filter(status=LinkageKeyStatus.ACTIVE).first()
+        if key is not None:
+            return _information(key, practice)
+        latest = patient.linkage_keys.order_by("-created_at").first()
+        if latest is not None and latest.status == LinkageKeyStatus.REVOKED:
+            raise LinkageKeyRevokedError
+        raise LinkageKeyNotFoundError
+
+
+def linkage_key_create(
+    *,
+    actor: Actor,
+    nhs_number: str,
+    ods_code: str,
+    surname: str,
+    date_of_birth: str | date,
+) -> LinkageInformation:
+    """A first linkage key for an eligible patient of at least the minimum age."""
+    with _audited(actor, AuditAction.CREATE, ods_code=ods_code, nhs_number=nhs_number):
+        nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
+        born = _date_of_birth(date_of_birth)
+        practice = _live_practice(ods_code)
+        patient = _matching_patient(practice, nhs_number, surname, born)
+        _eligible(patient)
+        if age_on(patient.date_of_birth, timezone.localdate()) < settings.LINKAGE_MINIMUM_AGE:
+            raise UnderMinimumAgeError
+        if patient.linkage_keys.filter(status=LinkageKeyStatus.ACTIVE).exists():
+            raise LinkageKeyExistsError
+        return _issue(actor=actor, practice=practice, patient=patient)
+
+
+def _revoke(key: LinkageKey, *, actor: Actor, reason: str) -> None:
+    updated = LinkageKey.objects.filter(pk=key.pk, status=LinkageKeyStatus.ACTIVE).update(
+        status=LinkageKeyStatus.REVOKED,
+        revoked_at=timezone.now(),
+        revoked_by=str(actor)[:255],
+        revoked_reason=reason,
+    )
+    if not updated:
+        raise LinkageKeyRevokedError("The linkage key was already revoked")
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise InvalidRequestError("Give a reason")
+    return reason
+
+
+def linkage_key_revoke(*, actor: Actor, linkage_key: LinkageKey, reason: str) -> None:
+    """Stop serving a key. It is kept, with who, when and why, and never served again."""
+    patient = linkage_key.patient
+    with _audited(
+        actor,
+        AuditAction.REVOKE,
+        ods_code=linkage_key.practice.ods_code,
+        nhs_number=patient.nhs_number,
+    ):
+        _revoke(linkage_key, actor=actor, reason=_reason(reason))
+
+
+def linkage_key_reissue(
+    *, actor: Actor, patient: RegisteredPatient, reason: str
+) -> LinkageInformation:
+    """Revoke the patient's active key, if any, and issue a new one with the same Account ID."""
+    practice = patient.practice
+    with _audited(
+        actor, AuditAction.REISSUE, ods_code=practice.ods_code, nhs_number=patient.nhs_number
+    ):
+        reason = _reason(reason)
+        _eligible(patient)
+        with transaction.atomic():
+            active = patient.linkage_keys.select_for_update().filter(status=LinkageKeyStatus.ACTIVE)
+            for key in active:
+                _revoke(key, actor=actor, reason=reason)
+            return _issue(actor=actor, practice=practice, patient=patient)
+
+
+def linkage_key_replay(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
+    """The reply to a create retried with the same Idempotency-Key: the key first created, as
+    long as it is still active."""
+    practice = linkage_key.practice
+    with _audited(
+        actor,
+        AuditAction.CREATE,
+        ods_code=practice.ods_code,
+        nhs_number=linkage_key.patient.nhs_number,
+    ):
+        linkage_key.refresh_from_db()
+        if linkage_key.status != LinkageKeyStatus.ACTIVE:
+            raise LinkageKeyRevokedError
+        return _information(linkage_key, practice)
+
+
+def api_client_register(
+    *, name: str, client_id: str, public_key_pem: str, jwks_url: str, scopes: list[str]
+) -> ApiClient:
+    """Register a system allowed to call the linkage API. Raises ValueError, naming the rule."""
+    if not name.strip():
+        raise ValueError("A client needs a name")
+    if bool(public_key_pem) == bool(jwks_url):
+        raise ValueError("Give either a public key or a JWKS URL")
+    if public_key_pem:
+        public_key_pem = rsa_public_key_pem_from(public_key_pem.encode())
+    if jwks_url and not jwks_url.startswith("https://"):
+        raise ValueError("The JWKS URL must use https")
+    unknown = sorted(set(scopes) - set(API_SCOPES))
+    if unknown or not scopes:
+        raise ValueError(f"Scopes must be some of {', '.join(API_SCOPES)}")
+    return ApiClient.objects.create(
+        client_id=client_id,
+        name=name.strip(),
+        public_key_pem=public_key_pem,
+        jwks_url=jwks_url,
+        scopes=sorted(set(scopes)),
+    )
+
+
+def linkage_key_load(
+    *, actor: Actor, patient: RegisteredPatient, account_id: str, linkage_key: str
+) -> None:
+    """Store linkage information that already exists elsewhere (a migration from another GP
+    system, the demo data): keys up to 64 characters, punctuation allowed."""
+    if not 1 <= len(linkage_key) <= 64 or not linkage_key.isprintable():
+        raise InvalidRequestError("A linkage key is 1 to 64 printable characters")
+    if not account_id.isdigit() or len(account_id) > 20:
+        raise InvalidRequestError("An Account ID is up to 20 digits")
+    practice = patient.practice
+    with _audited(
+        actor, AuditAction.CREATE, ods_code=practice.ods_code, nhs_number=patient.nhs_number
+    ):
+        if patient.linkage_keys.filter(status=LinkageKeyStatus.ACTIVE).exists():
+            raise LinkageKeyExistsError
+        LinkageKey.objects.create(
+            patient=patient,
+            practice=practice,
+            account_id=account_id,
+            encrypted_key=linkage_key_encrypt(linkage_key),
+            created_by=str(actor),
+        )
