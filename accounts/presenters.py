@@ -18,7 +18,7 @@ IDENTITY_LEVEL_WORDING = {
 
 def nhs_number_display(nhs_number: str) -> str:
     """NHS numbers are read in groups of 3, 3 and 4: 999 000 0018."""
-    if len(nhs_number) != 10 or not nhs_number.isdigit():
+    if len(nhs_number) != 10 or not (nhs_number.isascii() and nhs_number.isdigit()):
         return NOT_AVAILABLE
     return f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}"
 

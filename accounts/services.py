@@ -15,8 +15,8 @@ from accounts.models import Patient, User
 
 logger = logging.getLogger(__name__)
 
-_NHS_NUMBER = re.compile(r"^\d{10}$")
-_ODS_CODE = re.compile(r"^[A-Z0-9]{3,10}$")
+_NHS_NUMBER = re.compile(r"[0-9]{10}")
+_ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
 
 
 def _text(claims: dict[str, Any], name: str, max_length: int = 255) -> str:
@@ -34,7 +34,7 @@ def _birthdate(claims: dict[str, Any]) -> date | None:
 def _gp_ods_code(claims: dict[str, Any]) -> str:
     details = claims.get("gp_registration_details")
     code = details.get("gp_ods_code") if isinstance(details, dict) else None
-    return code if isinstance(code, str) and _ODS_CODE.match(code) else ""
+    return code if isinstance(code, str) and _ODS_CODE.fullmatch(code) else ""
 
 
 def patient_profile_from_claims(
@@ -47,7 +47,7 @@ def patient_profile_from_claims(
     """
     claims = {**id_token_claims, **userinfo}
     nhs_number = _text(claims, "nhs_number")
-    if nhs_number and not _NHS_NUMBER.match(nhs_number):
+    if nhs_number and not _NHS_NUMBER.fullmatch(nhs_number):
         logger.warning("NHS login sent an NHS number that is not 10 digits; not stored")
         nhs_number = ""
     vot = str(id_token_claims["vot"])

@@ -50,8 +50,8 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024
 MAX_FIELD_LENGTH = 255
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 # errorCode -> HTTP status (shared/linkage-api.md, "Errors").
 ERROR_STATUS = {
@@ -117,7 +117,7 @@ def error_response(
 
 def _request_id(request: HttpRequest) -> str:
     given = request.headers.get("X-Request-ID", "")
-    return given if _REQUEST_ID.match(given) else str(uuid.uuid4())
+    return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -199,23 +199,24 @@ def linkage_api(
         @wraps(view)
         def wrapped(request: HttpRequest) -> HttpResponse:
             request_id = _request_id(request)
+            actor = Actor(ActorType.API_CLIENT, "unauthenticated", request_id)
             try:
                 principal: ApiPrincipal = api_token_authenticate(
                     request.headers.get("Authorization", "")
                 )
-                if scope not in principal.scopes:
-                    return error_response(
-                        "FORBIDDEN", f"The token lacks the {scope} scope", request_id
-                    )
-                api_rate_limit(principal)
                 actor = Actor(ActorType.API_CLIENT, principal.client_id, request_id)
+                if scope not in principal.scopes:
+                    raise ApiAuthError("FORBIDDEN", f"The token lacks the {scope} scope")
+                api_rate_limit(principal)
                 response = view(request, actor, request_id)
             except ApiAuthError as error:
+                _audit_refusal(actor, action, error.error_code)
                 response = error_response(error.error_code, error.error_message, request_id)
                 if error.retry_after is not None:
                     response["Retry-After"] = str(error.retry_after)
                 return response
             except BadRequestError as error:
+                _audit_refusal(actor, action, "INVALID_REQUEST")
                 return error_response(
                     "INVALID_REQUEST", str(error), request_id, status=error.status
                 )
@@ -252,7 +253,7 @@ def _idempotency_key(request: HttpRequest) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise BadRequestError("Idempotency-Key must be 1 to 255 printable characters")
     return key
 
@@ -312,7 +313,6 @@ def linkage_create(request: HttpRequest, actor: Actor, request_id: str) -> HttpR
 
 @login_not_required
 @csrf_exempt  # machine clients authenticate with a signed assertion, not cookies
-@never_cache
 @require_POST
 def api_token(request: HttpRequest) -> HttpResponse:
     """POST /api/oauth2/token: client credentials with an RS512 client assertion."""

@@ -392,7 +392,7 @@ def linkage_key_load(
     system, the demo data): keys up to 64 characters, punctuation allowed."""
     if not 1 <= len(linkage_key) <= 64 or not linkage_key.isprintable():
         raise InvalidRequestError("A linkage key is 1 to 64 printable characters")
-    if not account_id.isdigit() or len(account_id) > 20:
+    if not (account_id.isascii() and account_id.isdigit()) or len(account_id) > 20:
         raise InvalidRequestError("An Account ID is up to 20 digits")
     practice = patient.practice
     with _audited(

@@ -8,7 +8,8 @@ from datetime import date
 
 from django.utils import timezone
 
-_ODS_CODE = re.compile(r"^[A-Z0-9]{6}$")
+_ODS_CODE = re.compile(r"[A-Z0-9]{6}")
+_TEN_ASCII_DIGITS = re.compile(r"[0-9]{10}")
 _SURNAME_IGNORED = re.compile("[\\s\\-'\u2019]")  # spaces, hyphens, both apostrophes
 
 
@@ -18,7 +19,7 @@ class InvalidValueError(ValueError):
 
 def nhs_number_is_valid(nhs_number: str) -> bool:
     """Ten digits whose modulus-11 check digit is right."""
-    if len(nhs_number) != 10 or not nhs_number.isdigit():
+    if not _TEN_ASCII_DIGITS.fullmatch(nhs_number):  # str.isdigit() takes other scripts' digits
         return False
     total = sum(int(digit) * (10 - position) for position, digit in enumerate(nhs_number[:9]))
     check = 11 - total % 11
@@ -37,14 +38,14 @@ def nhs_number_normalise(raw: str) -> str:
 
 def ods_code_normalise(raw: str) -> str:
     ods_code = raw.strip().upper()
-    if not _ODS_CODE.match(ods_code):
+    if not _ODS_CODE.fullmatch(ods_code):
         raise InvalidValueError("ODS code must be 6 letters or digits")
     return ods_code
 
 
 def date_of_birth_parse(raw: str) -> date:
     """YYYY-MM-DD, a real date, not in the future."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
         raise InvalidValueError("date of birth must be a date written YYYY-MM-DD")
     try:
         value = date.fromisoformat(raw)

@@ -1,0 +1,257 @@
+"""The linkage services that staff and patients reach without the API: revoke, reissue,
+load; and the rules every caller shares."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from linkage.audit import Actor, ActorType
+from linkage.crypto import linkage_key_decrypt
+from linkage.models import AuditEvent, LinkageKey, RegisteredPatient
+from linkage.services import (
+    InvalidRequestError,
+    LinkageKeyExistsError,
+    LinkageKeyRevokedError,
+    PatientNotEligibleError,
+    linkage_key_create,
+    linkage_key_generate,
+    linkage_key_load,
+    linkage_key_reissue,
+    linkage_key_retrieve,
+    linkage_key_revoke,
+)
+from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
+from linkage.validation import age_on, nhs_number_is_valid, surnames_match
+
+pytestmark = pytest.mark.django_db
+
+STAFF = Actor(ActorType.STAFF, "reception@a12345", "req-1")
+NHS_LOGIN = Actor(ActorType.API_CLIENT, "nhs-login", "req-2")
+
+
+def _create(patient: RegisteredPatient) -> str:
+    return linkage_key_create(
+        actor=NHS_LOGIN,
+        nhs_number=patient.nhs_number,
+        ods_code=ODS_CODE,
+        surname=SURNAME,
+        date_of_birth=DATE_OF_BIRTH,
+    ).linkage_key
+
+
+def test_revoked_key_is_kept_with_who_when_why_and_never_served(
+    registered_patient: RegisteredPatient,
+) -> None:
+    _create(registered_patient)
+    key = LinkageKey.objects.get()
+
+    linkage_key_revoke(actor=STAFF, linkage_key=key, reason="Patient lost their phone")
+
+    key.refresh_from_db()
+    assert key.status == "revoked"
+    assert key.revoked_by == "staff:reception@a12345"
+    assert key.revoked_reason == "Patient lost their phone"
+    assert key.revoked_at is not None
+    with pytest.raises(LinkageKeyRevokedError):
+        linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+
+
+def test_revoke_needs_a_reason_and_changes_nothing_without_one(
+    registered_patient: RegisteredPatient,
+) -> None:
+    _create(registered_patient)
+    key = LinkageKey.objects.get()
+
+    with pytest.raises(InvalidRequestError):
+        linkage_key_revoke(actor=STAFF, linkage_key=key, reason="  ")
+
+    key.refresh_from_db()
+    assert key.status == "active"
+    assert AuditEvent.objects.first().outcome == "INVALID_REQUEST"  # type: ignore[union-attr]
+
+
+def test_revoking_twice_is_refused(registered_patient: RegisteredPatient) -> None:
+    _create(registered_patient)
+    key = LinkageKey.objects.get()
+    linkage_key_revoke(actor=STAFF, linkage_key=key, reason="lost")
+
+    with pytest.raises(LinkageKeyRevokedError):
+        linkage_key_revoke(actor=STAFF, linkage_key=key, reason="lost again")
+
+
+def test_revoked_then_reissued_serves_a_new_key_with_the_same_account_id(
+    registered_patient: RegisteredPatient,
+) -> None:
+    first_key = _create(registered_patient)
+    first = LinkageKey.objects.get()
+    linkage_key_revoke(actor=STAFF, linkage_key=first, reason="shared by mistake")
+
+    reissued = linkage_key_reissue(actor=STAFF, patient=registered_patient, reason="new key")
+
+    retrieved = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    assert retrieved.linkage_key == reissued.linkage_key != first_key
+    assert retrieved.account_id == first.account_id
+    assert LinkageKey.objects.filter(status="active").count() == 1
+    assert LinkageKey.objects.count() == 2
+
+
+def test_reissue_revokes_the_active_key_in_the_same_step(
+    registered_patient: RegisteredPatient,
+) -> None:
+    old_key = _create(registered_patient)
+
+    new = linkage_key_reissue(actor=STAFF, patient=registered_patient, reason="suspected leak")
+
+    assert new.linkage_key != old_key
+    revoked = LinkageKey.objects.get(status="revoked")
+    assert revoked.revoked_reason == "suspected leak"
+    assert linkage_key_decrypt(revoked.encrypted_key) == old_key
+
+
+def test_reissue_is_refused_for_a_patient_no_longer_registered(
+    registered_patient: RegisteredPatient,
+) -> None:
+    _create(registered_patient)
+    RegisteredPatient.objects.filter(pk=registered_patient.pk).update(registration_status="ended")
+    registered_patient.refresh_from_db()
+
+    with pytest.raises(PatientNotEligibleError):
+        linkage_key_reissue(actor=STAFF, patient=registered_patient, reason="new key")
+
+    assert LinkageKey.objects.get().status == "active"
+
+
+def test_every_service_call_writes_exactly_one_audit_event(
+    registered_patient: RegisteredPatient,
+) -> None:
+    _create(registered_patient)
+    linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    with pytest.raises(LinkageKeyExistsError):
+        _create(registered_patient)
+    linkage_key_reissue(actor=STAFF, patient=registered_patient, reason="r")
+
+    events = list(AuditEvent.objects.order_by("occurred_at", "pk"))
+    assert [(e.action, e.outcome) for e in events] == [
+        ("create", "SUCCESS"),
+        ("retrieve", "SUCCESS"),
+        ("create", "LINKAGE_KEY_EXISTS"),
+        ("reissue", "SUCCESS"),
+    ]
+    assert {e.nhs_number for e in events} == {NHS_NUMBER}
+    assert {e.ods_code for e in events} == {ODS_CODE}
+
+
+def test_audit_events_cannot_be_changed_or_deleted(registered_patient: RegisteredPatient) -> None:
+    _create(registered_patient)
+    event = AuditEvent.objects.get()
+
+    event.outcome = "FORGED"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.update(outcome="FORGED")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get().outcome == "SUCCESS"
+
+
+def test_loaded_keys_may_be_long_with_punctuation(registered_patient: RegisteredPatient) -> None:
+    imported = "Imported-key: with punctuation & spaces, 64 chars max!!"
+
+    linkage_key_load(
+        actor=STAFF, patient=registered_patient, account_id="0012345678", linkage_key=imported
+    )
+
+    retrieved = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    assert retrieved.linkage_key == imported
+    assert retrieved.account_id == "0012345678"  # leading zeros kept
+
+
+@pytest.mark.parametrize(
+    ("account_id", "linkage_key"),
+    [
+        pytest.param("5100000001", "x" * 65, id="key-too-long"),
+        pytest.param("5100000001", "", id="key-empty"),
+        pytest.param("5100000001", "tab\there", id="key-not-printable"),
+        pytest.param("51-000", "abc", id="account-id-not-digits"),
+    ],
+)
+def test_load_refuses_malformed_values(
+    registered_patient: RegisteredPatient, account_id: str, linkage_key: str
+) -> None:
+    with pytest.raises(InvalidRequestError):
+        linkage_key_load(
+            actor=STAFF, patient=registered_patient, account_id=account_id, linkage_key=linkage_key
+        )
+    assert not LinkageKey.objects.exists()
+
+
+def test_information_never_shows_the_key_in_its_repr(registered_patient: RegisteredPatient) -> None:
+    linkage_key = _create(registered_patient)
+    information = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+
+    assert linkage_key not in repr(information)
+
+
+def test_generated_keys_use_the_unambiguous_alphabet() -> None:
+    keys = {linkage_key_generate() for _ in range(200)}
+
+    assert len(keys) == 200
+    assert all(len(key) == 15 for key in keys)
+    assert not set("".join(keys)) & set("0O1Il")
+
+
+@pytest.mark.parametrize(
+    ("nhs_number", "valid"),
+    [
+        pytest.param("9990000018", True, id="valid"),
+        pytest.param("9990000019", False, id="wrong-check-digit"),
+        pytest.param("9990000010", False, id="check-digit-would-be-ten"),
+        pytest.param("999000001", False, id="nine-digits"),
+        pytest.param("99900000\uff118", False, id="full-width-digit"),
+    ],
+)
+def test_nhs_number_modulus_eleven(nhs_number: str, valid: bool) -> None:
+    assert nhs_number_is_valid(nhs_number) is valid
+
+
+@pytest.mark.parametrize(
+    ("born", "today", "age"),
+    [
+        pytest.param(datetime.date(2010, 5, 1), datetime.date(2026, 5, 1), 16, id="birthday-today"),
+        pytest.param(datetime.date(2010, 5, 1), datetime.date(2026, 4, 30), 15, id="day-before"),
+        pytest.param(
+            datetime.date(2008, 2, 29), datetime.date(2024, 2, 29), 16, id="leap-day-in-leap-year"
+        ),
+        pytest.param(datetime.date(2009, 2, 28), datetime.date(2025, 2, 28), 16, id="feb-28"),
+        pytest.param(
+            datetime.date(2008, 2, 29), datetime.date(2023, 2, 28), 14, id="leap-day-not-yet"
+        ),
+        pytest.param(
+            datetime.date(2008, 2, 29), datetime.date(2023, 3, 1), 15, id="leap-day-on-1-march"
+        ),
+    ],
+)
+def test_age_counts_the_birthday_itself(
+    born: datetime.date, today: datetime.date, age: int
+) -> None:
+    assert age_on(born, today) == age
+
+
+@pytest.mark.parametrize(
+    ("given", "registered", "match"),
+    [
+        pytest.param("o'brien-smith", "O'Brien-Smith", True, id="case"),
+        pytest.param("OBRIEN SMITH", "O'Brien-Smith", True, id="spaces-no-punctuation"),
+        pytest.param("O\u2019Brien", "O'Brien", True, id="curly-apostrophe"),
+        pytest.param("Brien", "O'Brien", False, id="different"),
+    ],
+)
+def test_surname_comparison_ignores_case_spaces_hyphens_apostrophes(
+    given: str, registered: str, match: bool
+) -> None:
+    assert surnames_match(given, registered) is match
