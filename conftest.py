@@ -22,6 +22,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.nhs_login_client import provider_metadata_forget
 from core.rsa_keys import private_key_generate, private_key_write
+from linkage.demo import demo_practice_seed
 
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -151,4 +152,6 @@ def nhs_login_live(
         im1=True,
         stdout=io.StringIO(),
     )
+    # The demo practice of `make run`, whose register matches the simulator's users.
+    demo_practice_seed()
     return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)

@@ -16,5 +16,4 @@ urlpatterns = [
     path("auth/session/expiring/", views.session_expiring, name="session_expiring"),
     path("auth/session/stay-signed-in/", views.stay_signed_in, name="stay_signed_in"),
     path("home/", views.home, name="home"),
-    path("home/gp-services/", views.gp_services, name="gp_services"),
 ]

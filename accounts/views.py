@@ -23,7 +23,7 @@ from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from accounts.backends import UserinfoSubjectMismatchError
-from accounts.decorators import identity_verified_required, signed_in_patient
+from accounts.decorators import signed_in_patient
 from accounts.id_token import IdTokenInvalidError, VotNotRequestedError
 from accounts.middleware import seconds_until_idle_timeout, session_activity_exempt, session_start
 from accounts.nhs_login_client import (
@@ -266,14 +266,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """The signed-in patient's details, as NHS login gave them at this sign-in."""
     details = PatientPresenter(signed_in_patient(request))
     return render(request, "accounts/home.jinja", {"details": details})
-
-
-@require_GET
-@identity_verified_required
-def gp_services(request: HttpRequest) -> HttpResponse:
-    """A P9-only page: the practice behind the patient's GP online services."""
-    details = PatientPresenter(signed_in_patient(request))
-    return render(request, "accounts/gp_services.jinja", {"details": details})
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:

@@ -259,9 +259,11 @@ def linkage_key_retrieve(
     ods_code: str,
     surname: str | None = None,
     date_of_birth: str | date | None = None,
+    action: AuditAction = AuditAction.RETRIEVE,
 ) -> LinkageInformation:
-    """The patient's active linkage information at the practice."""
-    with _audited(actor, AuditAction.RETRIEVE, ods_code=ods_code, nhs_number=nhs_number):
+    """The patient's active linkage information at the practice. ``action`` says, in the audit,
+    why it was read: an API retrieve, a patient's page view, a patient showing their key."""
+    with _audited(actor, action, ods_code=ods_code, nhs_number=nhs_number):
         nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
         born = _date_of_birth(date_of_birth) if date_of_birth is not None else None
         practice = _live_practice(ods_code)

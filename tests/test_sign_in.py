@@ -390,8 +390,8 @@ def test_no_token_code_or_nhs_number_reaches_the_log(
 def _step_up_page(browser: PortalBrowser) -> tuple[str, requests.Response]:
     """A P5 patient signed in, asking for the P9-only page, pressing NHS login's button."""
     browser.sign_in(user="p5-demo-practice")
-    prove = browser.get("/home/gp-services/")
-    assert prove.headers["Location"] == "/auth/prove-who-you-are/?next=%2Fhome%2Fgp-services%2F"
+    prove = browser.get("/home/linkage-details/")
+    assert prove.headers["Location"] == "/auth/prove-who-you-are/?next=%2Fhome%2Flinkage-details%2F"
     start = browser.press_nhs_login_button(prove.headers["Location"])
     query = parse_qs(urlsplit(start.headers["Location"]).query)
     return query["vtr"][0], browser.get(start.headers["Location"])
@@ -405,7 +405,7 @@ def test_step_up_asks_for_p9_only_and_returns_to_the_page_wanted(browser: Portal
     assert "Prove who you are" in step_up.text
     page = browser.follow(browser.confirm_step_up(step_up))
 
-    assert page.url.endswith("/home/gp-services/")
+    assert page.url.endswith("/home/linkage-details/")
     assert page.status_code == 200
     patient = Patient.objects.get()
     assert patient.identity_proofing_level == "P9"

@@ -66,7 +66,7 @@ def test_staff_without_a_patient_record_cannot_see_patient_pages() -> None:
     client.force_login(UserFactory.create(is_staff=True))
 
     assert client.get("/home/").status_code == 403
-    assert client.get("/home/gp-services/").status_code == 403
+    assert client.get("/home/linkage-details/").status_code == 403
 
 
 def test_header_shows_the_patients_name_and_a_sign_out_link(patient_client: Client) -> None:
@@ -76,23 +76,23 @@ def test_header_shows_the_patients_name_and_a_sign_out_link(patient_client: Clie
     assert 'href="/auth/sign-out/"' in html
 
 
-def test_p9_patient_sees_the_p9_only_page(patient_client: Client) -> None:
-    response = patient_client.get("/home/gp-services/")
+def test_p9_patient_reaches_the_p9_only_page(patient_client: Client) -> None:
+    response = patient_client.get("/home/linkage-details/")
 
     assert response.status_code == 200
-    assert "Your GP online services" in response.content.decode()
+    assert "Your GP practice does not use this service" in response.content.decode()
 
 
 def test_p5_patient_is_sent_to_prove_who_they_are_and_back_afterwards(
     p5_patient_client: Client,
 ) -> None:
-    response = p5_patient_client.get("/home/gp-services/")
+    response = p5_patient_client.get("/home/linkage-details/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/auth/prove-who-you-are/?next=%2Fhome%2Fgp-services%2F"
+    assert response["Location"] == "/auth/prove-who-you-are/?next=%2Fhome%2Flinkage-details%2F"
     html = p5_patient_client.get(response["Location"]).content.decode()
     assert "<h1>Prove who you are to continue</h1>" in html
-    assert 'action="/auth/nhs-login/start/?step_up=1&amp;next=/home/gp-services/"' in html
+    assert 'action="/auth/nhs-login/start/?step_up=1&amp;next=/home/linkage-details/"' in html
 
 
 def test_prove_who_you_are_ignores_a_next_address_on_another_site(

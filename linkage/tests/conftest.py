@@ -98,9 +98,7 @@ class ApiCaller:
 
 
 @pytest.fixture
-def api_client_for(
-    db: None, api_private_key: rsa.RSAPrivateKey
-) -> Callable[..., ApiCaller]:
+def api_client_for(db: None, api_private_key: rsa.RSAPrivateKey) -> Callable[..., ApiCaller]:
     def make(*scopes: str, name: str = "NHS login") -> ApiCaller:
         client = api_client_register(
             name=name,

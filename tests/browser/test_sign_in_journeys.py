@@ -66,7 +66,7 @@ def test_p5_patient_proves_who_they_are_and_reaches_the_p9_page(
     sign_in(page, nhs_login_live.base_url, P5_USER)
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("Medium (P5)")
 
-    page.get_by_role("link", name="See your GP online services details").click()
+    page.get_by_role("link", name="See your linkage details").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Prove who you are to continue")
     check_accessibility(page)
     page.get_by_role("button", name="Continue to NHS login").click()
@@ -77,8 +77,8 @@ def test_p5_patient_proves_who_they_are_and_reaches_the_p9_page(
     check_accessibility(page)
     page.get_by_role("button", name="Continue").click()
 
-    expect(page).to_have_url(f"{nhs_login_live.base_url}/home/gp-services/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your GP online services")
+    expect(page).to_have_url(f"{nhs_login_live.base_url}/home/linkage-details/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You do not have a linkage key yet")
     check_accessibility(page)
 
 

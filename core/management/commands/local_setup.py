@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +15,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from core.rsa_keys import private_key_generate, private_key_write, rsa_public_key_pem_from
-from linkage.audit import Actor, ActorType
-from linkage.models import ApiClient, Practice, RegisteredPatient, RegistrationStatus
-from linkage.services import api_client_register, linkage_key_load
+from linkage.demo import demo_practice_seed
+from linkage.models import ApiClient
+from linkage.services import api_client_register
 
-DEMO_ODS_CODE = "A12345"
 DEMO_API_CLIENT_ID = "demo-api-client"
-# Synthetic people: NHS numbers in the 999 range with valid check digits. The first two are
-# the simulator's P9 and P5 users at the demo practice, with the GP credentials it releases.
-DEMO_PATIENTS = (
-    ("9990000018", "Thompson", "Ava", date(1985, 3, 5), RegistrationStatus.REGISTERED, False),
-    ("9990000034", "Evans", "Chloe", date(2001, 7, 14), RegistrationStatus.REGISTERED, False),
-    ("9990000042", "Murphy", "Finn", date(2013, 6, 1), RegistrationStatus.REGISTERED, False),
-    ("9990000050", "Lee", "Grace", date(1950, 1, 1), RegistrationStatus.ENDED, True),
-    ("9990000069", "Patel", "Hari", date(1979, 9, 9), RegistrationStatus.ENDED, False),
-    ("9990000077", "Nowak", "Iga", date(1992, 12, 24), RegistrationStatus.REGISTERED, False),
-)
-DEMO_KEYS = (
-    ("9990000018", "5100000001", "Xw7kQ2mR9tLpZ"),
-    ("9990000034", "5100000003", "Hq4nV8cT2wJsB"),
-)
 
 
 class Command(BaseCommand):
@@ -66,32 +50,9 @@ class Command(BaseCommand):
             )
 
     def _demo_practice(self) -> None:
-        practice, created = Practice.objects.get_or_create(
-            ods_code=DEMO_ODS_CODE, defaults={"name": "Demo Surgery", "online_services_live": True}
-        )
-        if not created:
-            return
-        for nhs_number, surname, given_name, born, status, deceased in DEMO_PATIENTS:
-            RegisteredPatient.objects.create(
-                practice=practice,
-                nhs_number=nhs_number,
-                surname=surname,
-                given_name=given_name,
-                date_of_birth=born,
-                registration_status=status,
-                deceased=deceased,
-            )
-        actor = Actor(ActorType.SYSTEM, "manage.py local_setup")
-        for nhs_number, account_id, linkage_key in DEMO_KEYS:
-            linkage_key_load(
-                actor=actor,
-                patient=practice.patients.get(nhs_number=nhs_number),
-                account_id=account_id,
-                linkage_key=linkage_key,
-            )
-        self.stdout.write(
-            f"Created the demo practice {practice} with {len(DEMO_PATIENTS)} patients"
-        )
+        practice = demo_practice_seed()
+        if practice is not None:
+            self.stdout.write(f"Created the demo practice {practice} and its register")
 
     def _demo_api_client(self) -> None:
         directory = Path(settings.DATA_DIR) / "linkage_api"
