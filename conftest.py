@@ -16,13 +16,18 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
+from accounts.models import Patient, User
 from accounts.nhs_login_client import provider_metadata_forget
+from accounts.tests.factories import PatientFactory, UserFactory
 from core.rsa_keys import private_key_generate, private_key_write
 from linkage.demo import demo_practice_seed
+from linkage.models import Practice, PracticeStaff
+from linkage.tests.factories import PracticeFactory
 
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -155,3 +160,67 @@ def nhs_login_live(
     # The demo practice of `make run`, whose register matches the simulator's users.
     demo_practice_seed()
     return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)
+
+
+# --- Role fixtures: who is asking (docs/adr/0008) -------------------------------------------
+
+THIS_PRACTICE = "A12345"
+OTHER_PRACTICE = "B23456"
+
+
+@pytest.fixture
+def this_practice(db: None) -> Practice:
+    return PracticeFactory.create(ods_code=THIS_PRACTICE, name="Demo Surgery")
+
+
+@pytest.fixture
+def other_practice(db: None) -> Practice:
+    return PracticeFactory.create(ods_code=OTHER_PRACTICE, name="Other Surgery")
+
+
+def _signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def _patient_signed_in(patient: Patient) -> Client:
+    client = Client()
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+    return client
+
+
+@pytest.fixture
+def patient_client(this_practice: Practice) -> Client:
+    """A P9 patient of this practice, signed in through NHS login."""
+    return _patient_signed_in(
+        PatientFactory.create(nhs_number="9990000018", gp_ods_code=THIS_PRACTICE)
+    )
+
+
+@pytest.fixture
+def p5_patient_client(this_practice: Practice) -> Client:
+    return _patient_signed_in(
+        PatientFactory.create(p5=True, nhs_number="9990000034", gp_ods_code=THIS_PRACTICE)
+    )
+
+
+@pytest.fixture
+def staff_client(this_practice: Practice) -> Client:
+    """Reception staff of this practice."""
+    user = UserFactory.create(username="reception-a12345", is_staff=True)
+    PracticeStaff.objects.create(user=user, practice=this_practice)
+    return _signed_in(user)
+
+
+@pytest.fixture
+def other_practice_staff_client(other_practice: Practice) -> Client:
+    """Staff of another practice: must never reach this practice's data."""
+    user = UserFactory.create(username="reception-b23456", is_staff=True)
+    PracticeStaff.objects.create(user=user, practice=other_practice)
+    return _signed_in(user)
+
+
+@pytest.fixture
+def superuser_client(db: None) -> Client:
+    return _signed_in(UserFactory.create(username="operator", is_staff=True, is_superuser=True))

@@ -48,6 +48,9 @@ from linkage.services import (
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
+# The one status outside ERROR_STATUS: a body over MAX_BODY_BYTES is INVALID_REQUEST, sent as
+# 413 so that proxies and clients see the real reason (docs/adr/0007).
+BODY_TOO_LARGE_STATUS = 413
 MAX_FIELD_LENGTH = 255
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -134,7 +137,9 @@ def json_body(request: HttpRequest, fields: tuple[Field, ...]) -> dict[str, str]
     if content_type != "application/json":
         raise BadRequestError("Content-Type must be application/json")
     if len(request.body) > MAX_BODY_BYTES:
-        raise BadRequestError(f"The body must be at most {MAX_BODY_BYTES} bytes", status=413)
+        raise BadRequestError(
+            f"The body must be at most {MAX_BODY_BYTES} bytes", status=BODY_TOO_LARGE_STATUS
+        )
     try:
         body = json.loads(request.body, object_pairs_hook=_refuse_duplicates)
     except BadRequestError:

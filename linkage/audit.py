@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     SHOW_KEY = "show_key"
     IMPORT = "register_import"
     ROTATE_ENCRYPTION = "rotate_encryption"
+    EXPORT = "audit_export"
 
 
 SUCCESS = "SUCCESS"

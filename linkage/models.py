@@ -181,3 +181,21 @@ class IdempotentCreate(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotent create {self.pk}"
+
+
+class PracticeStaff(models.Model):
+    """A member of a practice's staff: they see and act on that practice's data in the admin."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="practice_memberships"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="staff")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="linkage_staff_once")
+        ]
+        verbose_name = "practice staff member"
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.practice}"

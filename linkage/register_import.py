@@ -23,6 +23,7 @@ from linkage.validation import InvalidValueError, date_of_birth_parse, nhs_numbe
 HEADER = ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
 STATUSES = ("registered", "ended", "deceased")
 BATCH_SIZE = 2000
+NAME_MAX_LENGTH = 255  # RegisteredPatient.surname and given_name
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ def _parse_row(line: int, row: dict[str, str | None]) -> _Row | RowError:
         return RowError(line, f"nhs_number: {error}")
     if not values["surname"]:
         return RowError(line, "surname is empty")
+    for name in ("surname", "given_name"):
+        if len(values[name]) > NAME_MAX_LENGTH:
+            return RowError(line, f"{name} is longer than {NAME_MAX_LENGTH} characters")
     try:
         born = date_of_birth_parse(values["date_of_birth"])
     except InvalidValueError as error:

@@ -369,6 +369,8 @@ def api_client_register(
     """Register a system allowed to call the linkage API. Raises ValueError, naming the rule."""
     if not name.strip():
         raise ValueError("A client needs a name")
+    if ApiClient.objects.filter(client_id=client_id).exists():
+        raise ValueError(f"A client with the id {client_id} is registered already")
     if bool(public_key_pem) == bool(jwks_url):
         raise ValueError("Give either a public key or a JWKS URL")
     if public_key_pem:
@@ -409,3 +411,18 @@ def linkage_key_load(
             encrypted_key=linkage_key_encrypt(linkage_key),
             created_by=str(actor),
         )
+
+
+def linkage_key_reveal(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
+    """A staff member chose to see a patient's active key (to read it to them, say)."""
+    practice = linkage_key.practice
+    with _audited(
+        actor,
+        AuditAction.SHOW_KEY,
+        ods_code=practice.ods_code,
+        nhs_number=linkage_key.patient.nhs_number,
+    ):
+        linkage_key.refresh_from_db()
+        if linkage_key.status != LinkageKeyStatus.ACTIVE:
+            raise LinkageKeyRevokedError
+        return _information(linkage_key, practice)

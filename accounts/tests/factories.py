@@ -21,12 +21,12 @@ def nhs_number_with_check_digit(first_nine: str) -> str | None:
 
 
 def synthetic_nhs_number(sequence: int) -> str:
-    candidate = sequence
-    while True:
-        number = nhs_number_with_check_digit(f"999{candidate % 1_000_000:06d}")
+    """A distinct valid number for each sequence value: each takes its own block of ten."""
+    for last in range(10):
+        number = nhs_number_with_check_digit(f"999{(sequence * 10 + last) % 1_000_000:06d}")
         if number is not None:
             return number
-        candidate += 1
+    raise ValueError(f"no valid NHS number in block {sequence}")  # never: 1 in 11 is invalid
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Cannot read {options['public_key']}: {error.strerror}"
                 ) from error
+            except UnicodeDecodeError as error:
+                raise CommandError(f"{options['public_key']} is not a PEM text file") from error
         try:
             client = api_client_register(
                 name=options["name"],

@@ -1,0 +1,186 @@
+"""local_setup's demo data: a practice whose synthetic patients match the simulator's users,
+their linkage keys, and a linkage API client whose key waits in the data directory."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.management import call_command
+from django.test import Client as HttpClient
+from django.test.utils import override_settings
+
+from core.client_assertion import JWT_BEARER
+from core.rsa_keys import public_key_pem
+from linkage.audit import Actor, ActorType
+from linkage.models import (
+    ApiClient,
+    AuditEvent,
+    LinkageKey,
+    Practice,
+    RegisteredPatient,
+    RegistrationStatus,
+)
+from linkage.services import linkage_key_retrieve
+from linkage.validation import nhs_number_is_valid
+
+DEMO_ODS_CODE = "A12345"
+DEMO_API_CLIENT_ID = "demo-api-client"
+# What the simulator's users and the README rely on.
+DEMO_PATIENTS = {
+    "9990000018": ("Thompson", RegistrationStatus.REGISTERED, False),
+    "9990000034": ("Evans", RegistrationStatus.REGISTERED, False),
+    "9990000042": ("Murphy", RegistrationStatus.REGISTERED, False),
+    "9990000050": ("Lee", RegistrationStatus.ENDED, True),
+    "9990000069": ("Patel", RegistrationStatus.ENDED, False),
+    "9990000077": ("Nowak", RegistrationStatus.REGISTERED, False),
+}
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A laptop's settings, with the data directory and NHS login key under this test's."""
+    with override_settings(
+        DEBUG=True,
+        DATA_DIR=tmp_path,
+        NHS_LOGIN_PRIVATE_KEY_PATH=str(tmp_path / "nhs_login" / "private_key.pem"),
+    ):
+        yield tmp_path
+
+
+def local_setup() -> str:
+    out = io.StringIO()
+    call_command("local_setup", stdout=out)
+    return out.getvalue()
+
+
+def demo_client_key_path(data_dir: Path) -> Path:
+    demo_client = json.loads((data_dir / "linkage_api" / "demo_client.json").read_text())
+    assert demo_client["client_id"] == DEMO_API_CLIENT_ID
+    return Path(demo_client["private_key"])
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Practice, RegisteredPatient, LinkageKey, ApiClient, AuditEvent)
+    }
+
+
+@pytest.mark.django_db
+def test_local_setup_creates_the_demo_practice_with_its_patients(data_dir: Path) -> None:
+    local_setup()
+
+    practice = Practice.objects.get(ods_code=DEMO_ODS_CODE)
+    assert practice.online_services_live is True
+    patients = {
+        patient.nhs_number: (patient.surname, patient.registration_status, patient.deceased)
+        for patient in practice.patients.all()
+    }
+    assert patients == DEMO_PATIENTS
+
+
+@pytest.mark.django_db
+def test_local_setup_demo_patients_have_synthetic_nhs_numbers(data_dir: Path) -> None:
+    local_setup()
+
+    nhs_numbers = list(RegisteredPatient.objects.values_list("nhs_number", flat=True))
+    assert nhs_numbers
+    assert all(nhs_number.startswith("999") for nhs_number in nhs_numbers)
+    assert all(nhs_number_is_valid(nhs_number) for nhs_number in nhs_numbers)
+
+
+@pytest.mark.django_db
+def test_local_setup_loads_the_demo_linkage_key_of_the_simulators_p9_user(data_dir: Path) -> None:
+    local_setup()
+
+    information = linkage_key_retrieve(
+        actor=Actor(ActorType.SYSTEM, "test"), nhs_number="9990000018", ods_code=DEMO_ODS_CODE
+    )
+
+    assert (information.account_id, information.linkage_key, information.ods_code) == (
+        "5100000001",
+        "Xw7kQ2mR9tLpZ",
+        DEMO_ODS_CODE,
+    )
+
+
+@pytest.mark.django_db
+def test_local_setup_registers_the_demo_api_client_with_both_scopes(data_dir: Path) -> None:
+    local_setup()
+
+    client = ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID)
+    assert client.scopes == ["linkage:create", "linkage:read"]
+    assert client.enabled is True
+    assert client.jwks_url == ""
+    assert "PRIVATE" not in client.public_key_pem
+
+
+@pytest.mark.django_db
+def test_local_setup_writes_the_demo_client_key_readable_only_by_its_owner(
+    data_dir: Path,
+) -> None:
+    local_setup()
+
+    key_path = demo_client_key_path(data_dir)
+    assert key_path.parent == data_dir / "linkage_api"
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    private_key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    assert ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID).public_key_pem == public_key_pem(
+        private_key.public_key()
+    )
+
+
+@pytest.mark.django_db
+def test_local_setup_demo_client_key_gets_a_token(data_dir: Path) -> None:
+    local_setup()
+    assertion = io.StringIO()
+    call_command(
+        "api_client_assertion",
+        "--client-id",
+        DEMO_API_CLIENT_ID,
+        "--private-key",
+        str(demo_client_key_path(data_dir)),
+        stdout=assertion,
+    )
+
+    response = HttpClient().post(
+        "/api/oauth2/token",
+        {
+            "grant_type": "client_credentials",
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": assertion.getvalue().strip(),
+        },
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["scope"] == "linkage:create linkage:read"
+
+
+@pytest.mark.django_db
+def test_local_setup_run_again_changes_nothing(data_dir: Path) -> None:
+    local_setup()
+    counts = row_counts()
+    key_path = demo_client_key_path(data_dir)
+    key_before = key_path.read_bytes()
+    demo_client_before = (data_dir / "linkage_api" / "demo_client.json").read_text()
+    public_key_before = ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID).public_key_pem
+
+    local_setup()
+
+    assert row_counts() == counts
+    assert demo_client_key_path(data_dir) == key_path
+    assert key_path.read_bytes() == key_before
+    assert (data_dir / "linkage_api" / "demo_client.json").read_text() == demo_client_before
+    assert ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID).public_key_pem == public_key_before
+    information = linkage_key_retrieve(
+        actor=Actor(ActorType.SYSTEM, "test"), nhs_number="9990000018", ods_code=DEMO_ODS_CODE
+    )
+    assert (information.account_id, information.linkage_key) == ("5100000001", "Xw7kQ2mR9tLpZ")
