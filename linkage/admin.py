@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -55,9 +56,11 @@ def staff_actor(request: HttpRequest) -> Actor:
     return Actor(ActorType.STAFF, request.user.get_username(), str(uuid.uuid4()))
 
 
-def _staff(request: HttpRequest) -> User:
+def _staff(request: HttpRequest) -> User | AnonymousUser:
+    """The user asking. The admin's login page asks every ModelAdmin for its permissions
+    before anyone has signed in, so this is often anonymous."""
     user = request.user
-    assert isinstance(user, User)
+    assert isinstance(user, User | AnonymousUser)
     return user
 
 

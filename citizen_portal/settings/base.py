@@ -98,9 +98,9 @@ TEMPLATES: list[dict[str, Any]] = [
         },
     },
     {
-        # Django admin and its login page only.
+        # Django admin and its login page only; core/django_templates holds our few overrides.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "core" / "django_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -387,3 +387,11 @@ def test_staff_without_a_practice_see_nothing(db: None) -> None:
 
     assert client.get("/admin/linkage/linkagekey/").status_code == 403
     assert client.get("/admin/linkage/auditevent/").status_code == 403
+
+
+def test_the_admin_sign_in_page_opens_for_someone_not_signed_in(client: Client) -> None:
+    """It asks every ModelAdmin for permissions before anyone has signed in."""
+    response = client.get("/admin/login/")
+
+    assert response.status_code == 200
+    assert 'name="username"' in response.content.decode()
