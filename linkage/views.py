@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,9 +25,11 @@ from linkage.services import (
     LinkageError,
     LinkageInformation,
     LinkageKeyExistsError,
+    LinkageKeyNotFoundError,
     linkage_key_create,
     linkage_key_retrieve,
 )
+from linkage.validation import age_on
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,14 @@ def _retrieve(request: HttpRequest, action: AuditAction, *, show_key: bool) -> H
             nhs_number=patient.nhs_number,
             ods_code=patient.gp_ods_code,
             action=action,
+        )
+    except LinkageKeyNotFoundError:
+        # Say now that a key cannot be created, rather than after the patient asks for one.
+        too_young = patient.birthdate is not None and (
+            age_on(patient.birthdate, timezone.localdate()) < settings.LINKAGE_MINIMUM_AGE
+        )
+        return _state_page(
+            request, patient, "UNDER_MINIMUM_AGE" if too_young else "LINKAGE_KEY_NOT_FOUND"
         )
     except LinkageError as error:
         return _state_page(request, patient, error.error_code)

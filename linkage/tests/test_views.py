@@ -189,8 +189,12 @@ def test_under_sixteen_cannot_create_a_key(patient: Patient, registered: Registe
     Patient.objects.filter(pk=patient.pk).update(birthdate=born)
     patient.refresh_from_db()
 
-    html = client_for(patient).post(f"{DETAILS}create/confirm/").content.decode()
+    client = client_for(patient)
+    viewed = client.get(DETAILS).content.decode()
+    html = client.post(f"{DETAILS}create/confirm/").content.decode()
 
+    assert "<h1>You need to be 16 or over</h1>" in viewed
+    assert "Create a linkage key" not in viewed
     assert "<h1>You need to be 16 or over</h1>" in html
     assert not LinkageKey.objects.exists()
 

@@ -49,6 +49,19 @@ def test_patient_sees_their_details_and_shows_their_key(
     assert AuditEvent.objects.filter(action="show_key", actor_type="patient").count() == 1
 
 
+def test_linkage_details_fit_a_320_pixel_screen(
+    narrow_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    sign_in(narrow_page, nhs_login_live.base_url, P9_USER)
+    narrow_page.goto(f"{nhs_login_live.base_url}/home/linkage-details/")
+
+    narrow_page.get_by_role("button", name="Show linkage key").click()
+
+    expect(narrow_page.locator("#linkage-key")).to_have_text("Xw7kQ2mR9tLpZ")
+    assert narrow_page.evaluate("document.documentElement.scrollWidth") <= 320
+    check_accessibility(narrow_page)
+
+
 def test_key_stays_hidden_until_asked_for_without_javascript(
     no_js_page: Page, nhs_login_live: NhsLoginLive
 ) -> None:
