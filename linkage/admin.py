@@ -91,6 +91,44 @@ class PracticeScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return queryset.filter(**{f"{self.practice_field}__in": practices_of(_staff(request))})
 
 
+class NhsNumberSearchMixin:
+    """A search box that takes an NHS number with or without spaces, or else the fields in
+    search_fields."""
+
+    nhs_number_lookup = "nhs_number"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        try:
+            nhs_number = nhs_number_normalise(search_term)
+        except InvalidValueError:
+            results: tuple[QuerySet[Any], bool] = super().get_search_results(  # type: ignore[misc]
+                request, queryset, search_term
+            )
+            return results
+        return queryset.filter(**{self.nhs_number_lookup: nhs_number}), False
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """System-wide records: superusers manage them; nobody deletes them here."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _staff(request).is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _staff(request).is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _staff(request).is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return _staff(request).is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 class ScopedPracticeFilter(admin.SimpleListFilter):
     title = "practice"
     parameter_name = "practice"
@@ -159,7 +197,7 @@ class RegisterImportForm(forms.Form):
 
 
 @admin.register(RegisteredPatient)
-class RegisteredPatientAdmin(PracticeScopedAdmin):
+class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     list_display = (
         "nhs_number_shown",
         "surname",
@@ -177,17 +215,6 @@ class RegisteredPatientAdmin(PracticeScopedAdmin):
     @admin.display(description="NHS number", ordering="nhs_number")
     def nhs_number_shown(self, patient: RegisteredPatient) -> str:
         return nhs_number_display(patient.nhs_number)
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        try:
-            return queryset.filter(nhs_number=nhs_number_normalise(search_term)), False
-        except InvalidValueError:
-            results: tuple[QuerySet[Any], bool] = super().get_search_results(
-                request, queryset, search_term
-            )
-            return results
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -250,7 +277,7 @@ class ReissueForm(forms.Form):
 
 
 @admin.register(LinkageKey)
-class LinkageKeyAdmin(PracticeScopedAdmin):
+class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     list_display = (
         "account_id",
         "patient_shown",
@@ -263,6 +290,7 @@ class LinkageKeyAdmin(PracticeScopedAdmin):
     list_filter = (ScopedPracticeFilter, "status")
     search_fields = ("account_id",)
     search_help_text = "Search by NHS number (with or without spaces) or Account ID"
+    nhs_number_lookup = "patient__nhs_number"
     actions = ("revoke_keys", "reissue_keys")
     readonly_fields = (
         "account_id",
@@ -291,17 +319,6 @@ class LinkageKeyAdmin(PracticeScopedAdmin):
     @admin.display(description="Show key")
     def show_key_link(self, key: LinkageKey) -> str:
         return "Use the Show key button: every look is recorded in the audit"
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        try:
-            return queryset.filter(patient__nhs_number=nhs_number_normalise(search_term)), False
-        except InvalidValueError:
-            results: tuple[QuerySet[Any], bool] = super().get_search_results(
-                request, queryset, search_term
-            )
-            return results
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -563,7 +580,7 @@ class ApiClientForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiClientAdmin(SuperuserOnlyAdmin):
     """System-wide: only superusers register or disable API clients."""
 
     form = ApiClientForm
@@ -574,21 +591,6 @@ class ApiClientAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"client_id": str(uuid.uuid4())}
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _staff(request).is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return _staff(request).is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _staff(request).is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return _staff(request).is_superuser
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
     @admin.action(description="Disable selected API clients")
     def disable_clients(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         count = queryset.update(enabled=False)
@@ -596,24 +598,12 @@ class ApiClientAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(PracticeStaff)
-class PracticeStaffAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PracticeStaffAdmin(SuperuserOnlyAdmin):
     """Who works for which practice: granted by superusers only."""
 
     list_display = ("user", "practice")
     list_filter = ("practice",)
     autocomplete_fields = ("user",)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _staff(request).is_superuser
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return _staff(request).is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _staff(request).is_superuser
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return _staff(request).is_superuser
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return _staff(request).is_superuser

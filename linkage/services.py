@@ -347,20 +347,23 @@ def linkage_key_reissue(
             return _issue(actor=actor, practice=practice, patient=patient)
 
 
-def linkage_key_replay(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
-    """The reply to a create retried with the same Idempotency-Key: the key first created, as
-    long as it is still active."""
+def _active_key_information(
+    *, actor: Actor, action: AuditAction, linkage_key: LinkageKey
+) -> LinkageInformation:
     practice = linkage_key.practice
     with _audited(
-        actor,
-        AuditAction.CREATE,
-        ods_code=practice.ods_code,
-        nhs_number=linkage_key.patient.nhs_number,
+        actor, action, ods_code=practice.ods_code, nhs_number=linkage_key.patient.nhs_number
     ):
         linkage_key.refresh_from_db()
         if linkage_key.status != LinkageKeyStatus.ACTIVE:
             raise LinkageKeyRevokedError
         return _information(linkage_key, practice)
+
+
+def linkage_key_replay(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
+    """The reply to a create retried with the same Idempotency-Key: the key first created, as
+    long as it is still active."""
+    return _active_key_information(actor=actor, action=AuditAction.CREATE, linkage_key=linkage_key)
 
 
 def api_client_register(
@@ -415,14 +418,6 @@ def linkage_key_load(
 
 def linkage_key_reveal(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
     """A staff member chose to see a patient's active key (to read it to them, say)."""
-    practice = linkage_key.practice
-    with _audited(
-        actor,
-        AuditAction.SHOW_KEY,
-        ods_code=practice.ods_code,
-        nhs_number=linkage_key.patient.nhs_number,
-    ):
-        linkage_key.refresh_from_db()
-        if linkage_key.status != LinkageKeyStatus.ACTIVE:
-            raise LinkageKeyRevokedError
-        return _information(linkage_key, practice)
+    return _active_key_information(
+        actor=actor, action=AuditAction.SHOW_KEY, linkage_key=linkage_key
+    )

@@ -14,7 +14,14 @@ from conftest import THIS_PRACTICE
 from core.rsa_keys import private_key_generate, public_key_pem
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.crypto import linkage_key_decrypt
-from linkage.models import ApiClient, AuditEvent, LinkageKey, Practice, RegisteredPatient
+from linkage.models import (
+    ApiClient,
+    AuditEvent,
+    LinkageKey,
+    Practice,
+    PracticeStaff,
+    RegisteredPatient,
+)
 from linkage.tests.factories import LinkageKeyFactory, RegisteredPatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -395,3 +402,23 @@ def test_the_admin_sign_in_page_opens_for_someone_not_signed_in(client: Client) 
 
     assert response.status_code == 200
     assert 'name="username"' in response.content.decode()
+
+
+def test_only_superusers_grant_practice_membership(
+    staff_client: Client, superuser_client: Client, this_practice: Practice
+) -> None:
+    from accounts.tests.factories import UserFactory
+
+    newcomer = UserFactory.create(username="new-receptionist", is_staff=True)
+
+    refused = staff_client.post(
+        "/admin/linkage/practicestaff/add/", {"user": newcomer.pk, "practice": this_practice.pk}
+    )
+    superuser_client.post(
+        "/admin/linkage/practicestaff/add/", {"user": newcomer.pk, "practice": this_practice.pk}
+    )
+
+    assert refused.status_code == 403
+    assert list(
+        PracticeStaff.objects.filter(user=newcomer).values_list("practice__ods_code", flat=True)
+    ) == [THIS_PRACTICE]
