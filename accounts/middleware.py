@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +53,12 @@ class SessionTimeoutMiddleware:
         view_args: Any,
         view_kwargs: Any,
     ) -> HttpResponse | None:
-        if not request.user.is_authenticated:
+        try:
+            signed_in = request.user.is_authenticated
+        except DatabaseError:
+            # The database is down: pages that need no user still work, the rest answer 503.
+            return None
+        if not signed_in:
             return None
         now = timezone.now().timestamp()
         signed_in_at = request.session.get(SIGNED_IN_AT)

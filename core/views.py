@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -13,12 +17,20 @@ from django.views.decorators.http import require_GET
 
 from core import health
 
+logger = logging.getLogger(__name__)
+
 
 @login_not_required
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    """The page a signed-out visitor lands on, with the NHS login button."""
-    if request.user.is_authenticated:
+    """The page a signed-out visitor lands on, with the NHS login button. It needs no
+    database, so it keeps working through a database outage."""
+    try:
+        signed_in = request.user.is_authenticated
+    except DatabaseError:
+        signed_in = False
+        request.user = AnonymousUser()
+    if signed_in:
         return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "core/start.jinja")
 
@@ -65,6 +77,23 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Any unhandled error. When the database is unreachable (a PostgreSQL restart or
+    failover), say so with 503 rather than 500: the request can be tried again, and nothing
+    was half-written because each service runs in a transaction."""
+    # The page is rendered signed out: finding the user would need the database again.
+    request.user = AnonymousUser()
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        logger.error("Database unavailable: %s", type(error).__name__)
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "errorCode": "SERVICE_UNAVAILABLE",
+                    "errorMessage": "The service is unavailable: try again later",
+                },
+                status=503,
+            )
+        return _error_page(request, "errors/503.jinja", 503)
     return _error_page(request, "errors/500.jinja", 500)
 
 

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -25,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from core.request_id import request_id_from
 from linkage.api_auth import (
     ApiAuthError,
     ApiPrincipal,
@@ -53,7 +53,6 @@ MAX_BODY_BYTES = 16 * 1024
 BODY_TOO_LARGE_STATUS = 413
 MAX_FIELD_LENGTH = 255
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 # errorCode -> HTTP status (shared/linkage-api.md, "Errors").
@@ -119,8 +118,7 @@ def error_response(
 
 
 def _request_id(request: HttpRequest) -> str:
-    given = request.headers.get("X-Request-ID", "")
-    return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+    return getattr(request, "request_id", None) or request_id_from(request)
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

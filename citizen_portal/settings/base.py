@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -80,7 +81,7 @@ MIDDLEWARE = [
     # Signs patients out after inactivity or 12 hours, before any view runs.
     "accounts.middleware.SessionTimeoutMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -299,21 +300,25 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+# "json" (one object a line, with the request id) or "plain" for a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.log_format.JsonFormatter"},
     },
     "filters": {
+        "request_id": {"()": "core.request_id.RequestIdFilter"},
         # Tokens, codes, keys and NHS numbers never reach a log line (core/log_redaction.py).
         "redact": {"()": "core.log_redaction.RedactionFilter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact"],
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

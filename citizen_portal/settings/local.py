@@ -22,6 +22,7 @@ from citizen_portal.settings.base import (  # noqa: E402
     DATABASES,
     INSTALLED_APPS,
     LINKAGE_ENCRYPTION_KEYS,
+    LOGGING,
     NHS_LOGIN_CLIENT_ID,
     NHS_LOGIN_ISSUER,
     NHS_LOGIN_PRIVATE_KEY_PATH,
@@ -32,6 +33,7 @@ from citizen_portal.settings.base import (  # noqa: E402
 )
 
 DEBUG = env_bool("DEBUG", default=True)
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 # Offline sign-in out of the box: the simulator is on unless .env turns it off.

@@ -10,7 +10,14 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 
 from citizen_portal.settings.base import *  # noqa: F403
-from citizen_portal.settings.base import DATA_DIR, DATABASES, INSTALLED_APPS, SECRET_KEY, env
+from citizen_portal.settings.base import (
+    DATA_DIR,
+    DATABASES,
+    INSTALLED_APPS,
+    LOGGING,
+    SECRET_KEY,
+    env,
+)
 
 if not DATABASES:
     DATABASES["default"] = {
@@ -42,6 +49,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+LOGGING["handlers"]["console"]["formatter"] = "plain"
 
 # The browser the Playwright tests drive: Debian's chromium package unless set.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")

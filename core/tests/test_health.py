@@ -95,3 +95,48 @@ def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     }
     # Why it failed goes to the log for operators, never into the public response.
     assert "Readiness: database unreachable" in completed.stderr
+
+
+DATABASE_DOWN_SCRIPT = """
+import django, json
+django.setup()
+from django.test import Client
+client = Client(raise_request_exception=False)
+client.cookies["sessionid"] = "a-session-that-needs-the-database"
+results = {}
+for path in ("/", "/health/live", "/home/"):
+    response = client.get(path)
+    results[path] = [response.status_code, response.content.decode()[:20000]]
+api = client.post("/api/v1/linkage/retrieve", "{}", content_type="application/json",
+                  headers={"Authorization": "Bearer x"})
+results["api"] = [api.status_code, api.content.decode()]
+print(json.dumps(results))
+"""
+
+
+def test_database_outage_gives_503_pages_not_500_and_public_pages_keep_working(
+    tmp_path: Path,
+) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", DATABASE_DOWN_SCRIPT],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.test",
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable",
+            "DATA_DIR": str(tmp_path),
+        },
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert results["/"][0] == 200  # the start page needs no database
+    assert results["/health/live"][0] == 200
+    status, html = results["/home/"]
+    assert status == 503
+    assert "<h1>Sorry, the service is unavailable</h1>" in html
+    assert "Traceback" not in html
+    assert "Database unavailable: OperationalError" in completed.stderr
