@@ -35,6 +35,7 @@ from accounts.nhs_login_client import (
 )
 from accounts.presenters import PatientPresenter
 from accounts.sign_in_flow import SignInFlow, p9_vectors, sign_in_flow_remember, sign_in_flow_take
+from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,12 @@ SIGN_IN_PROBLEMS = {
         ("For your security, you need to start again.",),
         400,
     ),
+    "too_many_attempts": SignInProblem(
+        "Too many attempts to sign in",
+        ("Wait a minute, then try again.",),
+        429,
+        try_again=False,
+    ),
     "step_up_incomplete": SignInProblem(
         "We could not confirm your identity",
         (
@@ -158,6 +165,24 @@ def _forget_state(request: HttpRequest, state: str) -> None:
         request.session.modified = True
 
 
+def _sign_in_rate_limited(request: HttpRequest) -> HttpResponse | None:
+    """Each address may start a limited number of sign-ins a minute: every start writes state
+    to the session store, and a flood of them should not."""
+    address = request.META.get("REMOTE_ADDR", "unknown")
+    try:
+        retry_after = rate_limit_retry_after(
+            f"sign-in:{address}", limit=settings.SIGN_IN_RATE_LIMIT_PER_MINUTE
+        )
+    except RateLimitUnavailableError:
+        return sign_in_problem(request, "nhs_login_unavailable")
+    if retry_after is None:
+        return None
+    logger.warning("Sign-in starts rate limited for one address")
+    response = sign_in_problem(request, "too_many_attempts")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @method_decorator(login_not_required, name="dispatch")
 class NhsLoginStartView(OIDCAuthenticationRequestView):  # type: ignore[misc]
     """The NHS login button: sends the browser to NHS login's authorization endpoint.
@@ -173,6 +198,9 @@ class NhsLoginStartView(OIDCAuthenticationRequestView):  # type: ignore[misc]
         self.vtr: tuple[str, ...] = ()
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        refusal = _sign_in_rate_limited(request)
+        if refusal is not None:
+            return refusal
         step_up = request.GET.get("step_up") == "1"
         self.vtr = p9_vectors() if step_up else tuple(settings.NHS_LOGIN_VTR)
         try:

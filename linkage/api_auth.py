@@ -34,6 +34,7 @@ from core.outbound import (
     http_request,
     json_object,
 )
+from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 from linkage.models import API_SCOPES, ApiClient
 
 JWKS_TIMEOUT_SECONDS = 5
@@ -167,14 +168,15 @@ def api_token_authenticate(authorization: str) -> ApiPrincipal:
 
 
 def api_rate_limit(principal: ApiPrincipal) -> None:
-    """A fixed one-minute window per client, counted in the cache so it holds across servers."""
-    now = time.time()
-    window = int(now // 60)
-    key = f"linkage-api:rate:{principal.client_id}:{window}"
-    _cache("add", key, 0, 120)
-    count = _cache("incr", key)
-    if count > settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE:
-        retry_after = max(1, 60 - int(now % 60))
+    """A one-minute budget per client, shared by every app server."""
+    try:
+        retry_after = rate_limit_retry_after(
+            f"linkage-api:{principal.client_id}",
+            limit=settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE,
+        )
+    except RateLimitUnavailableError as error:
+        raise CacheUnavailableError("rate limit") from error
+    if retry_after is not None:
         raise ApiAuthError(
             "RATE_LIMITED", "Too many requests: try again later", retry_after=retry_after
         )

@@ -17,6 +17,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from accounts.models import Patient
 from accounts.nhs_login_client import provider_jwks
 from conftest import NhsLoginLive
+from core.rate_limit import rate_limit_reset
 from nhs_login_simulator.keys import current_signing_key
 from tests.portal_browser import PortalBrowser
 
@@ -474,3 +475,17 @@ def test_missing_client_key_is_a_set_up_problem_not_a_crash(
     assert page.status_code == 500
     assert "Sorry, there is a problem with this service" in page.text
     assert not Patient.objects.exists()
+
+
+def test_sign_in_starts_are_rate_limited_per_address(
+    browser: PortalBrowser, settings: SettingsWrapper
+) -> None:
+    settings.SIGN_IN_RATE_LIMIT_PER_MINUTE = 2
+    rate_limit_reset("sign-in:127.0.0.1")
+
+    responses = [browser.press_nhs_login_button() for _ in range(3)]
+
+    assert [r.status_code for r in responses[:2]] == [302, 302]
+    assert responses[2].status_code == 429
+    assert "Too many attempts to sign in" in responses[2].text
+    assert 1 <= int(responses[2].headers["Retry-After"]) <= 60

@@ -176,6 +176,8 @@ NHS_LOGIN_TIMEOUT_SECONDS = env.float("NHS_LOGIN_TIMEOUT_SECONDS", default=10.0)
 NHS_LOGIN_METADATA_CACHE_SECONDS = env.int("NHS_LOGIN_METADATA_CACHE_SECONDS", default=3600)
 # Clock skew allowed when checking exp and iat.
 NHS_LOGIN_CLOCK_LEEWAY_SECONDS = env.int("NHS_LOGIN_CLOCK_LEEWAY_SECONDS", default=30)
+# Sign-ins each client address may start a minute (429 beyond it).
+SIGN_IN_RATE_LIMIT_PER_MINUTE = env.int("SIGN_IN_RATE_LIMIT_PER_MINUTE", default=20)
 # A sign-in not finished within this many seconds must start again (codes live 10 minutes).
 NHS_LOGIN_FLOW_MAX_AGE_SECONDS = env.int("NHS_LOGIN_FLOW_MAX_AGE_SECONDS", default=900)
 

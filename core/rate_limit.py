@@ -1,0 +1,37 @@
+"""Fixed-window request counting in the cache backend, so a limit holds across app servers
+when the cache is Redis. If the cache cannot be reached, the caller is refused (fail closed)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+
+
+class RateLimitUnavailableError(Exception):
+    """The cache could not be reached, so the limit cannot be checked."""
+
+
+def _counter(key: str, window: int) -> str:
+    return f"rate-limit:{key}:{window}"
+
+
+def rate_limit_reset(key: str, *, window_seconds: int = 60) -> None:
+    """Forget the current window's count for ``key`` (an operator lifting a block)."""
+    cache.delete(_counter(key, int(time.time() // window_seconds)))
+
+
+def rate_limit_retry_after(key: str, *, limit: int, window_seconds: int = 60) -> int | None:
+    """Count one more request for ``key``; None while within ``limit`` per window, else the
+    seconds until the window ends."""
+    now = time.time()
+    window = int(now // window_seconds)
+    counter = _counter(key, window)
+    try:
+        cache.add(counter, 0, window_seconds * 2)
+        count = cache.incr(counter)
+    except Exception as error:  # django-redis raises its own connection errors
+        raise RateLimitUnavailableError(key) from error
+    if count <= limit:
+        return None
+    return max(1, window_seconds - int(now % window_seconds))
