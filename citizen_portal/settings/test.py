@@ -33,8 +33,11 @@ if "nhs_login_simulator" not in INSTALLED_APPS:
 # The simulator's signing keys go wherever the test session puts them (conftest.py).
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3.0
 
-# Made afresh for each test run: never a committed secret.
-LINKAGE_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+# Made afresh for each test run (never a committed secret), unless the environment gives one:
+# app servers started by a test must share it.
+LINKAGE_ENCRYPTION_KEYS = env.list("LINKAGE_ENCRYPTION_KEYS", default=[]) or [
+    Fernet.generate_key().decode()
+]
 
 SECRET_KEY = SECRET_KEY or "test-suite-only-key-not-used-anywhere-else-0123456789"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
