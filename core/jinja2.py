@@ -33,6 +33,7 @@ def environment(**options: Any) -> Environment:
     jinja_environment.globals.update(
         {
             "static": static,
+            "static_url": settings.STATIC_URL,
             "url": url,
             "service_name": settings.SERVICE_NAME,
         }

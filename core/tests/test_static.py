@@ -29,23 +29,47 @@ def test_nhsuk_frontend_npm_package_matches_the_jinja_macros() -> None:
     assert built == pinned
 
 
-def test_production_collectstatic_hashes_every_asset(tmp_path: Path) -> None:
-    """The manifest storage fails on a reference it cannot resolve (a missing source map)."""
+RENDER_WITH_PRODUCTION_STATIC = """
+import django
+django.setup()
+from django.test import Client
+client = Client(raise_request_exception=True)
+for path in ("/", "/no-such-page/", "/admin/login/"):
+    response = client.get(path, secure=True, headers={"host": "portal.example.org"})
+    print(path, response.status_code)
+"""
+
+
+def test_production_collectstatic_hashes_every_asset_and_pages_render_with_it(
+    tmp_path: Path,
+) -> None:
+    """The manifest storage fails on a reference it cannot resolve (a missing source map), and
+    static() fails on any path without a manifest entry: pages must render with it."""
+    environment = {
+        "PATH": os.defpath,
+        "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.production",
+        "SECRET_KEY": "collectstatic-check-key-0123456789-0123456789-0123456789",
+        "ALLOWED_HOSTS": "portal.example.org",
+        "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
+        "PORTAL_BASE_URL": "https://portal.example.org",
+        "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
+        "NHS_LOGIN_CLIENT_ID": "citizen-portal",
+        "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
+        "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
+        "DATA_DIR": str(tmp_path),
+    }
     completed = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input"],
-        env={
-            "PATH": os.defpath,
-            "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.production",
-            "SECRET_KEY": "collectstatic-check-key-0123456789-0123456789-0123456789",
-            "ALLOWED_HOSTS": "portal.example.org",
-            "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
-            "PORTAL_BASE_URL": "https://portal.example.org",
-            "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
-            "NHS_LOGIN_CLIENT_ID": "citizen-portal",
-            "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
-            "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
-            "DATA_DIR": str(tmp_path),
-        },
+        env=environment,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    rendered = subprocess.run(
+        [sys.executable, "-c", RENDER_WITH_PRODUCTION_STATIC],
+        env=environment,
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
@@ -54,6 +78,8 @@ def test_production_collectstatic_hashes_every_asset(tmp_path: Path) -> None:
     )
 
     assert completed.returncode == 0, completed.stderr
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    assert rendered.stdout.split() == ["/", "200", "/no-such-page/", "404", "/admin/login/", "200"]
     manifest = json.loads((tmp_path / "staticfiles" / "staticfiles.json").read_text())["paths"]
     for asset in (
         "vendor/nhsuk-frontend/nhsuk-frontend.min.css",
