@@ -88,6 +88,10 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	LINKAGE_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 
+.PHONY: bench
+bench: setup ## Measure the API and sign-in beside a baseline (PostgreSQL and Redis on this machine)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 .PHONY: clean
 clean: ## Remove what setup built (keeps data/, your local database and keys)
 	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache

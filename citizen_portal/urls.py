@@ -2,14 +2,19 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns = [
+from core import views as core_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("linkage.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCHMARK_BASELINE_ENABLED:
+    urlpatterns.append(path("bench/baseline", core_views.benchmark_baseline))
 
 if settings.NHS_LOGIN_SIMULATOR_ENABLED:
     # Wiring only: the portal reaches the simulator over HTTP, like any provider.

@@ -13,6 +13,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from core import health
@@ -58,6 +59,13 @@ def health_ready(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
     )
+
+
+@login_not_required
+@csrf_exempt  # a benchmark's POST, like the API's, carries no cookies
+def benchmark_baseline(request: HttpRequest) -> JsonResponse:
+    """`make bench`'s baseline: the same server and middleware, no work of ours."""
+    return JsonResponse({"status": "ok"})
 
 
 def _error_page(request: HttpRequest, template: str, status: int) -> HttpResponse:

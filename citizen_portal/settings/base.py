@@ -212,6 +212,10 @@ LINKAGE_MINIMUM_AGE = env.int("LINKAGE_MINIMUM_AGE", default=16)
 LINKAGE_API_TOKEN_SECONDS = env.int("LINKAGE_API_TOKEN_SECONDS", default=300)
 LINKAGE_API_RATE_LIMIT_PER_MINUTE = env.int("LINKAGE_API_RATE_LIMIT_PER_MINUTE", default=300)
 
+# A bare JSON view at /bench/baseline for `make bench` to measure the stack's own ceiling.
+# Off everywhere but the benchmark; production refuses it.
+BENCHMARK_BASELINE_ENABLED = env_bool("BENCHMARK_BASELINE_ENABLED", default=False)
+
 # The built-in NHS login simulator (docs/adr/0005): an OpenID Provider for offline development
 # and tests. Installed and mounted at /nhs-login-simulator/ only when enabled; production
 # refuses to start with it on.

@@ -30,6 +30,8 @@ _problems = [
 ]
 if env_bool("DEBUG", default=False):
     _problems.append("DEBUG must not be on in production")
+if env_bool("BENCHMARK_BASELINE_ENABLED", default=False):
+    _problems.append("BENCHMARK_BASELINE_ENABLED must not be on in production")
 if env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=False):
     _problems.append("NHS_LOGIN_SIMULATOR_ENABLED must not be on in production")
 if _problems:

@@ -1,0 +1,586 @@
+#!/usr/bin/env python
+"""`make bench`: the linkage API and the sign-in flow, measured beside a bare baseline view,
+in one run on this machine (issue 9). Not a test: it prints and records figures.
+
+The portal runs under gunicorn (2 workers, DEBUG off, PostgreSQL and Redis) with the built-in
+NHS login simulator; load comes from this separate process with an asyncio httpx client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import os
+import platform
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import jwt
+import psycopg
+from cryptography.hazmat.primitives import serialization
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_ODS = "B00001"
+REGISTER_SIZE = 20_000
+KEYED_PATIENTS = 2_000
+LEVELS = (1, 8, 32, 64)
+TARGETS = {
+    "retrieve": "≥ 70 % of baseline req/s, p99 < 25 ms at concurrency 32",
+    "create": "≥ 50 % of baseline req/s",
+    "token": "≥ 300 req/s",
+    "sign_in": "≥ 50 flows/s",
+    "import": "< 10 s for 20,000 rows",
+}
+
+
+@dataclass
+class Figure:
+    scenario: str
+    concurrency: int
+    requests: int
+    errors: int
+    seconds: float
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    ratio_to_baseline: float | None = None
+
+
+def nhs_number(sequence: int) -> str | None:
+    """A synthetic NHS number in the 999 range, or None where no check digit is valid."""
+    first_nine = f"999{sequence:06d}"
+    total = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
+    check = 11 - total % 11
+    if check == 10:
+        return None
+    return first_nine + str(0 if check == 11 else check)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def manage(env: dict[str, str], *arguments: str) -> str:
+    completed = subprocess.run(
+        [PYTHON, "manage.py", *arguments], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"manage.py {arguments[0]} failed:\n{completed.stderr[-2000:]}")
+    return completed.stdout
+
+
+def fresh_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def drive(
+    call: Callable[[httpx.AsyncClient, int], Awaitable[bool]],
+    concurrency: int,
+    seconds: float,
+    *,
+    client_per_call: bool = False,
+) -> tuple[list[float], int, float]:
+    """Run ``call`` from ``concurrency`` workers for ``seconds``: latencies, errors and the
+    wall time it really took."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(shared: httpx.AsyncClient, number: int) -> None:
+        nonlocal errors
+        count = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                if client_per_call:
+                    async with httpx.AsyncClient(timeout=30) as own:
+                        ok = await call(own, number * 1_000_000 + count)
+                else:
+                    ok = await call(shared, number * 1_000_000 + count)
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - started)
+            errors += 0 if ok else 1
+            count += 1
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30, limits=limits) as shared:
+        await asyncio.gather(*(worker(shared, n) for n in range(concurrency)))
+    # Calls started before the deadline finish after it: rate over the whole wall time.
+    return latencies, errors, time.perf_counter() - started
+
+
+def figure(
+    name: str, concurrency: int, seconds: float, latencies: list[float], errors: int
+) -> Figure:
+    return Figure(
+        scenario=name,
+        concurrency=concurrency,
+        requests=len(latencies),
+        errors=errors,
+        seconds=seconds,
+        per_second=len(latencies) / seconds,
+        p50_ms=percentile(latencies, 0.50) * 1000,
+        p95_ms=percentile(latencies, 0.95) * 1000,
+        p99_ms=percentile(latencies, 0.99) * 1000,
+    )
+
+
+class Bench:
+    def __init__(
+        self,
+        base: str,
+        op_base: str,
+        client_id: str,
+        key_pem: bytes,
+        keyed: list[tuple[str, str]],
+        unkeyed: list[tuple[str, str, str]],
+    ) -> None:
+        self.base = base
+        self.op_base = op_base
+        self.client_id = client_id
+        self.private_key = serialization.load_pem_private_key(key_pem, password=None)
+        self.keyed = keyed
+        self.unkeyed = unkeyed
+        self.token = ""
+
+    def assertion(self) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": f"{self.base}/api/oauth2/token",
+            "jti": str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + 60,
+        }
+        return jwt.encode(claims, self.private_key, algorithm="RS512")  # type: ignore[arg-type]
+
+    async def fetch_token(self, client: httpx.AsyncClient) -> str:
+        response = await client.post(
+            f"{self.base}/api/oauth2/token", data=self.token_form(self.assertion())
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    @staticmethod
+    def token_form(assertion: str) -> dict[str, str]:
+        return {
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+        }
+
+    async def baseline(self, client: httpx.AsyncClient, _: int) -> bool:
+        return (await client.get(f"{self.base}/bench/baseline")).status_code == 200
+
+    async def retrieve(self, client: httpx.AsyncClient, _: int) -> bool:
+        number, surname = random.choice(self.keyed)
+        response = await client.post(
+            f"{self.base}/api/v1/linkage/retrieve",
+            json={"nhsNumber": number, "odsCode": BENCH_ODS, "surname": surname},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        return response.status_code == 200
+
+    async def create(self, client: httpx.AsyncClient, _: int) -> bool:
+        if not self.unkeyed:
+            return False
+        number, surname, born = self.unkeyed.pop()
+        response = await client.post(
+            f"{self.base}/api/v1/linkage",
+            json={
+                "nhsNumber": number,
+                "odsCode": BENCH_ODS,
+                "surname": surname,
+                "dateOfBirth": born,
+            },
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        return response.status_code == 201
+
+    def token_call(
+        self, assertions: list[str]
+    ) -> Callable[[httpx.AsyncClient, int], Awaitable[bool]]:
+        async def call(client: httpx.AsyncClient, _: int) -> bool:
+            if not assertions:
+                return False
+            response = await client.post(
+                f"{self.base}/api/oauth2/token", data=self.token_form(assertions.pop())
+            )
+            return response.status_code == 200
+
+        return call
+
+    async def sign_in(self, client: httpx.AsyncClient, _: int) -> bool:
+        """One patient's whole sign-in: start page, button, NHS login page, pick a user,
+        callback (code exchange, JWKS, userinfo), signed-in page."""
+        start = await client.get(f"{self.base}/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start.text)
+        assert token is not None
+        redirect = await client.post(
+            f"{self.base}/auth/nhs-login/start/",
+            data={"csrfmiddlewaretoken": token.group(1)},
+            headers={"Referer": f"{self.base}/"},
+        )
+        page = await client.get(redirect.headers["location"])
+        form = re.search(
+            r'action="/nhs-login-simulator/authorize/test-user".*?name="csrfmiddlewaretoken" value="([^"]+)".*?name="request" value="([^"]+)"',
+            page.text,
+            re.S,
+        )
+        assert form is not None
+        answer = await client.post(
+            f"{self.base}/nhs-login-simulator/authorize/test-user",
+            data={
+                "csrfmiddlewaretoken": form.group(1),
+                "request": form.group(2),
+                "user": "p9-demo-practice",
+                "outcome": "success",
+                "fault": "",
+            },
+        )
+        callback = await client.get(answer.headers["location"])
+        home = await client.get(f"{self.base}{callback.headers.get('location', '/')}")
+        return (
+            callback.status_code == 302 and home.status_code == 200 and "Your details" in home.text
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 second per level: under a minute")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per level (default 5)")
+    arguments = parser.parse_args()
+    seconds = arguments.seconds or (1.0 if arguments.quick else 5.0)
+
+    database_url = (
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/citizen_portal_bench"
+    )
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+    work = ROOT / "data" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    fresh_database(database_url)
+    port, op_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    # NHS login runs apart from the portal, as the real one does: the portal's back-channel
+    # calls must not wait for a worker of its own.
+    op_base = f"http://127.0.0.1:{op_port}"
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.local",
+        "DEBUG": "false",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4()}",
+        "DATA_DIR": str(work),
+        "STATIC_ROOT": str(work / "staticfiles"),
+        "PORTAL_BASE_URL": base,
+        "NHS_LOGIN_SIMULATOR_ISSUER": f"{op_base}/nhs-login-simulator",
+        "NHS_LOGIN_ISSUER": f"{op_base}/nhs-login-simulator",
+        "BENCHMARK_BASELINE_ENABLED": "true",
+        "LINKAGE_API_RATE_LIMIT_PER_MINUTE": "100000000",
+        "SIGN_IN_RATE_LIMIT_PER_MINUTE": "100000000",
+        "LOG_LEVEL": "WARNING",
+    }
+    print(f"Setting up: fresh database, migrations, static files, demo data ({base})", flush=True)
+    manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input")
+    portal_key = work / "nhs_login" / "private_key.pem"
+    if portal_key.exists():
+        portal_key.unlink()
+    manage(env, "nhs_login_keygen", "--out", str(portal_key))
+    manage(
+        env,
+        "nhs_login_simulator_client_register",
+        "--client-id",
+        "citizen-portal-local",
+        "--redirect-uri",
+        f"{base}/auth/nhs-login/callback/",
+        "--public-key",
+        str(portal_key),
+    )
+    manage(env, "shell", "-c", "from linkage.demo import demo_practice_seed; demo_practice_seed()")
+    manage(
+        env,
+        "shell",
+        "-c",
+        f"from linkage.models import Practice; Practice.objects.create(ods_code='{BENCH_ODS}', name='Benchmark practice')",
+    )
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    patients: list[tuple[str, str, str]] = []
+    sequence = 0
+    while len(rows) < REGISTER_SIZE:
+        sequence += 1
+        number = nhs_number(sequence)
+        if number:
+            surname = f"Surname{sequence}"
+            born = f"{1940 + sequence % 60}-{1 + sequence % 12:02d}-{1 + sequence % 28:02d}"
+            rows.append((number, surname, "Given", born, "registered"))
+            patients.append((number, surname, born))
+    register = work / "register.csv"
+    with register.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
+        )
+        writer.writerows(rows)
+    started = time.perf_counter()
+    manage(env, "register_import", "--ods-code", BENCH_ODS, str(register))
+    import_seconds = time.perf_counter() - started
+    print(
+        f"register_import: {REGISTER_SIZE} rows in {import_seconds:.2f} s (including start-up)",
+        flush=True,
+    )
+
+    keyed = patients[:KEYED_PATIENTS]
+    manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from linkage.services import linkage_key_create; from linkage.audit import Actor, ActorType\n"
+            f"rows = {[(n, s, b) for n, s, b in keyed]!r}\n"
+            "actor = Actor(ActorType.SYSTEM, 'bench set-up')\n"
+            f"[linkage_key_create(actor=actor, nhs_number=n, ods_code='{BENCH_ODS}', surname=s, date_of_birth=b) for n, s, b in rows]"
+        ),
+    )
+    client_key = work / "bench_client.pem"
+    manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from core.rsa_keys import private_key_generate, private_key_write; from pathlib import Path\n"
+            f"private_key_write(Path('{client_key}'), private_key_generate())"
+        ),
+    )
+    client_id = manage(
+        env,
+        "api_client_create",
+        "--name",
+        "bench",
+        "--public-key",
+        str(client_key),
+        "--scopes",
+        "linkage:read,linkage:create",
+    ).strip()
+
+    servers = [
+        subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "citizen_portal.wsgi",
+                "--bind",
+                f"127.0.0.1:{listen}",
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        for listen in (port, op_port)
+    ]
+    try:
+        for address in (base, op_base):
+            for _ in range(100):
+                try:
+                    httpx.get(f"{address}/health/live", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        bench = Bench(
+            base,
+            op_base,
+            client_id,
+            client_key.read_bytes(),
+            [(n, s) for n, s, _ in keyed],
+            list(reversed(patients[KEYED_PATIENTS:])),
+        )
+        figures = asyncio.run(run_scenarios(bench, seconds))
+        concurrency_check = asyncio.run(two_hundred_creates(bench, patients[-1]))
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+
+    report(figures, import_seconds, concurrency_check, seconds)
+    return 0
+
+
+async def run_scenarios(bench: Bench, seconds: float) -> list[Figure]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        bench.token = await bench.fetch_token(client)
+        await bench.sign_in(client, 0)  # warm the discovery and JWKS caches
+    figures: list[Figure] = []
+    scenarios: list[
+        tuple[str, Callable[[int], Callable[[httpx.AsyncClient, int], Awaitable[bool]]], bool]
+    ] = [
+        ("baseline", lambda c: bench.baseline, False),
+        ("retrieve", lambda c: bench.retrieve, False),
+        ("create", lambda c: bench.create, False),
+        (
+            "token",
+            lambda c: bench.token_call([bench.assertion() for _ in range(int(600 * seconds))]),
+            False,
+        ),
+        ("sign_in", lambda c: bench.sign_in, True),
+    ]
+    for name, make_call, client_per_call in scenarios:
+        for level in LEVELS:
+            call = make_call(level)
+            latencies, errors, elapsed = await drive(
+                call, level, seconds, client_per_call=client_per_call
+            )
+            figures.append(figure(name, level, elapsed, latencies, errors))
+            print(
+                f"  {name:9} c={level:<3} {figures[-1].per_second:8.1f}/s  p99 {figures[-1].p99_ms:7.1f} ms  errors {errors}",
+                flush=True,
+            )
+    baseline = {f.concurrency: f.per_second for f in figures if f.scenario == "baseline"}
+    for item in figures:
+        if baseline.get(item.concurrency):
+            item.ratio_to_baseline = item.per_second / baseline[item.concurrency]
+    return figures
+
+
+async def two_hundred_creates(bench: Bench, patient: tuple[str, str, str]) -> dict[str, object]:
+    number, surname, born = patient
+    body = {"nhsNumber": number, "odsCode": BENCH_ODS, "surname": surname, "dateOfBirth": born}
+    limits = httpx.Limits(max_connections=64)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    f"{bench.base}/api/v1/linkage",
+                    json=body,
+                    headers={"Authorization": f"Bearer {bench.token}"},
+                )
+                for _ in range(200)
+            )
+        )
+        elapsed = time.perf_counter() - started
+        retrieved = await client.post(
+            f"{bench.base}/api/v1/linkage/retrieve",
+            json={"nhsNumber": number, "odsCode": BENCH_ODS},
+            headers={"Authorization": f"Bearer {bench.token}"},
+        )
+    statuses = [r.status_code for r in responses]
+    created = {r.json()["linkageKey"] for r in responses if r.status_code == 201}
+    return {
+        "requests": 200,
+        "created_201": statuses.count(201),
+        "exists_409": statuses.count(409),
+        "other": len([s for s in statuses if s not in (201, 409)]),
+        "one_key": statuses.count(201) == 1 and created == {retrieved.json().get("linkageKey")},
+        "seconds": round(elapsed, 2),
+    }
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def report(
+    figures: list[Figure], import_seconds: float, check: dict[str, object], seconds: float
+) -> None:
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
+    when = datetime.now(UTC)
+    out = io.StringIO()
+    out.write(
+        f"Measured {when:%Y-%m-%d %H:%M} UTC on {machine()}, commit {commit}; "
+        f"gunicorn 2 workers, PostgreSQL and Redis on the same machine; load from one "
+        f"asyncio httpx process on the same cores; {seconds:g} s per level.\n\n"
+    )
+    out.write(
+        "| scenario | concurrency | per second | vs baseline | p50 ms | p95 ms | p99 ms | errors |\n"
+    )
+    out.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+    for f in figures:
+        ratio = f"{f.ratio_to_baseline:.0%}" if f.ratio_to_baseline is not None else ""
+        out.write(
+            f"| {f.scenario} | {f.concurrency} | {f.per_second:.1f} | {ratio} | {f.p50_ms:.1f} | "
+            f"{f.p95_ms:.1f} | {f.p99_ms:.1f} | {f.errors} |\n"
+        )
+    out.write(
+        f"\nregister_import of 20,000 rows: {import_seconds:.2f} s (including the command's start-up).\n"
+    )
+    out.write(
+        f"200 concurrent creates for one patient: {check['created_201']} created, "
+        f"{check['exists_409']} LINKAGE_KEY_EXISTS, {check['other']} other; exactly one key: "
+        f"{check['one_key']}; {check['seconds']} s.\n"
+    )
+    table = out.getvalue()
+    print("\n" + table)
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{when:%Y%m%dT%H%M%S}-{commit}.json").write_text(
+        json.dumps(
+            {
+                "measured_at": when.isoformat(),
+                "machine": machine(),
+                "commit": commit,
+                "seconds_per_level": seconds,
+                "figures": [asdict(f) for f in figures],
+                "register_import_seconds": import_seconds,
+                "concurrent_creates": check,
+                "targets": TARGETS,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    (results / "latest.md").write_text(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
