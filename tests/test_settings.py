@@ -218,6 +218,8 @@ def test_code_outside_settings_never_reads_the_environment() -> None:
         base / "citizen_portal" / "wsgi.py",
         base / "citizen_portal" / "asgi.py",
         base / "conftest.py",
+        # The benchmark sets up the environment of the servers it starts.
+        base / "bench" / "run.py",
     }
     offenders = [
         str(path.relative_to(base))
@@ -229,3 +231,12 @@ def test_code_outside_settings_never_reads_the_environment() -> None:
     ]
 
     assert offenders == []
+
+
+def test_production_refuses_the_benchmark_baseline(tmp_path: Path) -> None:
+    completed = _import_settings(
+        "production", {**PRODUCTION_ENV, "BENCHMARK_BASELINE_ENABLED": "true"}, tmp_path
+    )
+
+    assert completed.returncode != 0
+    assert "BENCHMARK_BASELINE_ENABLED must not be on in production" in completed.stderr
