@@ -41,6 +41,7 @@ from linkage.services import (
     LinkageInformation,
     LinkageKeyExistsError,
     linkage_key_create,
+    linkage_key_race_reply,
     linkage_key_replay,
     linkage_key_retrieve,
 )
@@ -261,7 +262,9 @@ def _idempotency_key(request: HttpRequest) -> str | None:
     return key
 
 
-def _replay(actor: Actor, key: str, request_hash: str) -> HttpResponse | None:
+def _replay(
+    actor: Actor, key: str, request_hash: str, *, already_audited: bool = False
+) -> HttpResponse | None:
     record = IdempotentCreate.objects.filter(
         client_id=actor.identifier, idempotency_key=key
     ).first()
@@ -269,7 +272,10 @@ def _replay(actor: Actor, key: str, request_hash: str) -> HttpResponse | None:
         return None
     if record.request_hash != request_hash:
         raise BadRequestError("This Idempotency-Key was used with a different request")
-    information = linkage_key_replay(actor=actor, linkage_key=record.linkage_key)
+    if already_audited:
+        information = linkage_key_race_reply(linkage_key=record.linkage_key)
+    else:
+        information = linkage_key_replay(actor=actor, linkage_key=record.linkage_key)
     return JsonResponse(_information_body(information), status=201)
 
 
@@ -293,7 +299,11 @@ def linkage_create(request: HttpRequest, actor: Actor, request_id: str) -> HttpR
         )
     except LinkageKeyExistsError:
         # A concurrent retry with the same key may have won the race: give its reply.
-        replayed = _replay(actor, idempotency_key, request_hash) if idempotency_key else None
+        replayed = (
+            _replay(actor, idempotency_key, request_hash, already_audited=True)
+            if idempotency_key
+            else None
+        )
         if replayed is None:
             raise
         return replayed

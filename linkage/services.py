@@ -360,6 +360,16 @@ def _active_key_information(
         return _information(linkage_key, practice)
 
 
+def linkage_key_race_reply(*, linkage_key: LinkageKey) -> LinkageInformation:
+    """The reply for a create that lost a race to its own retry (same Idempotency-Key): not
+    audited again, because linkage_key_create has already recorded this call (as
+    LINKAGE_KEY_EXISTS) and every call is recorded exactly once."""
+    linkage_key.refresh_from_db()
+    if linkage_key.status != LinkageKeyStatus.ACTIVE:
+        raise LinkageKeyRevokedError
+    return _information(linkage_key, linkage_key.practice)
+
+
 def linkage_key_replay(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
     """The reply to a create retried with the same Idempotency-Key: the key first created, as
     long as it is still active."""

@@ -94,9 +94,9 @@ def two_app_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    requests.get(f"{address}/health/live", timeout=1)
+                    requests.get(f"{address}/health/live", timeout=5)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:
                     assert time.monotonic() < deadline, f"{address} did not start"
                     time.sleep(0.2)
         yield first, second
