@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,10 +112,10 @@ def provider_metadata() -> ProviderMetadata:
         if response.status_code != 200:
             raise ProviderResponseInvalidError(f"discovery answered {response.status_code}")
         document = _json_object(response, "discovery document")
-        fields = ("issuer", "authorization_endpoint", "token_endpoint", "userinfo_endpoint")
-        cached = {name: document.get(name) for name in (*fields, "jwks_uri")}  # type: ignore[misc]
-        if not all(isinstance(value, str) and value for value in cached.values()):
+        names = [field.name for field in fields(ProviderMetadata)]
+        if not all(isinstance(document.get(name), str) and document[name] for name in names):
             raise ProviderResponseInvalidError("discovery document lacks an endpoint")
+        cached = {name: document[name] for name in names}
         # OpenID Connect Discovery 1.0, 4.3: the issuer must be exactly the one we asked.
         if cached["issuer"] != settings.NHS_LOGIN_ISSUER:
             raise ProviderResponseInvalidError("discovery names a different issuer")

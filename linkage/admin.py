@@ -8,7 +8,6 @@ reissue and "show key" is audited; audit events can be read and exported, never 
 from __future__ import annotations
 
 import csv
-import io
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -37,7 +36,7 @@ from linkage.models import (
     PracticeStaff,
     RegisteredPatient,
 )
-from linkage.register_import import RegisterImportError, register_import
+from linkage.register_import import RegisterImportError, register_import_text
 from linkage.selectors import ods_codes_of, practices_of
 from linkage.services import (
     LinkageError,
@@ -236,10 +235,8 @@ class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
             upload = form.cleaned_data["file"]
             try:
                 text = upload.read().decode("utf-8-sig")
-                result = register_import(
-                    actor=staff_actor(request),
-                    practice=form.cleaned_data["practice"],
-                    source=io.StringIO(text, newline=""),
+                result = register_import_text(
+                    actor=staff_actor(request), practice=form.cleaned_data["practice"], text=text
                 )
             except UnicodeDecodeError:
                 errors = ["The file is not UTF-8 text"]

@@ -105,14 +105,11 @@ class BadRequestError(Exception):
         self.status = status
 
 
-def error_response(
-    error_code: str, message: str, request_id: str, *, status: int | None = None
-) -> JsonResponse:
+def error_response(error_code: str, message: str, *, status: int | None = None) -> JsonResponse:
     response = JsonResponse(
         {"errorCode": error_code, "errorMessage": message},
         status=status or ERROR_STATUS[error_code],
     )
-    response["X-Request-ID"] = request_id
     if error_code == "UNAUTHORIZED":
         response["WWW-Authenticate"] = 'Bearer realm="linkage", error="invalid_token"'
     return response
@@ -176,7 +173,7 @@ def _information_body(information: LinkageInformation) -> dict[str, str]:
     }
 
 
-ApiView = Callable[[HttpRequest, Actor, str], HttpResponse]
+ApiView = Callable[[HttpRequest, Actor], HttpResponse]
 
 
 def _audit_refusal(actor: Actor, action: AuditAction, outcome: str) -> None:
@@ -212,26 +209,23 @@ def linkage_api(
                 if scope not in principal.scopes:
                     raise ApiAuthError("FORBIDDEN", f"The token lacks the {scope} scope")
                 api_rate_limit(principal)
-                response = view(request, actor, request_id)
+                response = view(request, actor)
             except ApiAuthError as error:
                 _audit_refusal(actor, action, error.error_code)
-                response = error_response(error.error_code, error.error_message, request_id)
+                response = error_response(error.error_code, error.error_message)
                 if error.retry_after is not None:
                     response["Retry-After"] = str(error.retry_after)
                 return response
             except BadRequestError as error:
                 _audit_refusal(actor, action, "INVALID_REQUEST")
-                return error_response(
-                    "INVALID_REQUEST", str(error), request_id, status=error.status
-                )
+                return error_response("INVALID_REQUEST", str(error), status=error.status)
             except LinkageError as error:
-                return error_response(error.error_code, error.error_message, request_id)
+                return error_response(error.error_code, error.error_message)
             except (DatabaseError, CacheUnavailableError) as error:
                 logger.error("Linkage API unavailable: %s", type(error).__name__)
                 return error_response(
-                    "SERVICE_UNAVAILABLE", "The service is unavailable: try again later", request_id
+                    "SERVICE_UNAVAILABLE", "The service is unavailable: try again later"
                 )
-            response["X-Request-ID"] = request_id
             return response
 
         return wrapped
@@ -240,7 +234,7 @@ def linkage_api(
 
 
 @linkage_api("linkage:read", AuditAction.RETRIEVE)
-def linkage_retrieve(request: HttpRequest, actor: Actor, request_id: str) -> HttpResponse:
+def linkage_retrieve(request: HttpRequest, actor: Actor) -> HttpResponse:
     """POST /api/v1/linkage/retrieve"""
     body = json_body(request, RETRIEVE_FIELDS)
     information = linkage_key_retrieve(
@@ -280,7 +274,7 @@ def _replay(
 
 
 @linkage_api("linkage:create", AuditAction.CREATE)
-def linkage_create(request: HttpRequest, actor: Actor, request_id: str) -> HttpResponse:
+def linkage_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     """POST /api/v1/linkage"""
     body = json_body(request, CREATE_FIELDS)
     idempotency_key = _idempotency_key(request)
