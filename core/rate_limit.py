@@ -16,6 +16,16 @@ def _counter(key: str, window: int) -> str:
     return f"rate-limit:{key}:{window}"
 
 
+def _increment(counter: str, timeout: int) -> int:
+    """One round trip in the common case: the window's counter exists after its first request."""
+    try:
+        return cache.incr(counter)
+    except ValueError:  # the window's first request
+        if cache.add(counter, 1, timeout):
+            return 1
+        return cache.incr(counter)  # another server added it first
+
+
 def rate_limit_reset(key: str, *, window_seconds: int = 60) -> None:
     """Forget the current window's count for ``key`` (an operator lifting a block)."""
     cache.delete(_counter(key, int(time.time() // window_seconds)))
@@ -28,8 +38,7 @@ def rate_limit_retry_after(key: str, *, limit: int, window_seconds: int = 60) ->
     window = int(now // window_seconds)
     counter = _counter(key, window)
     try:
-        cache.add(counter, 0, window_seconds * 2)
-        count = cache.incr(counter)
+        count = _increment(counter, window_seconds * 2)
     except Exception as error:  # django-redis raises its own connection errors
         raise RateLimitUnavailableError(key) from error
     if count <= limit:

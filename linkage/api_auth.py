@@ -35,6 +35,7 @@ from core.outbound import (
     json_object,
 )
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
+from linkage.client_state import api_client_state_get, api_client_state_set
 from linkage.models import API_SCOPES, ApiClient
 
 JWKS_TIMEOUT_SECONDS = 5
@@ -162,9 +163,23 @@ def api_token_authenticate(authorization: str) -> ApiPrincipal:
     if stored is None:
         raise ApiAuthError("UNAUTHORIZED", "The bearer token is not valid or has expired")
     # A client disabled after its token was issued is refused at once.
-    if not ApiClient.objects.filter(client_id=stored["client_id"], enabled=True).exists():
+    if not _client_enabled(stored["client_id"]):
         raise ApiAuthError("UNAUTHORIZED", "The client is disabled")
     return ApiPrincipal(stored["client_id"], tuple(stored["scopes"]))
+
+
+def _client_enabled(client_id: str) -> bool:
+    try:
+        enabled = api_client_state_get(client_id)
+    except Exception as error:  # django-redis raises its own ConnectionInterrupted
+        raise CacheUnavailableError("client state") from error
+    if enabled is None:
+        enabled = ApiClient.objects.filter(client_id=client_id, enabled=True).exists()
+        try:
+            api_client_state_set(client_id, enabled)
+        except Exception as error:
+            raise CacheUnavailableError("client state") from error
+    return enabled
 
 
 def api_rate_limit(principal: ApiPrincipal) -> None:

@@ -6,6 +6,10 @@ from typing import Any, NoReturn
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from linkage.client_state import api_client_state_forget
 
 
 class Practice(models.Model):
@@ -102,6 +106,15 @@ class LinkageKey(models.Model):
 API_SCOPES = ("linkage:read", "linkage:create")
 
 
+class ApiClientQuerySet(models.QuerySet["ApiClient"]):
+    def update(self, **kwargs: Any) -> int:
+        """Also forget the cached enabled state of every client changed (linkage.client_state)."""
+        client_ids = list(self.values_list("client_id", flat=True))
+        count = super().update(**kwargs)
+        api_client_state_forget(client_ids)
+        return count
+
+
 class ApiClient(models.Model):
     """A system allowed to call the linkage API, NHS login above all."""
 
@@ -113,6 +126,8 @@ class ApiClient(models.Model):
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ApiClientQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -123,6 +138,12 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+@receiver(post_save, sender=ApiClient)
+@receiver(post_delete, sender=ApiClient)
+def _api_client_changed(sender: type[ApiClient], instance: ApiClient, **kwargs: Any) -> None:
+    api_client_state_forget([instance.client_id])
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

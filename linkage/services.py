@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.rsa_keys import rsa_public_key_pem_from
@@ -132,13 +133,31 @@ def _safe(normalise: Callable[[str], str], raw: str) -> str:
 
 @contextmanager
 def _audited(
-    actor: Actor, action: AuditAction, *, ods_code: str, nhs_number: str
+    actor: Actor, action: AuditAction, *, ods_code: str, nhs_number: str, writes: bool = False
 ) -> Iterator[None]:
     """Record the outcome once the action is over, whatever it was. Only valid identifiers
-    are recorded: garbage from a caller is not kept."""
+    are recorded: garbage from a caller is not kept.
+
+    An action that ``writes`` commits together with the record of its success, or not at all:
+    no key is created, revoked or reissued without its audit event, and a create that failed
+    leaves nothing behind to turn its retry into LINKAGE_KEY_EXISTS (shared/linkage-api.md,
+    SERVICE_UNAVAILABLE: "nothing half-written"). A refusal is recorded after the rollback."""
+
+    def record(outcome: str) -> None:
+        audit_event_record(
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            ods_code=_safe(ods_code_normalise, ods_code),
+            nhs_number=_safe(nhs_number_normalise, nhs_number),
+        )
+
     outcome = SUCCESS
+    together: AbstractContextManager[Any] = transaction.atomic() if writes else nullcontext()
     try:
-        yield
+        with together:
+            yield
+            record(SUCCESS)  # a success must never go unrecorded
     except LinkageError as error:
         outcome = error.error_code
         raise
@@ -146,19 +165,11 @@ def _audited(
         outcome = "SERVICE_UNAVAILABLE"
         raise
     finally:
-        try:
-            audit_event_record(
-                actor=actor,
-                action=action,
-                outcome=outcome,
-                ods_code=_safe(ods_code_normalise, ods_code),
-                nhs_number=_safe(nhs_number_normalise, nhs_number),
-            )
-        except Exception:
+        if outcome != SUCCESS:
             # Nowhere to write (the database is down): the action has failed anyway, and its
-            # own error is the one to report. A success must never go unrecorded.
-            if outcome == SUCCESS:
-                raise
+            # own error is the one to report.
+            with suppress(Exception):
+                record(outcome)
 
 
 def _nhs_number(raw: str) -> str:
@@ -193,18 +204,67 @@ def _live_practice(ods_code: str) -> Practice:
     return practice
 
 
-def _matching_patient(
-    practice: Practice, nhs_number: str, surname: str | None, date_of_birth: date | None
-) -> RegisteredPatient:
-    """One error for "not registered" and "details differ", so the register cannot be probed."""
-    patient = practice.patients.filter(nhs_number=nhs_number).first()
-    if patient is None:
+@dataclass(frozen=True)
+class _Registration:
+    """A registered patient with what retrieve and create need to know of their keys: the
+    active key, if any, and the status and Account ID of the latest key, whatever its status
+    (a new key after a revocation keeps the Account ID)."""
+
+    patient: RegisteredPatient
+    active_account_id: str | None
+    active_encrypted_key: str | None
+    latest_status: str | None
+    latest_account_id: str | None
+
+
+def _registration(ods_code: str, nhs_number: str) -> _Registration | None:
+    """The patient, their practice and their keys in one query: the API's hot path."""
+    latest = LinkageKey.objects.filter(patient=OuterRef("pk")).order_by("-created_at", "-pk")
+    row = (
+        RegisteredPatient.objects.select_related("practice")
+        .annotate(
+            active=FilteredRelation(
+                "linkage_keys", condition=Q(linkage_keys__status=LinkageKeyStatus.ACTIVE)
+            )
+        )
+        .annotate(
+            active_account_id=F("active__account_id"),
+            active_encrypted_key=F("active__encrypted_key"),
+            latest_status=Subquery(latest.values("status")[:1]),
+            latest_account_id=Subquery(latest.values("account_id")[:1]),
+        )
+        .filter(practice__ods_code=ods_code, nhs_number=nhs_number)
+        .order_by()
+        .first()
+    )
+    if row is None:
+        return None
+    return _Registration(
+        patient=row,
+        active_account_id=row.active_account_id,
+        active_encrypted_key=row.active_encrypted_key,
+        latest_status=row.latest_status,
+        latest_account_id=row.latest_account_id,
+    )
+
+
+def _matching_registration(
+    ods_code: str, nhs_number: str, surname: str | None, date_of_birth: date | None
+) -> _Registration:
+    """The patient at a live practice, or the contract's error. One error for "not registered"
+    and "details differ", so the register cannot be probed."""
+    registration = _registration(ods_code, nhs_number)
+    if registration is None:
+        _live_practice(ods_code)  # no such practice, or not live, before "no such patient"
         raise PatientNotFoundError
+    patient = registration.patient
+    if not patient.practice.online_services_live:
+        raise PracticeNotLiveError
     if surname is not None and not surnames_match(surname, patient.surname):
         raise PatientNotFoundError
     if date_of_birth is not None and date_of_birth != patient.date_of_birth:
         raise PatientNotFoundError
-    return patient
+    return registration
 
 
 def _eligible(patient: RegisteredPatient) -> None:
@@ -220,11 +280,7 @@ def _information(key: LinkageKey, practice: Practice) -> LinkageInformation:
     )
 
 
-def _new_account_id(practice: Practice, patient: RegisteredPatient) -> str:
-    """The patient keeps their Account ID across reissues; a first key gets a new one."""
-    previous = patient.linkage_keys.order_by("-created_at").first()
-    if previous is not None:
-        return previous.account_id
+def _new_account_id(practice: Practice) -> str:
     while True:
         candidate = "".join(secrets.choice("0123456789") for _ in range(ACCOUNT_ID_DIGITS))
         if not LinkageKey.objects.filter(practice=practice, account_id=candidate).exists():
@@ -235,14 +291,20 @@ def linkage_key_generate() -> str:
     return "".join(secrets.choice(LINKAGE_KEY_ALPHABET) for _ in range(LINKAGE_KEY_LENGTH))
 
 
-def _issue(*, actor: Actor, practice: Practice, patient: RegisteredPatient) -> LinkageInformation:
+def _issue(
+    *, actor: Actor, practice: Practice, patient: RegisteredPatient, previous_account_id: str | None
+) -> LinkageInformation:
+    """A new active key. The patient keeps their Account ID across reissues; a first key gets a
+    new one."""
     linkage_key = linkage_key_generate()
     try:
-        with transaction.atomic():
+        # Part of the caller's transaction (_audited, writes=True): a refusal here undoes the
+        # whole action, so the key needs no savepoint of its own.
+        with transaction.atomic(savepoint=False):
             key = LinkageKey.objects.create(
                 patient=patient,
                 practice=practice,
-                account_id=_new_account_id(practice, patient),
+                account_id=previous_account_id or _new_account_id(practice),
                 encrypted_key=linkage_key_encrypt(linkage_key),
                 created_by=str(actor),
             )
@@ -266,14 +328,15 @@ def linkage_key_retrieve(
     with _audited(actor, action, ods_code=ods_code, nhs_number=nhs_number):
         nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
         born = _date_of_birth(date_of_birth) if date_of_birth is not None else None
-        practice = _live_practice(ods_code)
-        patient = _matching_patient(practice, nhs_number, surname, born)
-        _eligible(patient)
-        key = patient.linkage_keys.filter(status=LinkageKeyStatus.ACTIVE).first()
-        if key is not None:
-            return _information(key, practice)
-        latest = patient.linkage_keys.order_by("-created_at").first()
-        if latest is not None and latest.status == LinkageKeyStatus.REVOKED:
+        registration = _matching_registration(ods_code, nhs_number, surname, born)
+        _eligible(registration.patient)
+        if registration.active_encrypted_key is not None:
+            return LinkageInformation(
+                account_id=registration.active_account_id or "",
+                linkage_key=linkage_key_decrypt(registration.active_encrypted_key),
+                ods_code=ods_code,
+            )
+        if registration.latest_status == LinkageKeyStatus.REVOKED:
             raise LinkageKeyRevokedError
         raise LinkageKeyNotFoundError
 
@@ -287,17 +350,22 @@ def linkage_key_create(
     date_of_birth: str | date,
 ) -> LinkageInformation:
     """A first linkage key for an eligible patient of at least the minimum age."""
-    with _audited(actor, AuditAction.CREATE, ods_code=ods_code, nhs_number=nhs_number):
+    with _audited(actor, AuditAction.CREATE, ods_code=ods_code, nhs_number=nhs_number, writes=True):
         nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
         born = _date_of_birth(date_of_birth)
-        practice = _live_practice(ods_code)
-        patient = _matching_patient(practice, nhs_number, surname, born)
+        registration = _matching_registration(ods_code, nhs_number, surname, born)
+        patient = registration.patient
         _eligible(patient)
         if age_on(patient.date_of_birth, timezone.localdate()) < settings.LINKAGE_MINIMUM_AGE:
             raise UnderMinimumAgeError
-        if patient.linkage_keys.filter(status=LinkageKeyStatus.ACTIVE).exists():
+        if registration.active_encrypted_key is not None:
             raise LinkageKeyExistsError
-        return _issue(actor=actor, practice=practice, patient=patient)
+        return _issue(
+            actor=actor,
+            practice=patient.practice,
+            patient=patient,
+            previous_account_id=registration.latest_account_id,
+        )
 
 
 def _revoke(key: LinkageKey, *, actor: Actor, reason: str) -> None:
@@ -326,6 +394,7 @@ def linkage_key_revoke(*, actor: Actor, linkage_key: LinkageKey, reason: str) ->
         AuditAction.REVOKE,
         ods_code=linkage_key.practice.ods_code,
         nhs_number=patient.nhs_number,
+        writes=True,
     ):
         _revoke(linkage_key, actor=actor, reason=_reason(reason))
 
@@ -336,7 +405,11 @@ def linkage_key_reissue(
     """Revoke the patient's active key, if any, and issue a new one with the same Account ID."""
     practice = patient.practice
     with _audited(
-        actor, AuditAction.REISSUE, ods_code=practice.ods_code, nhs_number=patient.nhs_number
+        actor,
+        AuditAction.REISSUE,
+        ods_code=practice.ods_code,
+        nhs_number=patient.nhs_number,
+        writes=True,
     ):
         reason = _reason(reason)
         _eligible(patient)
@@ -344,7 +417,13 @@ def linkage_key_reissue(
             active = patient.linkage_keys.select_for_update().filter(status=LinkageKeyStatus.ACTIVE)
             for key in active:
                 _revoke(key, actor=actor, reason=reason)
-            return _issue(actor=actor, practice=practice, patient=patient)
+            previous = patient.linkage_keys.order_by("-created_at", "-pk").first()
+            return _issue(
+                actor=actor,
+                practice=practice,
+                patient=patient,
+                previous_account_id=previous.account_id if previous else None,
+            )
 
 
 def _active_key_information(
@@ -413,7 +492,11 @@ def linkage_key_load(
         raise InvalidRequestError("An Account ID is up to 20 digits")
     practice = patient.practice
     with _audited(
-        actor, AuditAction.CREATE, ods_code=practice.ods_code, nhs_number=patient.nhs_number
+        actor,
+        AuditAction.CREATE,
+        ods_code=practice.ods_code,
+        nhs_number=patient.nhs_number,
+        writes=True,
     ):
         if patient.linkage_keys.filter(status=LinkageKeyStatus.ACTIVE).exists():
             raise LinkageKeyExistsError

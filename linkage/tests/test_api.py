@@ -368,9 +368,35 @@ def test_token_stops_working_when_its_lifetime_is_over(
     )
 
 
-def test_disabled_client_is_refused_at_once(nhs_login_api: ApiCaller, practice: Practice) -> None:
+def _disable_by_update(client: ApiClient) -> None:
+    ApiClient.objects.filter(pk=client.pk).update(enabled=False)
+
+
+def _disable_by_save(client: ApiClient) -> None:
+    client.enabled = False
+    client.save()
+
+
+def _disable_by_delete(client: ApiClient) -> None:
+    client.delete()
+
+
+@pytest.mark.parametrize(
+    "disable",
+    [
+        pytest.param(_disable_by_update, id="queryset-update-as-the-admin-action-does"),
+        pytest.param(_disable_by_save, id="saved-disabled-as-the-admin-form-does"),
+        pytest.param(_disable_by_delete, id="deleted"),
+    ],
+)
+def test_disabled_client_is_refused_at_once(
+    nhs_login_api: ApiCaller, practice: Practice, disable: Callable[[ApiClient], None]
+) -> None:
     token = nhs_login_api.token()
-    ApiClient.objects.update(enabled=False)
+    # A call first, so that the client's enabled state is cached (linkage.client_state).
+    assert _error(nhs_login_api.retrieve(retrieve_body(), token=token))[1] != "UNAUTHORIZED"
+
+    disable(nhs_login_api.client)
 
     assert _error(nhs_login_api.retrieve(retrieve_body(), token=token)) == (401, "UNAUTHORIZED")
     assert nhs_login_api.token_response().status_code == 401
