@@ -162,24 +162,33 @@ def api_token_authenticate(authorization: str) -> ApiPrincipal:
     stored = _cache("get", _token_cache_key(token.strip()))
     if stored is None:
         raise ApiAuthError("UNAUTHORIZED", "The bearer token is not valid or has expired")
-    # A client disabled after its token was issued is refused at once.
-    if not _client_enabled(stored["client_id"]):
+    # A client disabled, or a scope withdrawn, after the token was issued is refused at once.
+    held = _client_scopes(stored["client_id"])
+    if not held:
         raise ApiAuthError("UNAUTHORIZED", "The client is disabled")
-    return ApiPrincipal(stored["client_id"], tuple(stored["scopes"]))
+    return ApiPrincipal(
+        stored["client_id"], tuple(scope for scope in stored["scopes"] if scope in held)
+    )
 
 
-def _client_enabled(client_id: str) -> bool:
+def _client_scopes(client_id: str) -> tuple[str, ...]:
+    """The scopes the client holds now; none if it is disabled or gone."""
     try:
-        enabled = api_client_state_get(client_id)
+        scopes = api_client_state_get(client_id)
     except Exception as error:  # django-redis raises its own ConnectionInterrupted
         raise CacheUnavailableError("client state") from error
-    if enabled is None:
-        enabled = ApiClient.objects.filter(client_id=client_id, enabled=True).exists()
+    if scopes is None:
+        held = (
+            ApiClient.objects.filter(client_id=client_id, enabled=True)
+            .values_list("scopes", flat=True)
+            .first()
+        )
+        scopes = tuple(held or ())
         try:
-            api_client_state_set(client_id, enabled)
+            api_client_state_set(client_id, scopes)
         except Exception as error:
             raise CacheUnavailableError("client state") from error
-    return enabled
+    return scopes
 
 
 def api_rate_limit(principal: ApiPrincipal) -> None:

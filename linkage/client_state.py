@@ -1,9 +1,13 @@
-"""Whether an API client is enabled, cached so that an API call need not ask the database.
+"""The scopes an API client holds now (none when it is disabled), cached so that an API call
+need not ask the database.
 
-Every linkage API call checks that its token's client is still enabled. Asked of PostgreSQL,
+Every linkage API call checks that its token's client is still enabled and still holds the
+scope the call needs: a token must not outlive a client disabled or a scope withdrawn after it
+was issued (issue 10). Asked of PostgreSQL,
 that was one query in every call (issue 9). The answer is cached for a minute and forgotten
 whenever the client's row changes through Django (save, delete, a queryset update: see
-``linkage.models``), so a client disabled in admin is refused on its very next call. A change
+``linkage.models``), so a client disabled, or a scope withdrawn, in admin is refused on its
+very next call. A change
 made outside Django, in SQL, is seen within ``CLIENT_STATE_CACHE_SECONDS``.
 """
 
@@ -20,18 +24,18 @@ CLIENT_STATE_CACHE_SECONDS = 60
 
 
 def _cache_key(client_id: str) -> str:
-    return f"linkage-api:client-enabled:{client_id}"
+    return f"linkage-api:client-scopes:{client_id}"
 
 
-def api_client_state_get(client_id: str) -> bool | None:
-    """True or False if known, None if the database must be asked. Raises if the cache is
-    unreachable: the caller fails closed."""
+def api_client_state_get(client_id: str) -> tuple[str, ...] | None:
+    """The client's scopes (empty when it is disabled) if known, None if the database must be
+    asked. Raises if the cache is unreachable: the caller fails closed."""
     state = cache.get(_cache_key(client_id))
-    return None if state is None else bool(state)
+    return None if state is None else tuple(state)
 
 
-def api_client_state_set(client_id: str, enabled: bool) -> None:
-    cache.set(_cache_key(client_id), enabled, CLIENT_STATE_CACHE_SECONDS)
+def api_client_state_set(client_id: str, scopes: tuple[str, ...]) -> None:
+    cache.set(_cache_key(client_id), list(scopes), CLIENT_STATE_CACHE_SECONDS)
 
 
 def api_client_state_forget(client_ids: Iterable[str]) -> None:

@@ -108,7 +108,7 @@ API_SCOPES = ("linkage:read", "linkage:create")
 
 class ApiClientQuerySet(models.QuerySet["ApiClient"]):
     def update(self, **kwargs: Any) -> int:
-        """Also forget the cached enabled state of every client changed (linkage.client_state)."""
+        """Also forget the cached scopes of every client changed (linkage.client_state)."""
         client_ids = list(self.values_list("client_id", flat=True))
         count = super().update(**kwargs)
         api_client_state_forget(client_ids)
