@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -132,12 +133,25 @@ def json_body(request: HttpRequest, fields: tuple[Field, ...]) -> dict[str, str]
     content_type = request.content_type or ""
     if content_type != "application/json":
         raise BadRequestError("Content-Type must be application/json")
-    if len(request.body) > MAX_BODY_BYTES:
-        raise BadRequestError(
-            f"The body must be at most {MAX_BODY_BYTES} bytes", status=BODY_TOO_LARGE_STATUS
-        )
+    too_large = BadRequestError(
+        f"The body must be at most {MAX_BODY_BYTES} bytes", status=BODY_TOO_LARGE_STATUS
+    )
+    # The declared length first, so a large body is refused unread; Django's own limit
+    # (DATA_UPLOAD_MAX_MEMORY_SIZE) would otherwise answer with an HTML page.
     try:
-        body = json.loads(request.body, object_pairs_hook=_refuse_duplicates)
+        declared_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared_length = 0
+    if declared_length > MAX_BODY_BYTES:
+        raise too_large
+    try:
+        raw = request.body
+    except RequestDataTooBig as error:
+        raise too_large from error
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large
+    try:
+        body = json.loads(raw, object_pairs_hook=_refuse_duplicates)
     except BadRequestError:
         raise
     except (ValueError, RecursionError) as error:
