@@ -247,6 +247,14 @@ ERROR_TABLE = [
     ),
     ("practice-not-live", "create", create_body(), _offline, 403, "PRACTICE_NOT_LIVE"),
     (
+        "practice-not-live-patient-unknown",
+        "retrieve",
+        retrieve_body(nhsNumber="9990000026"),
+        _offline,
+        403,
+        "PRACTICE_NOT_LIVE",
+    ),
+    (
         "patient-not-registered",
         "retrieve",
         retrieve_body(nhsNumber="9990000026"),

@@ -9,7 +9,7 @@ import pytest
 
 from linkage.audit import Actor, ActorType
 from linkage.crypto import linkage_key_decrypt
-from linkage.models import AuditEvent, LinkageKey, RegisteredPatient
+from linkage.models import AuditEvent, LinkageKey, Practice, RegisteredPatient
 from linkage.services import (
     InvalidRequestError,
     LinkageKeyExistsError,
@@ -23,6 +23,7 @@ from linkage.services import (
     linkage_key_revoke,
 )
 from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
+from linkage.tests.factories import RegisteredPatientFactory
 from linkage.validation import age_on, nhs_number_is_valid, surnames_match
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,36 @@ def test_revoked_then_reissued_serves_a_new_key_with_the_same_account_id(
     assert retrieved.account_id == first.account_id
     assert LinkageKey.objects.filter(status="active").count() == 1
     assert LinkageKey.objects.count() == 2
+
+
+def test_created_after_a_revocation_keeps_the_account_id_and_is_served(
+    registered_patient: RegisteredPatient,
+) -> None:
+    first_key = _create(registered_patient)
+    first = LinkageKey.objects.get()
+    linkage_key_revoke(actor=STAFF, linkage_key=first, reason="shared by mistake")
+
+    second_key = _create(registered_patient)
+
+    retrieved = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    assert retrieved.linkage_key == second_key != first_key
+    assert retrieved.account_id == first.account_id
+
+
+def test_different_patients_get_different_account_ids(practice: Practice) -> None:
+    patients = RegisteredPatientFactory.create_batch(3, practice=practice, surname=SURNAME)
+    account_ids = {
+        linkage_key_create(
+            actor=NHS_LOGIN,
+            nhs_number=patient.nhs_number,
+            ods_code=ODS_CODE,
+            surname=SURNAME,
+            date_of_birth=patient.date_of_birth,
+        ).account_id
+        for patient in patients
+    }
+
+    assert len(account_ids) == 3
 
 
 def test_reissue_revokes_the_active_key_in_the_same_step(
