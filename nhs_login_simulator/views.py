@@ -6,6 +6,7 @@ signing out of the portal leaves the NHS login session as the real one would be.
 
 from __future__ import annotations
 
+import socket
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -347,9 +348,41 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+class ConnectionDroppedError(ConnectionResetError):
+    """The simulator dropped the connection on purpose (a fault)."""
+
+
+def _client_socket(request: HttpRequest) -> socket.socket | None:
+    """The TCP connection this request came on: gunicorn names it; Django's runserver and test
+    live server only reach it through the request body's stream (its read method's file)."""
+    found: Any = request.META.get("gunicorn.socket")
+    if found is None:
+        read = getattr(request.META.get("wsgi.input"), "_read", None)
+        found = getattr(getattr(getattr(read, "__self__", None), "raw", None), "_sock", None)
+    return found if isinstance(found, socket.socket) else None
+
+
+def _drop_connection(request: HttpRequest) -> HttpResponse:
+    """Close the connection without a byte of answer, as a crashed server or a proxy cutting
+    the line would. With no connection to close (Django's test client), raise instead."""
+    client_socket = _client_socket(request)
+    if client_socket is None:
+        raise ConnectionDroppedError("the simulator dropped the connection")
+    client_socket.shutdown(socket.SHUT_RDWR)
+    return HttpResponse(status=204)  # never reaches the client: the server's write fails
+
+
 def _slow_or_broken(
-    fault: Fault, *, slow: Fault, server_error: Fault, not_json: Fault
+    request: HttpRequest,
+    fault: Fault,
+    *,
+    slow: Fault,
+    server_error: Fault,
+    not_json: Fault,
+    dropped: Fault,
 ) -> HttpResponse | None:
+    if fault == dropped:
+        return _drop_connection(request)
     if fault == slow:
         time.sleep(settings.NHS_LOGIN_SIMULATOR_SLOW_SECONDS)
     if fault == server_error:
@@ -376,10 +409,12 @@ def token(request: HttpRequest) -> HttpResponse:
         else:
             raise TokenError("unsupported_grant_type", f"grant_type {grant_type} is not supported")
         broken = _slow_or_broken(
+            request,
             fault_effective(grant.fault),
             slow=Fault.TOKEN_SLOW,
             server_error=Fault.TOKEN_SERVER_ERROR,
             not_json=Fault.TOKEN_NOT_JSON,
+            dropped=Fault.TOKEN_CONNECTION_DROPPED,
         )
         if broken is not None:
             return _no_store(broken)
@@ -422,10 +457,12 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         return _no_store(_invalid_token("The access token's user or client no longer exists"))
     fault = fault_effective(access.get("simulator_fault", ""))
     broken = _slow_or_broken(
+        request,
         fault,
         slow=Fault.USERINFO_SLOW,
         server_error=Fault.USERINFO_SERVER_ERROR,
         not_json=Fault.USERINFO_NOT_JSON,
+        dropped=Fault.USERINFO_CONNECTION_DROPPED,
     )
     if broken is not None:
         return _no_store(broken)

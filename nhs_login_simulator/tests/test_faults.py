@@ -28,6 +28,7 @@ from nhs_login_simulator.tests.conftest import (
     redirect_query,
 )
 from nhs_login_simulator.vectors import ALLOWED_VECTORS
+from nhs_login_simulator.views import ConnectionDroppedError
 
 SLOW_SECONDS = 0.3
 NONCE = "nonce-456"
@@ -444,8 +445,34 @@ def test_injects_exactly_the_fault_chosen_at_sign_in(
     assert_injected(outcome)
 
 
+def test_token_endpoint_dropping_the_connection_answers_nothing(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    code = flow.code_for(fault=Fault.TOKEN_CONNECTION_DROPPED.value)
+
+    with pytest.raises(ConnectionDroppedError):
+        exchange(code=code)
+
+
+def test_userinfo_endpoint_dropping_the_connection_answers_nothing(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = exchange(code=flow.code_for(fault=Fault.USERINFO_CONNECTION_DROPPED.value))
+    assert tokens.status_code == 200
+
+    with pytest.raises(ConnectionDroppedError):
+        HttpClient().get(
+            "/nhs-login-simulator/userinfo",
+            headers={"Authorization": f"Bearer {tokens.json()['access_token']}"},
+        )
+
+
+# Over a real connection (the live server), tests/security/test_provider_faults.py.
+CONNECTION_FAULTS = {Fault.TOKEN_CONNECTION_DROPPED, Fault.USERINFO_CONNECTION_DROPPED}
+
+
 def test_fault_table_covers_every_fault() -> None:
-    covered = {case.values[0] for case in FAULT_CASES}
+    covered = {case.values[0] for case in FAULT_CASES} | CONNECTION_FAULTS
 
     assert covered == set(Fault) - {Fault.NONE}
 
