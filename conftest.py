@@ -24,6 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Patient, User
 from accounts.nhs_login_client import provider_metadata_forget
+from accounts.session_user import session_patient_store
 from accounts.tests.factories import PatientFactory, UserFactory
 from core.rsa_keys import private_key_generate, private_key_write
 from linkage.demo import demo_practice_seed
@@ -204,8 +205,12 @@ def _signed_in(user: User) -> Client:
 
 
 def _patient_signed_in(patient: Patient) -> Client:
+    """A session like the one NHS login sign-in leaves, patient copy included."""
     client = Client()
     client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+    session = client.session
+    session_patient_store(session, patient.user)
+    session.save()
     return client
 
 

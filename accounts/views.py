@@ -34,6 +34,7 @@ from accounts.nhs_login_client import (
     redirect_uri,
 )
 from accounts.presenters import PatientPresenter
+from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import SignInFlow, p9_vectors, sign_in_flow_remember, sign_in_flow_take
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
@@ -283,6 +284,7 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         # session key (the parent skips login for the same user).
         auth.login(self.request, self.user, backend="accounts.backends.NhsLoginBackend")
         session_start(self.request)
+        session_patient_store(self.request.session, self.user)
         return HttpResponseRedirect(self.success_url)
 
     def login_failure(self) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Stateless app servers: two gunicorn processes over one PostgreSQL and one Redis serve one
-signed-in patient interchangeably (sessions and caches live in Redis)."""
+signed-in patient interchangeably (sessions and caches live in Redis); a third, whose
+PostgreSQL cannot be reached, still serves the signed-in pages that need no database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import requests
@@ -38,9 +40,16 @@ def _free_port() -> int:
         return port
 
 
+class AppServers(NamedTuple):
+    first: str
+    second: str
+    without_database: str  # shares Redis, but its PostgreSQL refuses connections
+
+
 @pytest.fixture
-def two_app_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    first, second = f"http://127.0.0.1:{_free_port()}", f"http://127.0.0.1:{_free_port()}"
+def app_servers(tmp_path: Path) -> Iterator[AppServers]:
+    addresses = AppServers(*(f"http://127.0.0.1:{_free_port()}" for _ in range(3)))
+    first = addresses.first
     database = connection.settings_dict
     key_path = tmp_path / "nhs-login.pem"
     private_key_write(key_path, private_key_generate())
@@ -79,18 +88,23 @@ def two_app_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
                 "citizen_portal.wsgi",
                 "--bind",
                 address.removeprefix("http://"),
-                "--workers",
-                "2",
                 "--log-level",
                 "warning",
             ],
-            env=environment,
+            env={
+                **environment,
+                **(
+                    {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable"}
+                    if address == addresses.without_database
+                    else {}
+                ),
+            },
             cwd=settings.BASE_DIR,
         )
-        for address in (first, second)
+        for address in addresses
     ]
     try:
-        for address in (first, second):
+        for address in addresses:
             deadline = time.monotonic() + 30
             while True:
                 try:
@@ -99,7 +113,7 @@ def two_app_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
                 except requests.RequestException:
                     assert time.monotonic() < deadline, f"{address} did not start"
                     time.sleep(0.2)
-        yield first, second
+        yield addresses
     finally:
         for server in servers:
             server.terminate()
@@ -107,9 +121,9 @@ def two_app_servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 def test_a_patient_signed_in_on_one_server_is_signed_in_on_the_other(
-    two_app_servers: tuple[str, str],
+    app_servers: AppServers,
 ) -> None:
-    first, second = two_app_servers
+    first, second, _ = app_servers
     browser = PortalBrowser(first)
 
     home = browser.sign_in(user="p9-demo-practice")
@@ -124,8 +138,8 @@ def test_a_patient_signed_in_on_one_server_is_signed_in_on_the_other(
     }
 
 
-def test_signing_out_on_one_server_signs_out_on_both(two_app_servers: tuple[str, str]) -> None:
-    first, second = two_app_servers
+def test_signing_out_on_one_server_signs_out_on_both(app_servers: AppServers) -> None:
+    first, second, _ = app_servers
     browser = PortalBrowser(first)
     browser.sign_in(user="p9-demo-practice")
 
@@ -141,3 +155,22 @@ def test_signing_out_on_one_server_signs_out_on_both(two_app_servers: tuple[str,
 
     assert browser.get(f"{first}/home/").status_code == 302
     assert browser.get(f"{second}/home/").status_code == 302
+
+
+def test_a_server_that_loses_postgresql_keeps_serving_the_signed_in_patients_home_page(
+    app_servers: AppServers,
+) -> None:
+    browser = PortalBrowser(app_servers.first)
+    browser.sign_in(user="p9-demo-practice")
+
+    home = browser.get(f"{app_servers.without_database}/home/")
+    linkage = browser.get(f"{app_servers.without_database}/home/linkage-details/")
+    ready = requests.get(f"{app_servers.without_database}/health/ready", timeout=10)
+
+    assert home.status_code == 200
+    assert "999 000 0018" in home.text
+    assert linkage.status_code == 503  # needs the register: a plain 503 page, not a 500
+    assert "Sorry, the service is unavailable" in linkage.text
+    assert ready.status_code == 503
+    # Back on a server with its database, nothing was lost.
+    assert browser.get(f"{app_servers.first}/home/linkage-details/").status_code == 200

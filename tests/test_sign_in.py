@@ -6,16 +6,19 @@ from __future__ import annotations
 import io
 import json
 import time
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.management import call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import Patient
 from accounts.nhs_login_client import provider_jwks
+from accounts.session_user import session_patient_user
 from conftest import NhsLoginLive
 from core.rate_limit import rate_limit_reset
 from nhs_login_simulator.keys import current_signing_key
@@ -86,6 +89,17 @@ def test_patient_signs_in_and_sees_their_details(browser: PortalBrowser) -> None
     assert patient.nhs_login_sub == P9_SUB
     assert patient.vot == "P9.Cp.Cd"
     assert patient.identity_proofing_level == "P9"
+    # A copy in the session, so that the page keeps working through a database blip.
+    session = import_module(settings.SESSION_ENGINE).SessionStore(
+        browser.session.cookies.get("sessionid")
+    )
+    copy = session_patient_user(session)
+    assert copy is not None
+    assert copy.pk == patient.user.pk
+    assert (copy.patient.nhs_number, copy.patient.birthdate) == (
+        patient.nhs_number,
+        patient.birthdate,
+    )
 
 
 def test_session_key_changes_at_sign_in(browser: PortalBrowser) -> None:

@@ -77,7 +77,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, but a signed-in patient can still be served from their session when the
+    # database is briefly unreachable (accounts/session_user.py).
+    "accounts.session_user.SessionPatientAuthenticationMiddleware",
     # Signs patients out after inactivity or 12 hours, before any view runs.
     "accounts.middleware.SessionTimeoutMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
@@ -330,5 +332,12 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # At DEBUG these log what must never be logged (issue 10): every SQL statement with
+        # its parameters (NHS numbers), and each template variable that cannot be resolved
+        # with the repr of the whole template context (a linkage key). Never below INFO.
+        **{
+            name: {"level": "INFO" if LOG_LEVEL == "DEBUG" else LOG_LEVEL}
+            for name in ("django.db.backends", "django.template")
+        },
     },
 }
