@@ -31,6 +31,9 @@ from linkage.demo import demo_practice_seed
 from linkage.models import Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
 
+# Every run logs at DEBUG and fails if a secret reaches any log record (issue 10).
+pytest_plugins = ["tests.security.secrets_in_logs"]
+
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 # Flags that keep Chromium off the network it cannot reach here and out of a sandbox that

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
+
+from tests.security.secrets_in_logs import secret_register
 
 TIMEOUT = 30
 
@@ -22,6 +24,13 @@ def form_field(html: str, action_contains: str, name: str) -> str:
             if found:
                 return found.group(1).replace("&amp;", "&")
     raise AssertionError(f"no form posting to {action_contains} with a {name} field")
+
+
+def _register_code(answer: requests.Response) -> None:
+    """The authorization code NHS login hands the browser must never be logged (issue 10)."""
+    code = parse_qs(urlsplit(answer.headers.get("Location", "")).query).get("code")
+    if code:
+        secret_register(code[0])
 
 
 @dataclass
@@ -68,7 +77,7 @@ class PortalBrowser:
     ) -> requests.Response:
         """Pick a test user on the simulator's page; returns its redirect (or step-up page)."""
         html = sign_in_page.text
-        return self.session.post(
+        answer = self.session.post(
             urljoin(sign_in_page.url, "/nhs-login-simulator/authorize/test-user"),
             data={
                 "csrfmiddlewaretoken": form_field(html, "test-user", "csrfmiddlewaretoken"),
@@ -80,10 +89,12 @@ class PortalBrowser:
             timeout=TIMEOUT,
             allow_redirects=False,
         )
+        _register_code(answer)
+        return answer
 
     def confirm_step_up(self, step_up_page: requests.Response) -> requests.Response:
         html = step_up_page.text
-        return self.session.post(
+        answer = self.session.post(
             urljoin(step_up_page.url, "/nhs-login-simulator/authorize/prove-who-you-are"),
             data={
                 "csrfmiddlewaretoken": form_field(html, "prove-who-you-are", "csrfmiddlewaretoken"),
@@ -93,6 +104,8 @@ class PortalBrowser:
             timeout=TIMEOUT,
             allow_redirects=False,
         )
+        _register_code(answer)
+        return answer
 
     def sign_in(
         self, *, user: str = "p9-demo-practice", outcome: str = "success", fault: str = ""
