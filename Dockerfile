@@ -19,7 +19,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=citizen_portal.settings.production \
     DATA_DIR=/data \
     STATIC_ROOT=/app/staticfiles \
-    GUNICORN_WORKERS=3
+    GUNICORN_WORKERS=3 \
+    GUNICORN_THREADS=4 \
+    GUNICORN_ACCESS_LOG=-
 WORKDIR /app
 RUN pip install --no-cache-dir "uv>=0.5,<1" \
     && groupadd --system portal \
@@ -36,5 +38,5 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=postgres://build@buil
     python manage.py collectstatic --no-input --verbosity 0
 USER portal
 EXPOSE 8000
-# The access log leaves out query strings: the NHS login callback carries a code and a state.
-CMD ["sh", "-c", "exec gunicorn citizen_portal.wsgi --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS} --access-logfile - --access-logformat '%(h)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)s'"]
+# Workers, threads, timeouts and the access log (no query strings): gunicorn.conf.py.
+CMD ["gunicorn", "citizen_portal.wsgi"]

@@ -59,6 +59,10 @@ class Figure:
     p95_ms: float
     p99_ms: float
     ratio_to_baseline: float | None = None
+    # CPU time of the portal's gunicorn processes per request (or per flow), however busy the
+    # machine was: what one request really costs the portal, beside the baseline's.
+    portal_cpu_ms: float | None = None
+    simulator_cpu_ms: float | None = None
 
 
 def nhs_number(sequence: int) -> str | None:
@@ -140,6 +144,27 @@ async def drive(
     return latencies, errors, time.perf_counter() - started
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a gunicorn master and its workers (Linux /proc)."""
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    pids += [int(child) for child in children]
+    total = 0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _CLOCK_TICKS
+
+
 def figure(
     name: str, concurrency: int, seconds: float, latencies: list[float], errors: int
 ) -> Figure:
@@ -173,6 +198,8 @@ class Bench:
         self.keyed = keyed
         self.unkeyed = unkeyed
         self.token = ""
+        self.portal_pid = 0
+        self.simulator_pid = 0
 
     def assertion(self) -> str:
         now = int(time.time())
@@ -281,6 +308,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 second per level: under a minute")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per level (default 5)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios to run (the baseline always runs)",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=[name for name, _, _ in SCENARIOS],
+        help="instead of the table: sample the servers with py-spy under this scenario",
+    )
     arguments = parser.parse_args()
     seconds = arguments.seconds or (1.0 if arguments.quick else 5.0)
 
@@ -312,6 +349,10 @@ def main() -> int:
         "LINKAGE_API_RATE_LIMIT_PER_MINUTE": "100000000",
         "SIGN_IN_RATE_LIMIT_PER_MINUTE": "100000000",
         "LOG_LEVEL": "WARNING",
+        # gunicorn.conf.py reads these: 2 workers, as issue 9 asks; threads as in production.
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
+        "GUNICORN_WORKER_CLASS": os.environ.get("GUNICORN_WORKER_CLASS", "gthread"),
     }
     print(f"Setting up: fresh database, migrations, static files, demo data ({base})", flush=True)
     manage(env, "migrate", "--no-input")
@@ -406,8 +447,6 @@ def main() -> int:
                 "citizen_portal.wsgi",
                 "--bind",
                 f"127.0.0.1:{listen}",
-                "--workers",
-                "2",
                 "--log-level",
                 "warning",
             ],
@@ -432,7 +471,12 @@ def main() -> int:
             [(n, s) for n, s, _ in keyed],
             list(reversed(patients[KEYED_PATIENTS:])),
         )
-        figures = asyncio.run(run_scenarios(bench, seconds))
+        bench.portal_pid, bench.simulator_pid = servers[0].pid, servers[1].pid
+        if arguments.profile:
+            profile(bench, arguments.profile, [server.pid for server in servers], work)
+            return 0
+        only = {name for name in arguments.only.split(",") if name} | {"baseline"}
+        figures = asyncio.run(run_scenarios(bench, seconds, only if arguments.only else None))
         concurrency_check = asyncio.run(two_hundred_creates(bench, patients[-1]))
     finally:
         for server in servers:
@@ -443,33 +487,132 @@ def main() -> int:
     return 0
 
 
-async def run_scenarios(bench: Bench, seconds: float) -> list[Figure]:
+# name, the call for a concurrency level, and whether each call needs a client of its own.
+SCENARIOS: list[
+    tuple[
+        str,
+        Callable[[Bench, int, float], Callable[[httpx.AsyncClient, int], Awaitable[bool]]],
+        bool,
+    ]
+] = [
+    ("baseline", lambda bench, level, seconds: bench.baseline, False),
+    ("retrieve", lambda bench, level, seconds: bench.retrieve, False),
+    ("create", lambda bench, level, seconds: bench.create, False),
+    (
+        "token",
+        lambda bench, level, seconds: bench.token_call(
+            [bench.assertion() for _ in range(int(600 * seconds))]
+        ),
+        False,
+    ),
+    ("sign_in", lambda bench, level, seconds: bench.sign_in, True),
+]
+
+
+async def _warm(bench: Bench) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         bench.token = await bench.fetch_token(client)
         await bench.sign_in(client, 0)  # warm the discovery and JWKS caches
-    figures: list[Figure] = []
-    scenarios: list[
-        tuple[str, Callable[[int], Callable[[httpx.AsyncClient, int], Awaitable[bool]]], bool]
-    ] = [
-        ("baseline", lambda c: bench.baseline, False),
-        ("retrieve", lambda c: bench.retrieve, False),
-        ("create", lambda c: bench.create, False),
-        (
-            "token",
-            lambda c: bench.token_call([bench.assertion() for _ in range(int(600 * seconds))]),
-            False,
-        ),
-        ("sign_in", lambda c: bench.sign_in, True),
+
+
+def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> None:
+    """Sample every gunicorn worker (portal and simulator) with py-spy while one scenario
+    runs at concurrency 8, and print where their CPU time goes."""
+    py_spy = Path(PYTHON).parent / "py-spy"
+    if not py_spy.exists():
+        raise SystemExit("py-spy is not installed: uv sync installs it with the dev packages")
+    asyncio.run(_warm(bench))
+    seconds = 15
+    outputs = [work / f"profile-{scenario}-{pid}.txt" for pid in server_pids]
+    samplers = [
+        subprocess.Popen(
+            [
+                str(py_spy),
+                "record",
+                "--pid",
+                str(pid),
+                "--subprocesses",
+                "--format",
+                "raw",
+                "--duration",
+                str(seconds + 2),
+                "--rate",
+                "200",
+                "--output",
+                str(output),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid, output in zip(server_pids, outputs, strict=True)
     ]
-    for name, make_call, client_per_call in scenarios:
+    time.sleep(1)
+    _, make_call, client_per_call = next(item for item in SCENARIOS if item[0] == scenario)
+    latencies, errors, elapsed = asyncio.run(
+        drive(make_call(bench, 8, seconds), 8, seconds, client_per_call=client_per_call)
+    )
+    for sampler in samplers:
+        sampler.wait(timeout=60)
+    print(f"{scenario}: {len(latencies) / elapsed:.1f}/s at concurrency 8, {errors} errors")
+    for output in outputs:
+        print(f"\n{output.name}: share of CPU samples inside each function")
+        for share, name in profile_summary(output):
+            print(f"  {share:6.1%}  {name}")
+
+
+# Frames every request passes through: leaving them out shows where the time really goes.
+_PLUMBING = ("process ", "threading.py", "gunicorn/", "concurrent/futures", "selectors.py")
+
+
+def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
+    """py-spy's raw (collapsed) stacks as the share of CPU samples spent inside each function,
+    counting a function once per sample however deep it recurses."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        seen = set()
+        for frame in stack.split(";"):
+            if frame.startswith(_PLUMBING) or any(part in frame for part in _PLUMBING):
+                continue
+            name = frame.rsplit(":", 1)[0] + ")"  # without the line number
+            if name not in seen:
+                seen.add(name)
+                inclusive[name] = inclusive.get(name, 0) + int(count)
+    ranked = sorted(inclusive.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [(count / max(total, 1), name) for name, count in ranked]
+
+
+async def run_scenarios(bench: Bench, seconds: float, only: set[str] | None = None) -> list[Figure]:
+    await _warm(bench)
+    figures: list[Figure] = []
+    for name, make_call, client_per_call in SCENARIOS:
+        if only is not None and name not in only:
+            continue
         for level in LEVELS:
-            call = make_call(level)
+            call = make_call(bench, level, seconds)
+            portal_cpu, simulator_cpu = (
+                cpu_seconds(bench.portal_pid),
+                cpu_seconds(bench.simulator_pid),
+            )
             latencies, errors, elapsed = await drive(
                 call, level, seconds, client_per_call=client_per_call
             )
-            figures.append(figure(name, level, elapsed, latencies, errors))
+            result = figure(name, level, elapsed, latencies, errors)
+            if latencies:
+                result.portal_cpu_ms = (
+                    (cpu_seconds(bench.portal_pid) - portal_cpu) * 1000 / len(latencies)
+                )
+                result.simulator_cpu_ms = (
+                    (cpu_seconds(bench.simulator_pid) - simulator_cpu) * 1000 / len(latencies)
+                )
+            figures.append(result)
             print(
-                f"  {name:9} c={level:<3} {figures[-1].per_second:8.1f}/s  p99 {figures[-1].p99_ms:7.1f} ms  errors {errors}",
+                f"  {name:9} c={level:<3} {result.per_second:8.1f}/s  p99 {result.p99_ms:7.1f} ms  "
+                f"portal CPU {result.portal_cpu_ms or 0:5.2f} ms  errors {errors}",
                 flush=True,
             )
     baseline = {f.concurrency: f.per_second for f in figures if f.scenario == "baseline"}
@@ -538,18 +681,24 @@ def report(
     out = io.StringIO()
     out.write(
         f"Measured {when:%Y-%m-%d %H:%M} UTC on {machine()}, commit {commit}; "
-        f"gunicorn 2 workers, PostgreSQL and Redis on the same machine; load from one "
-        f"asyncio httpx process on the same cores; {seconds:g} s per level.\n\n"
+        f"gunicorn 2 workers ({os.environ.get('GUNICORN_WORKER_CLASS', 'gthread')}, "
+        f"{os.environ.get('GUNICORN_THREADS', '4')} threads), PostgreSQL and Redis on the same "
+        f"machine; the NHS login simulator in a gunicorn of its own; load from one asyncio httpx "
+        f"process on the same cores; {seconds:g} s per level. CPU ms: CPU time the portal's "
+        f"(or the simulator's) processes spent per request, per flow for sign_in.\n\n"
     )
     out.write(
-        "| scenario | concurrency | per second | vs baseline | p50 ms | p95 ms | p99 ms | errors |\n"
+        "| scenario | concurrency | per second | vs baseline | p50 ms | p95 ms | p99 ms | errors "
+        "| portal CPU ms | NHS login CPU ms |\n"
     )
-    out.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+    out.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
     for f in figures:
         ratio = f"{f.ratio_to_baseline:.0%}" if f.ratio_to_baseline is not None else ""
+        portal = f"{f.portal_cpu_ms:.2f}" if f.portal_cpu_ms is not None else ""
+        simulator = f"{f.simulator_cpu_ms:.2f}" if f.simulator_cpu_ms else ""
         out.write(
             f"| {f.scenario} | {f.concurrency} | {f.per_second:.1f} | {ratio} | {f.p50_ms:.1f} | "
-            f"{f.p95_ms:.1f} | {f.p99_ms:.1f} | {f.errors} |\n"
+            f"{f.p95_ms:.1f} | {f.p99_ms:.1f} | {f.errors} | {portal} | {simulator} |\n"
         )
     out.write(
         f"\nregister_import of 20,000 rows: {import_seconds:.2f} s (including the command's start-up).\n"
