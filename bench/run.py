@@ -520,7 +520,7 @@ def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> 
     runs at concurrency 8, and print where their CPU time goes."""
     py_spy = Path(PYTHON).parent / "py-spy"
     if not py_spy.exists():
-        raise SystemExit("py-spy is not installed: uv sync installs it with the dev packages")
+        raise SystemExit("py-spy is missing: make setup installs it with the dev packages")
     asyncio.run(_warm(bench))
     seconds = 15
     outputs = [work / f"profile-{scenario}-{pid}.txt" for pid in server_pids]
