@@ -10,6 +10,7 @@ import socket
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -156,7 +157,7 @@ def _sign_in_page(
         }
         for user in simulated_users()
     ]
-    return render(
+    response = render(
         request,
         "nhs_login_simulator/sign_in.jinja",
         {
@@ -171,6 +172,18 @@ def _sign_in_page(
         },
         status=status,
     )
+    return _forms_may_return_to_client(response, authorization)
+
+
+def _forms_may_return_to_client(
+    response: HttpResponse, authorization: AuthorizationRequest
+) -> HttpResponse:
+    """This page's forms answer with a redirect to the client's redirect URI. Browsers apply
+    the page's CSP form-action to that redirect too, so it must name the client's origin, or a
+    client on another origin (as every real one is) is never reached."""
+    target = urlsplit(authorization.redirect_uri)
+    response._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}  # type: ignore[attr-defined]
+    return response
 
 
 def _sign_in_or_step_up(
@@ -199,7 +212,7 @@ def _sign_in_or_step_up(
         {"user_id": user.id, "level": target, "auth_time": auth_time, "fault": fault},
         salt=_STEP_UP_SALT,
     )
-    return render(
+    response = render(
         request,
         "nhs_login_simulator/step_up.jinja",
         {
@@ -212,6 +225,7 @@ def _sign_in_or_step_up(
             ).location,
         },
     )
+    return _forms_may_return_to_client(response, authorization)
 
 
 def _authorization_error_page(request: HttpRequest, message: str) -> HttpResponse:

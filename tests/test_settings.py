@@ -220,6 +220,8 @@ def test_code_outside_settings_never_reads_the_environment() -> None:
         base / "conftest.py",
         # The benchmark sets up the environment of the servers it starts.
         base / "bench" / "run.py",
+        # gunicorn's own settings (GUNICORN_*), read by gunicorn before Django starts.
+        base / "gunicorn.conf.py",
     }
     offenders = [
         str(path.relative_to(base))

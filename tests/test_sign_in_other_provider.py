@@ -7,6 +7,7 @@ database and keys: nothing is shared with the portal but HTTP.
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
 import subprocess
@@ -18,12 +19,14 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
+from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Patient
 from accounts.nhs_login_client import provider_metadata_forget
 from core.rsa_keys import private_key_generate, private_key_write
+from tests.browser.test_sign_in_journeys import P9_USER, sign_in
 from tests.portal_browser import PortalBrowser
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,13 +78,13 @@ def other_provider(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         server.wait(timeout=10)
 
 
-def test_signs_in_against_a_provider_on_another_port_configured_by_environment_alone(
-    other_provider: tuple[str, dict[str, str]],
+def _configure_portal_for(
+    issuer: str,
+    provider_environment: dict[str, str],
     live_server: LiveServer,
     settings: SettingsWrapper,
     tmp_path: Path,
 ) -> None:
-    issuer, provider_environment = other_provider
     key_path = tmp_path / "portal-key.pem"
     private_key_write(key_path, private_key_generate())
     # What the provider's operators do with our registration request.
@@ -99,12 +102,26 @@ def test_signs_in_against_a_provider_on_another_port_configured_by_environment_a
         check=True,
         capture_output=True,
     )
-    # What we set: the public interface of NL02's configuration, nothing else.
+    # What we set: the public interface of NL02's configuration, nothing else. (The CSP's
+    # form-action names the issuer when settings load; here it changes after, so again.)
     settings.PORTAL_BASE_URL = live_server.url
     settings.NHS_LOGIN_ISSUER = issuer
     settings.NHS_LOGIN_CLIENT_ID = "portal-at-other-provider"
     settings.NHS_LOGIN_PRIVATE_KEY_PATH = str(key_path)
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", issuer]
+    settings.CONTENT_SECURITY_POLICY = policy
     provider_metadata_forget()
+
+
+def test_signs_in_against_a_provider_on_another_port_configured_by_environment_alone(
+    other_provider: tuple[str, dict[str, str]],
+    live_server: LiveServer,
+    settings: SettingsWrapper,
+    tmp_path: Path,
+) -> None:
+    issuer, provider_environment = other_provider
+    _configure_portal_for(issuer, provider_environment, live_server, settings, tmp_path)
     browser = PortalBrowser(live_server.url)
 
     page = browser.sign_in(user="p9-demo-practice")
@@ -112,3 +129,21 @@ def test_signs_in_against_a_provider_on_another_port_configured_by_environment_a
     assert page.url == f"{live_server.url}/home/"
     assert "999 000 0018" in page.text
     assert Patient.objects.get().vot == "P9.Cp.Cd"
+
+
+def test_a_browser_signs_in_against_a_provider_on_another_origin(
+    other_provider: tuple[str, dict[str, str]],
+    live_server: LiveServer,
+    settings: SettingsWrapper,
+    tmp_path: Path,
+    page: Page,
+) -> None:
+    """Chromium enforces each page's CSP, form-action included, across the redirects between
+    the two origins: the portal's form leads to the provider, the provider's back to us."""
+    issuer, provider_environment = other_provider
+    _configure_portal_for(issuer, provider_environment, live_server, settings, tmp_path)
+
+    sign_in(page, live_server.url, P9_USER)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    assert page.url == f"{live_server.url}/home/"
