@@ -20,7 +20,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/data \
     STATIC_ROOT=/app/staticfiles \
     GUNICORN_WORKERS=3 \
-    GUNICORN_THREADS=4 \
     GUNICORN_ACCESS_LOG=-
 WORKDIR /app
 RUN pip install --no-cache-dir "uv>=0.5,<1" \

@@ -2,9 +2,9 @@
 starts in, so the container image, compose, `make bench` and the scale-out test all run the
 portal alike. Each value can be changed from the environment (docs/operations.md).
 
-Workers run threads (gthread): a request spends much of its time waiting on PostgreSQL,
-Redis or NHS login, and another request can use the CPU meanwhile; threads also keep HTTP
-connections alive, where gunicorn's sync workers close every one (docs/adr/0008).
+Sync workers, one request at a time per process, by default: measured with `make bench`
+on 2 cores, gunicorn's threaded worker (gthread) kept connections alive but its throughput
+fell by half from 32 concurrent clients, where sync workers held steady (docs/adr/0008).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# More than 1 turns a sync worker into gthread.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# gthread only: sync workers close each connection after its response.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE_SECONDS", "5"))
 # A worker that stops answering for this long is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT_SECONDS", "30"))
