@@ -24,10 +24,13 @@ class Fault(StrEnum):
     USERINFO_SUB_MISMATCH = "userinfo_sub_mismatch"
     ID_TOKEN_ALG_NONE = "id_token_alg_none"
     ID_TOKEN_HS512_WITH_PUBLIC_KEY = "id_token_hs512_with_public_key"
+    ID_TOKEN_HS512_WITH_CLIENT_KEY = "id_token_hs512_with_client_key"
     ID_TOKEN_RS256 = "id_token_rs256"
     ID_TOKEN_UNKNOWN_KID = "id_token_unknown_kid"
     ID_TOKEN_BAD_SIGNATURE = "id_token_bad_signature"
     ID_TOKEN_JKU_HEADER = "id_token_jku_header"
+    ID_TOKEN_X5U_HEADER = "id_token_x5u_header"
+    ID_TOKEN_JWK_HEADER = "id_token_jwk_header"
     ID_TOKEN_WRONG_ISS = "id_token_wrong_iss"
     ID_TOKEN_WRONG_AUD = "id_token_wrong_aud"
     ID_TOKEN_WRONG_AZP = "id_token_wrong_azp"
@@ -52,10 +55,13 @@ FAULT_DESCRIPTIONS: dict[Fault, str] = {
     Fault.USERINFO_SUB_MISMATCH: "Userinfo sub differs from the ID token's",
     Fault.ID_TOKEN_ALG_NONE: "ID token unsigned (alg none)",
     Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY: "ID token HS512, keyed with the public key",
+    Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY: "ID token HS512, keyed with the client's public key",
     Fault.ID_TOKEN_RS256: "ID token signed RS256 instead of RS512",
     Fault.ID_TOKEN_UNKNOWN_KID: "ID token signed by a key not in the JWKS",
     Fault.ID_TOKEN_BAD_SIGNATURE: "ID token signature does not match its kid",
     Fault.ID_TOKEN_JKU_HEADER: "ID token header points at another JWKS (jku)",
+    Fault.ID_TOKEN_X5U_HEADER: "ID token header points at another certificate (x5u)",
+    Fault.ID_TOKEN_JWK_HEADER: "ID token signed by a key it carries in its header (jwk)",
     Fault.ID_TOKEN_WRONG_ISS: "ID token from another issuer",
     Fault.ID_TOKEN_WRONG_AUD: "ID token for another client (aud)",
     Fault.ID_TOKEN_WRONG_AZP: "ID token with several audiences and another client's azp",

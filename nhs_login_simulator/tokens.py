@@ -259,6 +259,13 @@ def _unpublished_key() -> keys.SigningKey:
     return keys.SigningKey(jwk_thumbprint(private_key.public_key()), private_key)
 
 
+def _hs512(claims: dict[str, Any], secret: bytes, *, kid: str) -> str:
+    """An HMAC-signed token keyed with a public value: the algorithm-confusion attack."""
+    signing_input = _unsigned({"alg": "HS512", "typ": "JWT", "kid": kid}, claims)
+    signature = hmac.new(secret, signing_input, hashlib.sha512).digest()
+    return signing_input.decode() + "." + b64url(signature)
+
+
 def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> bytes:
     return (
         b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
@@ -301,9 +308,10 @@ def id_token_sign(claims: dict[str, Any], *, fault: Fault, grant: Grant) -> str:
             return _unsigned({"alg": "none", "typ": "JWT"}, claims).decode() + "."
         case Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY:
             public_pem = public_key_pem(key.private_key.public_key()).encode()
-            signing_input = _unsigned({"alg": "HS512", "typ": "JWT", "kid": key.kid}, claims)
-            signature = hmac.new(public_pem, signing_input, hashlib.sha512).digest()
-            return signing_input.decode() + "." + b64url(signature)
+            return _hs512(claims, public_pem, kid=key.kid)
+        case Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY:
+            # The client's own registered public key: a secret to no one, the client included.
+            return _hs512(claims, grant.client.public_key_pem.encode(), kid=key.kid)
         case Fault.ID_TOKEN_RS256:
             return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
         case Fault.ID_TOKEN_UNKNOWN_KID:
@@ -318,6 +326,16 @@ def id_token_sign(claims: dict[str, Any], *, fault: Fault, grant: Grant) -> str:
             )
         case Fault.ID_TOKEN_JKU_HEADER:
             return jwt_sign(claims, headers={"jku": "https://attacker.example/jwks.json"})
+        case Fault.ID_TOKEN_X5U_HEADER:
+            return jwt_sign(claims, headers={"x5u": "https://attacker.example/cert.pem"})
+        case Fault.ID_TOKEN_JWK_HEADER:
+            attacker = _unpublished_key()
+            return jwt.encode(
+                claims,
+                attacker.private_key,
+                algorithm="RS512",
+                headers={"kid": attacker.kid, "jwk": attacker.public_jwk},
+            )
     return jwt_sign(claims)
 
 

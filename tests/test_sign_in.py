@@ -153,10 +153,13 @@ def test_patient_without_an_nhs_number_sees_not_available(browser: PortalBrowser
     [
         "id_token_alg_none",
         "id_token_hs512_with_public_key",
+        "id_token_hs512_with_client_key",
         "id_token_rs256",
         "id_token_unknown_kid",
         "id_token_bad_signature",
         "id_token_jku_header",
+        "id_token_x5u_header",
+        "id_token_jwk_header",
         "id_token_wrong_iss",
         "id_token_wrong_aud",
         "id_token_wrong_azp",

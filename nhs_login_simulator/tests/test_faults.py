@@ -20,6 +20,7 @@ from django.test.utils import override_settings
 
 from core.rsa_keys import b64url, public_key_pem
 from nhs_login_simulator.faults import Fault
+from nhs_login_simulator.models import Client
 from nhs_login_simulator.tests.conftest import (
     BOTH_VTR,
     CLIENT_ID,
@@ -204,6 +205,17 @@ def hs512_with_public_key(outcome: Outcome) -> None:
     assert_userinfo_valid(outcome)
 
 
+def hs512_with_client_key(outcome: Outcome) -> None:
+    header = jwt.get_unverified_header(outcome.id_token)
+    assert header["alg"] == "HS512"
+    signing_input, _, signature = outcome.id_token.rpartition(".")
+    client_pem = Client.objects.get(client_id=CLIENT_ID).public_key_pem.encode()
+    expected = hmac.new(client_pem, signing_input.encode(), hashlib.sha512).digest()
+    assert signature == b64url(expected)
+    assert_claims_valid(unverified_claims(outcome.id_token))
+    assert_userinfo_valid(outcome)
+
+
 def rs256(outcome: Outcome) -> None:
     header = jwt.get_unverified_header(outcome.id_token)
     assert header["alg"] == "RS256"
@@ -383,6 +395,33 @@ def userinfo_sub_mismatch(outcome: Outcome) -> None:
     assert userinfo["nhs_number"] == id_token["nhs_number"]
 
 
+def x5u_header(outcome: Outcome) -> None:
+    header = jwt.get_unverified_header(outcome.id_token)
+    assert header["x5u"].startswith("https://")
+    assert not header["x5u"].startswith(ISSUER)
+    claims = jwt.decode(
+        outcome.id_token,
+        published_keys()[header["kid"]],
+        algorithms=["RS512"],
+        audience=CLIENT_ID,
+        issuer=ISSUER,
+    )
+    assert_claims_valid(claims)
+    assert_userinfo_valid(outcome)
+
+
+def jwk_header(outcome: Outcome) -> None:
+    """Signed by the key in its own header, which the provider never published."""
+    header = jwt.get_unverified_header(outcome.id_token)
+    embedded = jwt.PyJWK(header["jwk"], algorithm="RS512")
+    assert header["kid"] not in published_keys()
+    claims = jwt.decode(
+        outcome.id_token, embedded.key, algorithms=["RS512"], audience=CLIENT_ID, issuer=ISSUER
+    )
+    assert_claims_valid(claims)
+    assert_userinfo_valid(outcome)
+
+
 FAULT_CASES = [
     pytest.param(Fault.TOKEN_SLOW, token_slow, id="token-slow"),
     pytest.param(Fault.TOKEN_SERVER_ERROR, token_server_error, id="token-500"),
@@ -395,10 +434,15 @@ FAULT_CASES = [
     pytest.param(
         Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY, hs512_with_public_key, id="id-token-hs512-public-key"
     ),
+    pytest.param(
+        Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY, hs512_with_client_key, id="id-token-hs512-client-key"
+    ),
     pytest.param(Fault.ID_TOKEN_RS256, rs256, id="id-token-rs256"),
     pytest.param(Fault.ID_TOKEN_UNKNOWN_KID, unknown_kid, id="id-token-kid-not-in-jwks"),
     pytest.param(Fault.ID_TOKEN_BAD_SIGNATURE, bad_signature, id="id-token-bad-signature"),
     pytest.param(Fault.ID_TOKEN_JKU_HEADER, jku_header, id="id-token-jku-header"),
+    pytest.param(Fault.ID_TOKEN_X5U_HEADER, x5u_header, id="id-token-x5u-header"),
+    pytest.param(Fault.ID_TOKEN_JWK_HEADER, jwk_header, id="id-token-jwk-header"),
     pytest.param(
         Fault.ID_TOKEN_WRONG_ISS, id_token_defect(wrong_iss, Rule.ISSUER), id="id-token-wrong-iss"
     ),
