@@ -3,12 +3,11 @@ need not ask the database.
 
 Every linkage API call checks that its token's client is still enabled and still holds the
 scope the call needs: a token must not outlive a client disabled or a scope withdrawn after it
-was issued (issue 10). Asked of PostgreSQL,
-that was one query in every call (issue 9). The answer is cached for a minute and forgotten
-whenever the client's row changes through Django (save, delete, a queryset update: see
-``linkage.models``), so a client disabled, or a scope withdrawn, in admin is refused on its
-very next call. A change
-made outside Django, in SQL, is seen within ``CLIENT_STATE_CACHE_SECONDS``.
+was issued (issue 10). Asked of PostgreSQL, that was one query in every call (issue 9). The
+answer is cached for a minute and forgotten whenever the client's row changes through Django
+(save, delete, a queryset update: see ``linkage.models``), so a client disabled, or a scope
+withdrawn, in admin is refused on its very next call. A change made outside Django, in SQL,
+is seen within ``CLIENT_STATE_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
