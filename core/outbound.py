@@ -7,12 +7,17 @@ It logs the method, the address and the status only: never a body or a header.
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
+import threading
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 logger = logging.getLogger(__name__)
+
+_sessions = threading.local()
 
 
 class OutboundUnavailableError(Exception):
@@ -23,9 +28,26 @@ class OutboundResponseInvalidError(Exception):
     """The other side answered with something that is not a JSON object."""
 
 
+def _session() -> requests.Session:
+    """One session per thread (a requests.Session is not safe to share between threads), so
+    calls to NHS login reuse a kept-alive connection instead of a new TCP and TLS handshake each
+    time. Never a retry: a failed call fails once."""
+    session: requests.Session | None = getattr(_sessions, "session", None)
+    if session is None:
+        session = requests.Session()
+        # Shared by every patient this thread serves: it must remember no cookie.
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        for prefix in ("https://", "http://"):
+            session.mount(prefix, HTTPAdapter(max_retries=0))
+        _sessions.session = session
+    return session
+
+
 def http_request(method: str, url: str, *, timeout: float, **kwargs: Any) -> requests.Response:
     try:
-        response = requests.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+        response = _session().request(
+            method, url, timeout=timeout, allow_redirects=False, **kwargs
+        )
     except requests.Timeout as error:
         logger.warning("Outbound call timed out: %s %s", method, url)
         raise OutboundUnavailableError(f"{url} timed out") from error
