@@ -533,6 +533,7 @@ def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> 
                 "--pid",
                 str(pid),
                 "--subprocesses",
+                "--gil",
                 "--format",
                 "raw",
                 "--duration",
