@@ -9,6 +9,7 @@ check fails closed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import time
@@ -106,12 +107,19 @@ def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
     raise ClientAssertionError("no RS512 key in the client's JWKS matches the assertion's kid")
 
 
+@functools.lru_cache(maxsize=256)
+def registered_public_key(pem: str) -> rsa.RSAPublicKey:
+    """A registered client's key, parsed once per process rather than at every token request
+    (issue 9). Keyed by the PEM itself, so a client whose key changes gets the new one."""
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ClientAssertionError("the client's registered key is not an RSA key")
+    return key
+
+
 def _public_key(client: ApiClient, assertion: str) -> rsa.RSAPublicKey:
     if client.public_key_pem:
-        key = serialization.load_pem_public_key(client.public_key_pem.encode())
-        if not isinstance(key, rsa.RSAPublicKey):
-            raise ClientAssertionError("the client's registered key is not an RSA key")
-        return key
+        return registered_public_key(client.public_key_pem)
     kid = jwt.get_unverified_header(assertion).get("kid")
     return _jwks_public_key(client, kid if isinstance(kid, str) else None)
 

@@ -16,6 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core.rsa_keys import private_key_generate
+from linkage.api_auth import registered_public_key
 from linkage.audit import Actor, ActorType
 from linkage.models import ApiClient, AuditEvent, LinkageKey, Practice, RegisteredPatient
 from linkage.services import linkage_key_retrieve
@@ -668,3 +669,15 @@ def test_two_hundred_concurrent_creates_leave_one_active_key(
         actor=Actor(ActorType.SYSTEM, "test"), nhs_number=NHS_NUMBER, ods_code=ODS_CODE
     )
     assert json.loads(created[0])["linkageKey"] == information.linkage_key
+
+
+def test_a_clients_registered_key_is_parsed_once_not_at_every_token_request(
+    nhs_login_api: ApiCaller,
+) -> None:
+    registered_public_key.cache_clear()
+
+    for _ in range(3):
+        assert nhs_login_api.token_response().status_code == 200
+
+    assert registered_public_key.cache_info().misses == 1
+    assert registered_public_key.cache_info().hits == 2
