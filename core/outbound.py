@@ -45,9 +45,7 @@ def _session() -> requests.Session:
 
 def http_request(method: str, url: str, *, timeout: float, **kwargs: Any) -> requests.Response:
     try:
-        response = _session().request(
-            method, url, timeout=timeout, allow_redirects=False, **kwargs
-        )
+        response = _session().request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.Timeout as error:
         logger.warning("Outbound call timed out: %s %s", method, url)
         raise OutboundUnavailableError(f"{url} timed out") from error
