@@ -10,7 +10,7 @@ from django.contrib.sessions.backends.cache import SessionStore
 from accounts.models import Patient
 from accounts.session_user import session_patient_store, session_patient_user
 from accounts.tests.factories import PatientFactory
-from core.tests.test_health import _run_with_the_database_down
+from tests.database_down import run_with_the_database_down
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ print(json.dumps(results))
 def test_with_the_database_down_the_home_page_is_served_from_the_session(
     tmp_path: Path,
 ) -> None:
-    results, log = _run_with_the_database_down(OUTAGE_SCRIPT, tmp_path)
+    results, log = run_with_the_database_down(OUTAGE_SCRIPT, tmp_path)
 
     status, html = results["with-copy /home/"]
     assert status == 200, html

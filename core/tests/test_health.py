@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+
+from tests.database_down import run_with_the_database_down
 
 REDIS_UNREACHABLE = {
     "default": {
@@ -64,26 +62,6 @@ def test_ready_checks_redis_when_it_is_configured(client: Client) -> None:
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def _run_with_the_database_down(script: str, tmp_path: Path) -> tuple[Any, str]:
-    """Run a script in a fresh process whose database refuses connections (nothing listens on
-    port 1): what it printed last, as JSON, and its log."""
-    completed = subprocess.run(
-        [sys.executable, "-c", script],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.test",
-            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable",
-            "DATA_DIR": str(tmp_path),
-        },
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1]), completed.stderr
-
-
 def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     """A real server process on a database that refuses connections (nothing on port 1)."""
     script = (
@@ -93,7 +71,7 @@ def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
         "r = Client().get('/health/ready')\n"
         "print(json.dumps({'status': r.status_code, 'body': r.json()}))\n"
     )
-    outcome, log = _run_with_the_database_down(script, tmp_path)
+    outcome, log = run_with_the_database_down(script, tmp_path)
 
     assert outcome["status"] == 503
     assert outcome["body"] == {
@@ -121,7 +99,7 @@ print(json.dumps(results))
 def test_database_outage_gives_503_pages_not_500_and_public_pages_keep_working(
     tmp_path: Path,
 ) -> None:
-    results, log = _run_with_the_database_down(DATABASE_DOWN_SCRIPT, tmp_path)
+    results, log = run_with_the_database_down(DATABASE_DOWN_SCRIPT, tmp_path)
 
     assert results["/"][0] == 200  # the start page needs no database
     assert results["/health/live"][0] == 200

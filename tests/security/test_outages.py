@@ -5,15 +5,12 @@ JSON from the API, a plain page on the site, and the cache-backed checks failing
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client, override_settings
 
@@ -23,6 +20,7 @@ from linkage.models import AuditEvent, LinkageKey, RegisteredPatient
 from linkage.services import linkage_key_reissue, linkage_key_revoke
 from linkage.tests.conftest import ApiCaller, create_body
 from linkage.tests.factories import LinkageKeyFactory
+from tests.database_down import run_with_the_database_down
 
 STAFF = Actor(ActorType.STAFF, "reception-a12345")
 
@@ -164,21 +162,7 @@ print(json.dumps(results))
 def test_with_the_database_down_the_api_answers_503_json_and_the_site_a_plain_page(
     tmp_path: Path,
 ) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-c", API_WITH_DATABASE_DOWN],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "citizen_portal.settings.test",
-            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable",
-            "DATA_DIR": str(tmp_path),
-        },
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    results, _ = run_with_the_database_down(API_WITH_DATABASE_DOWN, tmp_path)
 
     for path in ("/api/v1/linkage/retrieve", "/api/v1/linkage"):
         status, content_type, body = results[path]
@@ -189,7 +173,7 @@ def test_with_the_database_down_the_api_answers_503_json_and_the_site_a_plain_pa
     status, content_type, html = results["/home/linkage-details/"]
     assert status == 503
     assert "Sorry, the service is unavailable" in html
-    assert "Traceback" not in html + completed.stdout
+    assert "Traceback" not in json.dumps(results)
 
 
 # --- Redis unreachable: fail closed -----------------------------------------------------------
