@@ -563,7 +563,7 @@ def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> 
 
 
 # Frames every request passes through: leaving them out shows where the time really goes.
-_PLUMBING = ("process ", "threading.py", "gunicorn/", "concurrent/futures", "selectors.py")
+_PLUMBING = ("process ", "runpy", "threading.py", "gunicorn/", "concurrent/futures", "selectors.py")
 
 
 def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
@@ -578,7 +578,7 @@ def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
         total += int(count)
         seen = set()
         for frame in stack.split(";"):
-            if frame.startswith(_PLUMBING) or any(part in frame for part in _PLUMBING):
+            if any(part in frame for part in _PLUMBING):
                 continue
             name = frame.rsplit(":", 1)[0] + ")"  # without the line number
             if name not in seen:
