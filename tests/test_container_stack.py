@@ -1,0 +1,92 @@
+"""compose.yaml and the Dockerfile, checked as far as a machine without a container engine
+can: every command they run exists, the portal waits for its one-shot steps, production's
+required variables are all given, and the image runs as a user of its own."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+BASE = Path(settings.BASE_DIR)
+COMPOSE: dict[str, Any] = yaml.safe_load((BASE / "compose.yaml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+DOCKERFILE = (BASE / "Dockerfile").read_text()
+
+
+def _production_required_variables() -> set[str]:
+    """Read, not imported: importing production settings without them refuses to start."""
+    module = ast.parse((BASE / "citizen_portal" / "settings" / "production.py").read_text())
+    for node in module.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "REQUIRED_VARIABLES"
+            for target in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    raise AssertionError("production.py no longer names REQUIRED_VARIABLES")
+
+
+def _command_text(service: dict[str, Any]) -> str:
+    command = service.get("command", [])
+    return " ".join(command) if isinstance(command, list) else str(command)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SERVICES.items() if s.get("build") == "."))
+def test_every_management_command_a_service_runs_exists(name: str) -> None:
+    called = re.findall(r"manage\.py\s+([a-z_]+)", _command_text(SERVICES[name]))
+
+    assert set(called) <= set(get_commands()), f"{name} runs {called}"
+
+
+def test_the_portal_waits_for_its_migration_and_its_key_and_does_not_migrate_itself() -> None:
+    portal = SERVICES["portal"]
+
+    assert portal["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert portal["depends_on"]["nhs-login-key"]["condition"] == "service_completed_successfully"
+    assert portal["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "migrate" not in _command_text(portal)
+    assert SERVICES["migrate"]["restart"] == "no"
+    assert shlex.split(_command_text(SERVICES["migrate"]))[-2:] == ["migrate", "--no-input"]
+
+
+def test_the_portal_is_given_every_variable_production_requires() -> None:
+    environment = SERVICES["portal"]["environment"]
+
+    assert environment["DJANGO_SETTINGS_MODULE"] == "citizen_portal.settings.production"
+    required = _production_required_variables()
+    assert "SECRET_KEY" in required
+    assert required <= set(environment)
+    # State lives in the stack's PostgreSQL and Redis, not in the app server.
+    assert environment["DATABASE_URL"].startswith("postgres://")
+    assert environment["REDIS_URL"].startswith("redis://")
+
+
+def test_the_key_step_keeps_an_existing_key_and_the_simulator_registers_it() -> None:
+    key_step = _command_text(SERVICES["nhs-login-key"])
+    simulator = SERVICES["simulator"]
+    key_path = SERVICES["portal"]["environment"]["NHS_LOGIN_PRIVATE_KEY_PATH"]
+
+    assert key_step.startswith('sh -c test -f "$$NHS_LOGIN_PRIVATE_KEY_PATH" ||')
+    assert key_path.startswith("/data/")
+    assert "portal-data:/portal-data:ro" in simulator["volumes"]
+    assert f"--public-key /portal-data/{key_path.removeprefix('/data/')}" in _command_text(
+        simulator
+    )
+    assert "simulator" in simulator["profiles"]
+
+
+def test_the_image_runs_gunicorn_from_its_config_as_a_user_of_its_own() -> None:
+    final_stage = DOCKERFILE.rsplit("\nFROM ", 1)[1]
+
+    assert re.search(r"^USER portal$", final_stage, re.MULTILINE)
+    assert 'CMD ["gunicorn", "citizen_portal.wsgi"]' in final_stage
+    assert "collectstatic" in final_stage
+    assert "--no-dev" in final_stage
+    assert (BASE / "gunicorn.conf.py").exists()
