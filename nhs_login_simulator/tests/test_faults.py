@@ -194,26 +194,27 @@ def alg_none(outcome: Outcome) -> None:
     assert_userinfo_valid(outcome)
 
 
-def hs512_with_public_key(outcome: Outcome) -> None:
-    header = jwt.get_unverified_header(outcome.id_token)
-    assert header["alg"] == "HS512"
-    signing_input, _, signature = outcome.id_token.rpartition(".")
-    public_pem = public_key_pem(published_keys()[header["kid"]]).encode()
-    expected = hmac.new(public_pem, signing_input.encode(), hashlib.sha512).digest()
-    assert signature == b64url(expected)
-    assert_claims_valid(unverified_claims(outcome.id_token))
-    assert_userinfo_valid(outcome)
+def hs512_keyed_with(secret: Callable[[dict[str, Any]], bytes]) -> Callable[[Outcome], None]:
+    """An HMAC token keyed with a public value, ``secret`` of the token's header."""
+
+    def check(outcome: Outcome) -> None:
+        header = jwt.get_unverified_header(outcome.id_token)
+        assert header["alg"] == "HS512"
+        signing_input, _, signature = outcome.id_token.rpartition(".")
+        expected = hmac.new(secret(header), signing_input.encode(), hashlib.sha512).digest()
+        assert signature == b64url(expected)
+        assert_claims_valid(unverified_claims(outcome.id_token))
+        assert_userinfo_valid(outcome)
+
+    return check
 
 
-def hs512_with_client_key(outcome: Outcome) -> None:
-    header = jwt.get_unverified_header(outcome.id_token)
-    assert header["alg"] == "HS512"
-    signing_input, _, signature = outcome.id_token.rpartition(".")
-    client_pem = Client.objects.get(client_id=CLIENT_ID).public_key_pem.encode()
-    expected = hmac.new(client_pem, signing_input.encode(), hashlib.sha512).digest()
-    assert signature == b64url(expected)
-    assert_claims_valid(unverified_claims(outcome.id_token))
-    assert_userinfo_valid(outcome)
+def _provider_public_pem(header: dict[str, Any]) -> bytes:
+    return public_key_pem(published_keys()[header["kid"]]).encode()
+
+
+def _client_public_pem(header: dict[str, Any]) -> bytes:
+    return Client.objects.get(client_id=CLIENT_ID).public_key_pem.encode()
 
 
 def rs256(outcome: Outcome) -> None:
@@ -422,10 +423,14 @@ FAULT_CASES = [
     pytest.param(Fault.USERINFO_SUB_MISMATCH, userinfo_sub_mismatch, id="userinfo-sub-mismatch"),
     pytest.param(Fault.ID_TOKEN_ALG_NONE, alg_none, id="id-token-alg-none"),
     pytest.param(
-        Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY, hs512_with_public_key, id="id-token-hs512-public-key"
+        Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY,
+        hs512_keyed_with(_provider_public_pem),
+        id="id-token-hs512-public-key",
     ),
     pytest.param(
-        Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY, hs512_with_client_key, id="id-token-hs512-client-key"
+        Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY,
+        hs512_keyed_with(_client_public_pem),
+        id="id-token-hs512-client-key",
     ),
     pytest.param(Fault.ID_TOKEN_RS256, rs256, id="id-token-rs256"),
     pytest.param(Fault.ID_TOKEN_UNKNOWN_KID, unknown_kid, id="id-token-kid-not-in-jwks"),
