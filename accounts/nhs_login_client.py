@@ -29,7 +29,6 @@ from core.outbound import (
     http_request,
     json_object,
 )
-from core.rsa_keys import jwk_thumbprint
 
 if TYPE_CHECKING:
     import requests
@@ -166,7 +165,14 @@ def client_private_key() -> rsa.RSAPrivateKey:
 
 
 def client_assertion(*, token_endpoint: str) -> str:
-    """A private_key_jwt client assertion (RFC 7523, section 3; shared/nhs-login.md)."""
+    """A private_key_jwt client assertion (RFC 7523, section 3).
+
+    The header is exactly the Federation specification's JWT header table (section 4.1):
+    ``alg`` RS512 and ``typ`` JWT. NHS login registers a client's public key as a PEM, which
+    has no key id, so a ``kid`` is sent only when ``NHS_LOGIN_KEY_ID`` says the provider
+    registered a JWK under that id: a provider that selects keys by ``kid`` refuses an
+    assertion whose ``kid`` names no key it holds (docs/nhs-login-conformance.md).
+    """
     private_key = client_private_key()
     now = int(time.time())
     claims = {
@@ -177,8 +183,10 @@ def client_assertion(*, token_endpoint: str) -> str:
         "iat": now,
         "exp": now + CLIENT_ASSERTION_LIFETIME_SECONDS,
     }
-    kid = settings.NHS_LOGIN_KEY_ID or jwk_thumbprint(private_key.public_key())
-    return jwt.encode(claims, private_key, algorithm="RS512", headers={"kid": kid})
+    headers = {"typ": "JWT"}
+    if settings.NHS_LOGIN_KEY_ID:
+        headers["kid"] = settings.NHS_LOGIN_KEY_ID
+    return jwt.encode(claims, private_key, algorithm="RS512", headers=headers)
 
 
 def redirect_uri() -> str:

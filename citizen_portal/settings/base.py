@@ -159,7 +159,8 @@ else:
 NHS_LOGIN_ISSUER = env.str("NHS_LOGIN_ISSUER", default="").rstrip("/")
 NHS_LOGIN_CLIENT_ID = env.str("NHS_LOGIN_CLIENT_ID", default="")
 NHS_LOGIN_PRIVATE_KEY_PATH = env.str("NHS_LOGIN_PRIVATE_KEY_PATH", default="")
-# The kid sent with our client assertions; default: the key's RFC 7638 thumbprint.
+# A kid for our client assertions, only if the provider registered a JWK under it (NHS login
+# registers a PEM, with no kid: leave it unset).
 NHS_LOGIN_KEY_ID = env.str("NHS_LOGIN_KEY_ID", default="")
 NHS_LOGIN_SCOPES = env.str(
     "NHS_LOGIN_SCOPES", default="openid profile email phone gp_registration_details"
