@@ -3,7 +3,8 @@
 mozilla-django-oidc runs the flow (state, nonce, callback, login). It has no private_key_jwt
 client authentication (its issues #457 and #553) and checks little of the ID token, so this
 subclass replaces the token request, the ID token verification and the userinfo request with
-the portal's own, which read NHS login's endpoints from discovery (docs/adr/0006).
+the portal's own, which read NHS login's endpoints from discovery, and checks the access token
+as well (docs/adr/0006).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from accounts import nhs_login_client
-from accounts.id_token import id_token_verify
+from accounts.id_token import access_token_verify, id_token_verify
 from accounts.models import User
 from accounts.services import patient_sign_in
 from accounts.sign_in_flow import SignInFlow
@@ -64,6 +65,10 @@ class NhsLoginBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         return userinfo
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User:
+        if settings.NHS_LOGIN_ACCESS_TOKEN_SIGNED:
+            # NHS login signs its access tokens and puts vot and vtm in them too (Federation
+            # specification 4.3): checked before the token is used, not only passed on.
+            access_token_verify(access_token, id_token_claims=payload)
         userinfo = self.get_userinfo(access_token, id_token, payload)
         return patient_sign_in(id_token_claims=payload, userinfo=userinfo)
 

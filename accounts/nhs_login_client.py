@@ -9,6 +9,7 @@ OAuth error codes.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, fields
@@ -54,12 +55,22 @@ class ProviderResponseInvalidError(ProviderError):
 
 
 class ProviderRefusedError(ProviderError):
-    """NHS login refused the request with an OAuth error code."""
+    """NHS login refused the request with an OAuth error code.
 
-    def __init__(self, error: str, status: int) -> None:
+    ``description`` is the provider's ``error_description``, for a developer's eyes
+    (``manage.py nhs_login_check``): it is never logged.
+    """
+
+    def __init__(self, error: str, status: int, *, description: str = "") -> None:
         super().__init__(f"{error} (HTTP {status})")
         self.error = error
         self.status = status
+        self.description = description
+
+
+class UserinfoRefusedError(ProviderRefusedError):
+    """The userinfo endpoint refused the access token it was given (Federation specification
+    3.6.2.2: ``invalid_request``, ``invalid_token`` or ``insufficient_scope``)."""
 
 
 @dataclass(frozen=True)
@@ -87,13 +98,48 @@ def _json_object(response: requests.Response, what: str) -> dict[str, Any]:
         raise ProviderResponseInvalidError(str(error)) from error
 
 
-def _refused(response: requests.Response, what: str) -> ProviderRefusedError:
+# An OAuth error code as RFC 6749 (appendix A.7) spells them: only such a code is ever logged.
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+# The parameters of a WWW-Authenticate challenge (RFC 6750, section 3; RFC 9110, 11.2), each a
+# token or a quoted string: `Bearer error="invalid_token", error_description="..."`. NHS login's
+# own example (Federation specification 3.6.2.2) leaves the scheme out and prints typographic
+# quotes, so those count as quotes too.
+_AUTH_PARAM = re.compile(
+    r'([A-Za-z0-9_.\-]+)\s*=\s*(["\u201c\u201d](?:\\.|[^"\u201c\u201d\\])*["\u201c\u201d]|[^\s,]*)'
+)
+
+
+def _error_code(value: object) -> str:
+    return value if isinstance(value, str) and _ERROR_CODE.fullmatch(value) else "unknown_error"
+
+
+def bearer_error(www_authenticate: str) -> str | None:
+    """The error code of a bearer-token challenge, or None if it names none. Only the code: a
+    description may say anything, so it is left out of logs."""
+    for found in _AUTH_PARAM.finditer(www_authenticate):
+        if found.group(1).lower() == "error":
+            code = found.group(2).strip('"\u201c\u201d')
+            return code if _ERROR_CODE.fullmatch(code) else "unknown_error"
+    return None
+
+
+def _body_error(response: requests.Response) -> tuple[str, str]:
+    """The error code and description of a JSON error body (RFC 6749, section 5.2)."""
     try:
-        error = str(response.json().get("error", "unknown_error"))
-    except (ValueError, AttributeError):
-        error = "unknown_error"
+        body = response.json()
+    except ValueError:
+        return "unknown_error", ""
+    if not isinstance(body, dict):
+        return "unknown_error", ""
+    description = body.get("error_description")
+    printable = description if isinstance(description, str) and description.isprintable() else ""
+    return _error_code(body.get("error")), printable[:200]
+
+
+def _refused(response: requests.Response, what: str) -> ProviderRefusedError:
+    error, description = _body_error(response)
     logger.warning("NHS login refused the %s: %s (HTTP %s)", what, error, response.status_code)
-    return ProviderRefusedError(error, response.status_code)
+    return ProviderRefusedError(error, response.status_code, description=description)
 
 
 def _cache_key(name: str) -> str:
@@ -120,6 +166,17 @@ def provider_metadata() -> ProviderMetadata:
             raise ProviderResponseInvalidError("discovery names a different issuer")
         django_cache.set(_cache_key("discovery"), cached, settings.NHS_LOGIN_METADATA_CACHE_SECONDS)
     return ProviderMetadata(**cached)
+
+
+def provider_discovery_document() -> dict[str, Any]:
+    """NHS login's whole discovery document, fetched now and not cached: for
+    ``manage.py nhs_login_check``, which reads what the portal's sign-in does not."""
+    if not settings.NHS_LOGIN_ISSUER:
+        raise ImproperlyConfigured("NHS_LOGIN_ISSUER is not set")
+    response = _send("GET", f"{settings.NHS_LOGIN_ISSUER}/.well-known/openid-configuration")
+    if response.status_code != 200:
+        raise ProviderResponseInvalidError(f"discovery answered {response.status_code}")
+    return _json_object(response, "discovery document")
 
 
 def provider_metadata_forget() -> None:
@@ -219,11 +276,19 @@ def token_request(*, code: str) -> dict[str, Any]:
 
 
 def userinfo_request(*, access_token: str) -> dict[str, Any]:
+    """The patient's claims. A refusal about the bearer token comes in the WWW-Authenticate
+    header (Federation specification 3.6.2.2, RFC 6750 section 3), any other in the body: only
+    its error code is logged."""
     response = _send(
         "GET",
         provider_metadata().userinfo_endpoint,
         headers={"Authorization": f"Bearer {access_token}"},
     )
     if response.status_code != 200:
-        raise _refused(response, "userinfo request")
+        body_error, description = _body_error(response)
+        error = bearer_error(response.headers.get("WWW-Authenticate", "")) or body_error
+        logger.warning(
+            "NHS login refused the userinfo request: %s (HTTP %s)", error, response.status_code
+        )
+        raise UserinfoRefusedError(error, response.status_code, description=description)
     return _json_object(response, "userinfo response")

@@ -42,8 +42,14 @@ class PatientPresenter:
         )
 
     @property
+    def shows_nhs_number(self) -> bool:
+        """Only at P9: below it, the NHS number NHS login traced must not be presented to the
+        patient (NHS login's "Scopes and claims", note 2)."""
+        return self.patient.identity_verified
+
+    @property
     def nhs_number(self) -> str:
-        return nhs_number_display(self.patient.nhs_number)
+        return nhs_number_display(self.patient.nhs_number if self.shows_nhs_number else "")
 
     @property
     def birthdate(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Patient, User
+from accounts.models import IdentityProofingLevel, Patient, User
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +44,22 @@ def patient_profile_from_claims(
 
     Userinfo is the fuller source; the ID token supplies what userinfo does not carry (``vot``).
     A claim NHS login did not release this time is cleared, not kept from an earlier sign-in.
+
+    The NHS number is kept from a P9 sign-in only. NHS login releases it at P5 too, but it is
+    the number NHS login traced, which "must not be given or presented" to a patient below P9
+    (NHS login's "Scopes and claims", note 2): a P5 sign-in stores none, and clears one an
+    earlier P9 sign-in stored, so nothing can show or use it for a P5 session.
     """
     claims = {**id_token_claims, **userinfo}
-    nhs_number = _text(claims, "nhs_number")
-    if nhs_number and not _NHS_NUMBER.fullmatch(nhs_number):
-        logger.warning("NHS login sent an NHS number that is not 10 digits; not stored")
-        nhs_number = ""
     vot = str(id_token_claims["vot"])
+    # The signed vot, checked against what we asked for, is the level of this sign-in.
+    identity_proofing_level = vot.split(".")[0]
+    nhs_number = ""
+    if identity_proofing_level == IdentityProofingLevel.P9:
+        nhs_number = _text(claims, "nhs_number")
+        if nhs_number and not _NHS_NUMBER.fullmatch(nhs_number):
+            logger.warning("NHS login sent an NHS number that is not 10 digits; not stored")
+            nhs_number = ""
     return {
         "nhs_number": nhs_number,
         "given_name": _text(claims, "given_name"),
@@ -59,8 +68,7 @@ def patient_profile_from_claims(
         "email": _text(claims, "email", 320),
         "phone_number": _text(claims, "phone_number", 32),
         "gp_ods_code": _gp_ods_code(claims),
-        # The signed vot, checked against what we asked for, is the level of this sign-in.
-        "identity_proofing_level": vot.split(".")[0],
+        "identity_proofing_level": identity_proofing_level,
         "vot": vot,
     }
 

@@ -26,7 +26,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import Patient, User
+from accounts.models import IdentityProofingLevel, Patient, User
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,21 @@ _COPIED_FIELDS = (
 )
 
 
+def _nhs_number_at_p9(copy: dict[str, Any]) -> str:
+    """The copy's NHS number, or none below P9: NHS login's traced NHS number must not be
+    given or presented to a patient below P9 ("Scopes and claims", note 2), and a copy written
+    before that rule must not bring one back."""
+    if copy.get("identity_proofing_level") != IdentityProofingLevel.P9:
+        return ""
+    nhs_number = copy.get("nhs_number")
+    return nhs_number if isinstance(nhs_number, str) else ""
+
+
 def session_patient_store(session: SessionBase, user: User) -> None:
     """Called at sign-in, after ``auth.login``."""
     patient: Patient = user.patient
     copy: dict[str, Any] = {field: getattr(patient, field) for field in _COPIED_FIELDS}
+    copy["nhs_number"] = _nhs_number_at_p9(copy)
     copy["user_id"] = str(user.pk)
     copy["birthdate"] = patient.birthdate.isoformat() if patient.birthdate else None
     session[PATIENT_COPY] = copy
@@ -62,7 +73,8 @@ def session_patient_user(session: SessionBase) -> User | None:
     user.patient = Patient(
         user=user,
         birthdate=date.fromisoformat(birthdate) if birthdate else None,
-        **{field: copy.get(field, "") for field in _COPIED_FIELDS},
+        **{field: copy.get(field, "") for field in _COPIED_FIELDS if field != "nhs_number"},
+        nhs_number=_nhs_number_at_p9(copy),
     )
     return user
 

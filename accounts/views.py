@@ -24,12 +24,13 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from accounts.backends import UserinfoSubjectMismatchError
 from accounts.decorators import signed_in_patient
-from accounts.id_token import IdTokenInvalidError, VotNotRequestedError
+from accounts.id_token import TokenInvalidError, VotNotRequestedError
 from accounts.middleware import seconds_until_idle_timeout, session_activity_exempt, session_start
 from accounts.nhs_login_client import (
     ProviderError,
     ProviderRefusedError,
     ProviderUnavailableError,
+    UserinfoRefusedError,
     provider_metadata,
     redirect_uri,
 )
@@ -47,21 +48,17 @@ class SignInProblem:
     paragraphs: tuple[str, ...]
     status: int
     try_again: bool = True
+    template: str = "accounts/sign_in_problem.jinja"
 
+
+NO_CONSENT_TITLE = "You cannot continue without sharing your information"
 
 SIGN_IN_PROBLEMS = {
-    "consent_not_given": SignInProblem(
-        "You chose not to share your details",
-        (
-            "To use this service, NHS login needs to share your details with it.",
-            "If you change your mind, you can try again and choose to share them.",
-        ),
-        200,
-    ),
-    "access_denied": SignInProblem(
-        "You cannot sign in with NHS login at the moment",
-        ("NHS login did not let you sign in to this service.", "You can try again."),
-        200,
+    # NHS login's no-consent error screens ("Sharing a user's NHS login information with your
+    # service"): their wording and links are NHS login's, so they live in their own templates.
+    "no_consent": SignInProblem(NO_CONSENT_TITLE, (), 200, template="accounts/no_consent.jinja"),
+    "no_consent_nhs_app": SignInProblem(
+        NO_CONSENT_TITLE, (), 200, try_again=False, template="accounts/no_consent_nhs_app.jinja"
     ),
     "sign_in_again": SignInProblem(
         "You need to sign in to NHS login again",
@@ -124,9 +121,10 @@ SIGN_IN_PROBLEMS = {
     ),
 }
 
-# NHS login's error codes (shared/nhs-login.md, "Errors returned to the redirect URI").
+# NHS login's error codes (Federation specification 3.4.5.2, table 5). NHS login documents one
+# access_denied, the patient declining to share their information, and sends no description.
 PROBLEM_FOR_ERROR = {
-    "access_denied": "access_denied",
+    "access_denied": "no_consent",
     "login_required": "sign_in_again",
     "sso_login_required": "sign_in_again",
     "interaction_required": "sign_in_again",
@@ -146,15 +144,27 @@ def sign_in_problem(request: HttpRequest, problem: str) -> HttpResponse:
     details = SIGN_IN_PROBLEMS[problem]
     return render(
         request,
-        "accounts/sign_in_problem.jinja",
+        details.template,
         {"problem": details, "problem_code": problem},
         status=details.status,
     )
 
 
-def _problem_for_error(error: str, description: str) -> str:
-    if error == "access_denied" and description == "ConsentNotGiven":
-        return "consent_not_given"
+def _problem_for_error(error: str, flow: SignInFlow | None) -> str:
+    """The page for an error NHS login sent back to the redirect URI.
+
+    ``access_denied`` comes without any description both when the patient declines to share
+    their information and when they stop proving who they are during a step-up, so the
+    portal's own record of the flow tells them apart: a step-up leaves the patient signed in
+    at P5 ("Offering users medium (P5) and high (P9) verification"), a flow from the NHS App
+    gets NHS login's NHS App no-consent screen ("Sharing a user's NHS login information with
+    your service").
+    """
+    if error == "access_denied" and flow is not None:
+        if flow.step_up:
+            return "step_up_incomplete"
+        if flow.from_nhs_app:
+            return "no_consent_nhs_app"
     return PROBLEM_FOR_ERROR.get(error, "setup")
 
 
@@ -242,9 +252,7 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         if error:
             _forget_state(request, state)
             logger.info("NHS login returned the error %s", error[:64])
-            return sign_in_problem(
-                request, _problem_for_error(error, request.GET.get("error_description", ""))
-            )
+            return sign_in_problem(request, _problem_for_error(error, flow))
         if flow is None or not request.GET.get("code"):
             return sign_in_problem(request, "session")
         if state not in request.session.get("oidc_states", {}):
@@ -257,6 +265,10 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             response: HttpResponse = super().get(request)
         except ProviderUnavailableError:
             return sign_in_problem(request, "nhs_login_unavailable")
+        except UserinfoRefusedError:
+            # The provider refused the access token it had just issued (logged with its code
+            # by the client): nothing was confirmed, and starting again gets a new one.
+            return sign_in_problem(request, "not_confirmed")
         except ProviderRefusedError as refused:
             # invalid_grant: the code was used already or expired; starting again fixes it.
             return sign_in_problem(
@@ -271,8 +283,9 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             return sign_in_problem(
                 request, "step_up_incomplete" if flow.step_up else "not_confirmed"
             )
-        except (IdTokenInvalidError, UserinfoSubjectMismatchError) as refusal:
-            logger.warning("NHS login sign-in refused: %s", refusal)
+        except (TokenInvalidError, UserinfoSubjectMismatchError) as refusal:
+            # The reason names the rule broken, never the token.
+            logger.warning("NHS login sign-in refused (%s): %s", type(refusal).__name__, refusal)
             return sign_in_problem(request, "not_confirmed")
         except ImproperlyConfigured:
             logger.exception("NHS login is not configured")

@@ -242,3 +242,57 @@ def test_production_refuses_the_benchmark_baseline(tmp_path: Path) -> None:
 
     assert completed.returncode != 0
     assert "BENCHMARK_BASELINE_ENABLED must not be on in production" in completed.stderr
+
+
+@pytest.mark.parametrize("name", ["NHS_LOGIN_ISSUER", "PORTAL_BASE_URL"])
+@pytest.mark.parametrize(
+    "value",
+    ["http://auth.sandpit.signin.nhs.uk", "ftp://portal.example.org", "auth.login.nhs.uk"],
+    ids=["http", "another-scheme", "no-scheme"],
+)
+def test_production_refuses_an_address_that_is_not_https(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    """Federation specification 7.3: no http redirect URIs; an http issuer could be anyone."""
+    completed = _import_settings("production", {**PRODUCTION_ENV, name: value}, tmp_path)
+
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert completed.returncode != 0
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:")
+    assert f"{name} must be an https:// address, not {value}" in last_line
+    other = ({"NHS_LOGIN_ISSUER", "PORTAL_BASE_URL"} - {name}).pop()
+    assert other not in last_line
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"PORTAL_BASE_URL": "http://localhost:8000"},
+        {"NHS_LOGIN_ISSUER": "http://simulator.localhost:8001/nhs-login-simulator"},
+        {"PORTAL_BASE_URL": "http://127.0.0.1:8000"},
+    ],
+    ids=["localhost", "dot-localhost", "loopback-address"],
+)
+def test_production_accepts_http_on_this_machine_only(
+    tmp_path: Path, environment: dict[str, str]
+) -> None:
+    """compose.yaml's one-machine stack runs production settings over plain HTTP."""
+    loaded = _settings("production", {**PRODUCTION_ENV, **environment}, tmp_path)
+
+    assert loaded["DEBUG"] is False
+
+
+def test_production_names_both_http_addresses_at_once(tmp_path: Path) -> None:
+    completed = _import_settings(
+        "production",
+        {
+            **PRODUCTION_ENV,
+            "PORTAL_BASE_URL": "http://portal.example.org",
+            "NHS_LOGIN_ISSUER": "http://localhost.example.org",
+        },
+        tmp_path,
+    )
+
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert "PORTAL_BASE_URL must be an https:// address" in last_line
+    assert "NHS_LOGIN_ISSUER must be an https:// address" in last_line

@@ -224,7 +224,9 @@ def test_slow_provider_is_abandoned_after_the_timeout(
     ("outcome", "title"),
     [
         pytest.param(
-            "access_denied", "You chose not to share your details", id="consent-not-given"
+            "access_denied",
+            "You cannot continue without sharing your information",
+            id="consent-not-given",
         ),
         pytest.param(
             "login_required", "You need to sign in to NHS login again", id="login-required"
@@ -279,7 +281,10 @@ def test_each_nhs_login_error_gets_a_plain_english_page(
     assert not signed_in(browser)
 
 
-def test_access_denied_without_consent_reason_is_a_plain_refusal(browser: PortalBrowser) -> None:
+def test_access_denied_without_a_description_is_the_no_consent_screen(
+    browser: PortalBrowser,
+) -> None:
+    """NHS login gives no error_description when the patient declines to share."""
     browser.press_nhs_login_button()
     state = parse_qs(urlsplit(browser.press_nhs_login_button().headers["Location"]).query)["state"][
         0
@@ -287,7 +292,8 @@ def test_access_denied_without_consent_reason_is_a_plain_refusal(browser: Portal
 
     page = browser.get(f"/auth/nhs-login/callback/?error=access_denied&state={state}")
 
-    assert "You cannot sign in with NHS login at the moment" in page.text
+    assert "You cannot continue without sharing your information" in page.text
+    assert "not working" not in page.text
 
 
 def _callback_url(browser: PortalBrowser) -> str:
@@ -438,7 +444,8 @@ def test_step_up_cancelled_at_nhs_login_gets_a_page_not_a_loop(browser: PortalBr
     )
 
     assert page.status_code == 200
-    assert "You chose not to share your details" in page.text
+    assert "We could not confirm your identity" in page.text
+    assert "You cannot continue without sharing your information" not in page.text
     assert "Go to your details" in page.text
     assert signed_in(browser)  # still signed in at P5
     assert Patient.objects.get().identity_proofing_level == "P5"

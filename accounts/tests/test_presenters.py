@@ -48,3 +48,12 @@ def test_presenter_words_the_identity_level_and_joins_the_name() -> None:
 def test_presenter_shows_the_family_name_alone_when_the_given_name_was_not_shared() -> None:
     assert PatientPresenter(Patient(family_name="Thompson")).name == "Thompson"
     assert PatientPresenter(Patient()).name == "Not available"
+
+
+def test_nhs_number_is_presented_at_p9_only() -> None:
+    """Scopes and claims, note 2: even a number somehow kept is not shown below P9."""
+    p9 = PatientPresenter(Patient(nhs_number="9990000018", identity_proofing_level="P9"))
+    p5 = PatientPresenter(Patient(nhs_number="9990000018", identity_proofing_level="P5"))
+
+    assert (p9.shows_nhs_number, p9.nhs_number) == (True, "999 000 0018")
+    assert (p5.shows_nhs_number, p5.nhs_number) == (False, "Not available")

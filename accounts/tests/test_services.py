@@ -120,3 +120,25 @@ def test_concurrent_sign_ins_of_one_patient_create_one_account() -> None:
 
     assert errors == []
     assert Patient.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_sign_in_below_p9_keeps_no_nhs_number_and_clears_one_kept_before() -> None:
+    """Scopes and claims, note 2: the traced NHS number is not given to a patient below P9."""
+    patient_sign_in(id_token_claims=id_token(), userinfo=userinfo())
+    assert Patient.objects.get().nhs_number == "9990000018"
+
+    patient_sign_in(
+        id_token_claims=id_token(vot="P5.Cp.Cd"), userinfo=userinfo(identity_proofing_level="P5")
+    )
+
+    assert Patient.objects.get().nhs_number == ""
+
+
+@pytest.mark.parametrize("vot", ["P5.Cp.Cd", "P5.Cm", "P0.Cp.Cd"])
+def test_no_nhs_number_in_the_profile_below_p9(vot: str) -> None:
+    profile = patient_profile_from_claims(
+        id_token_claims=id_token(vot=vot, nhs_number="9990000018"), userinfo=userinfo()
+    )
+
+    assert profile["nhs_number"] == ""

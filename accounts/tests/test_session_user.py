@@ -8,7 +8,7 @@ import pytest
 from django.contrib.sessions.backends.cache import SessionStore
 
 from accounts.models import Patient
-from accounts.session_user import session_patient_store, session_patient_user
+from accounts.session_user import PATIENT_COPY, session_patient_store, session_patient_user
 from accounts.tests.factories import PatientFactory
 from tests.database_down import run_with_the_database_down
 
@@ -36,6 +36,26 @@ def test_the_copy_rebuilds_the_patient_as_signed_in() -> None:
     assert copy.identity_verified == patient.identity_verified
     assert user.is_authenticated
     assert not user.is_staff
+
+
+def test_the_copy_of_a_p5_patient_holds_no_nhs_number() -> None:
+    """Scopes and claims, note 2: nothing of a P5 session holds the traced NHS number."""
+    session = _session_of(PatientFactory.create(p5=True, nhs_number="9990000034"))
+
+    assert session[PATIENT_COPY]["nhs_number"] == ""
+    user = session_patient_user(session)
+    assert user is not None
+    assert user.patient.nhs_number == ""
+
+
+def test_an_older_p5_copy_with_an_nhs_number_does_not_bring_it_back() -> None:
+    session = _session_of(PatientFactory.create(p5=True))
+    session[PATIENT_COPY] = {**session[PATIENT_COPY], "nhs_number": "9990000034"}
+
+    user = session_patient_user(session)
+
+    assert user is not None
+    assert user.patient.nhs_number == ""
 
 
 def test_no_copy_no_user() -> None:

@@ -54,6 +54,14 @@ def test_home_shows_the_patients_details(patient_client: Client) -> None:
     assert "High (P9)" in html
 
 
+def test_home_of_a_p5_patient_has_no_nhs_number(p5_patient_client: Client) -> None:
+    """Scopes and claims, note 2: not presented below P9, not even as "Not available"."""
+    html = p5_patient_client.get("/home/").content.decode()
+
+    assert "Medium (P5)" in html
+    assert "NHS number" not in html
+
+
 def test_signed_in_patient_on_the_start_page_goes_home(patient_client: Client) -> None:
     response = patient_client.get("/")
 

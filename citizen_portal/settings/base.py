@@ -179,6 +179,12 @@ NHS_LOGIN_TIMEOUT_SECONDS = env.float("NHS_LOGIN_TIMEOUT_SECONDS", default=10.0)
 NHS_LOGIN_METADATA_CACHE_SECONDS = env.int("NHS_LOGIN_METADATA_CACHE_SECONDS", default=3600)
 # Clock skew allowed when checking exp and iat.
 NHS_LOGIN_CLOCK_LEEWAY_SECONDS = env.int("NHS_LOGIN_CLOCK_LEEWAY_SECONDS", default=30)
+# An ID token issued longer ago than this (plus the leeway) was not issued for the code just
+# exchanged, and is refused.
+NHS_LOGIN_ID_TOKEN_MAX_AGE_SECONDS = env.int("NHS_LOGIN_ID_TOKEN_MAX_AGE_SECONDS", default=300)
+# NHS login's access tokens are RS512 JWTs with vot and vtm (Federation specification 4.3), and
+# are checked as the ID token is; off only for a provider that issues opaque access tokens.
+NHS_LOGIN_ACCESS_TOKEN_SIGNED = env_bool("NHS_LOGIN_ACCESS_TOKEN_SIGNED", default=True)
 # Sign-ins each client address may start a minute (429 beyond it).
 SIGN_IN_RATE_LIMIT_PER_MINUTE = env.int("SIGN_IN_RATE_LIMIT_PER_MINUTE", default=20)
 # A sign-in not finished within this many seconds must start again (codes live 10 minutes).

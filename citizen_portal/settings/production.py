@@ -7,6 +7,8 @@ variable.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from citizen_portal.settings.base import *  # noqa: F403
@@ -23,11 +25,41 @@ REQUIRED_VARIABLES = (
     "LINKAGE_ENCRYPTION_KEYS",
 )
 
+# Addresses patients' browsers and NHS login use: https only. NHS login registers https
+# redirect URIs only (Federation specification 7.3), its issuers are https (4.2, iss), and an
+# http issuer would let anyone on the path answer for it. Names that can only ever mean this
+# machine (RFC 6761, 6.3: localhost and *.localhost) are the exception, for the stack compose.yaml
+# runs on one computer.
+HTTPS_VARIABLES = ("PORTAL_BASE_URL", "NHS_LOGIN_ISSUER")
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _loopback(host: str | None) -> bool:
+    return host is not None and (host in _LOOPBACK_HOSTS or host.endswith(".localhost"))
+
+
+def _https_problem(name: str) -> str | None:
+    value = env.str(name, default="").strip()
+    if not value:
+        return None  # reported as missing
+    try:
+        address = urlsplit(value)
+        host = address.hostname
+    except ValueError:
+        return f"{name} ({value}) is not a URL"
+    if address.scheme == "https" and host:
+        return None
+    if address.scheme == "http" and _loopback(host):
+        return None
+    return f"{name} must be an https:// address, not {value}"
+
+
 _problems = [
     f"{name} is missing or empty"
     for name in REQUIRED_VARIABLES
     if not env.str(name, default="").strip()
 ]
+_problems += [problem for name in HTTPS_VARIABLES if (problem := _https_problem(name))]
 if env_bool("DEBUG", default=False):
     _problems.append("DEBUG must not be on in production")
 if env_bool("BENCHMARK_BASELINE_ENABLED", default=False):
