@@ -25,6 +25,7 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import Patient, User
 from accounts.nhs_login_client import provider_metadata_forget
 from accounts.session_user import session_patient_store
+from accounts.sign_in_flow import vtr_sets_sent
 from accounts.tests.factories import PatientFactory, UserFactory
 from core.rsa_keys import private_key_generate, private_key_write
 from linkage.demo import demo_practice_seed
@@ -171,6 +172,7 @@ def nhs_login_live(
     # Discovery and JWKS are cached per issuer; the live server's address is reused between
     # tests, so forget what an earlier test cached.
     provider_metadata_forget()
+    # Registered as NHS login registers a partner: its scopes and every vtr set it sends.
     call_command(
         "nhs_login_simulator_client_register",
         client_id="citizen-portal-under-test",
@@ -178,6 +180,8 @@ def nhs_login_live(
         redirect_uris=[f"{live_server.url}/auth/nhs-login/callback/"],
         public_key=key_path,
         im1=True,
+        scopes=settings.NHS_LOGIN_SCOPES,
+        vtr_sets=vtr_sets_sent(),
         stdout=io.StringIO(),
     )
     # The demo practice of `make run`, whose register matches the simulator's users.

@@ -297,6 +297,22 @@ class Bench:
                 "fault": "",
             },
         )
+        if answer.status_code == 200:
+            # NHS login's consent screen, on the first sign-in of this user to the portal.
+            consent = re.search(
+                r'action="/nhs-login-simulator/authorize/consent/share".*?name="csrfmiddlewaretoken" value="([^"]+)".*?name="request" value="([^"]+)".*?name="pending" value="([^"]+)"',
+                answer.text,
+                re.S,
+            )
+            assert consent is not None
+            answer = await client.post(
+                f"{self.base}/nhs-login-simulator/authorize/consent/share",
+                data={
+                    "csrfmiddlewaretoken": consent.group(1),
+                    "request": consent.group(2),
+                    "pending": consent.group(3),
+                },
+            )
         callback = await client.get(answer.headers["location"])
         home = await client.get(f"{self.base}{callback.headers.get('location', '/')}")
         return (
@@ -371,6 +387,14 @@ def main() -> int:
         f"{base}/auth/nhs-login/callback/",
         "--public-key",
         str(portal_key),
+        # As NHS login registers the portal: its scopes and each vtr set it sends (the default
+        # settings' sign-in list and its P9 step-up list).
+        "--scopes",
+        "openid profile email phone gp_registration_details",
+        "--vtr",
+        '["P5.Cp.Cd","P5.Cp.Ck","P5.Cm","P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]',
+        "--vtr",
+        '["P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]',
     )
     manage(env, "shell", "-c", "from linkage.demo import demo_practice_seed; demo_practice_seed()")
     manage(

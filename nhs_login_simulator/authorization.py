@@ -1,8 +1,14 @@
-"""The authorization endpoint's rules (shared/nhs-login.md, "Authorization request").
+"""The authorization endpoint's rules (Federation specification 3.4.1 to 3.4.5).
 
 An unknown ``client_id`` or unregistered ``redirect_uri`` is shown as an error page: sending the
 browser to an address we cannot trust would make the provider an open redirector. Every other
-error goes back to the client's redirect URI with ``error``, ``error_description`` and ``state``.
+error goes back to the client's redirect URI with ``error``, ``state`` and, where NHS login
+explains itself, ``error_description``.
+
+As strict as NHS login where a relying party can tell, and no stricter: parameters the
+specification marks "not supported" (``max_age``, ``ui_locales``, ``id_token_hint``,
+``login_hint``, ``acr_values``, ``response_mode``) are ignored, not refused, as are values of
+``display``, ``prompt`` and ``allow_registration`` it does not act on.
 """
 
 from __future__ import annotations
@@ -18,14 +24,12 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from nhs_login_simulator import vectors
-from nhs_login_simulator.claims import SUPPORTED_SCOPES
+from nhs_login_simulator.claims import EXCLUSIVE_SCOPES, SUPPORTED_SCOPES
 from nhs_login_simulator.models import AuthorizationCode, Client, token_hash
 
 CODE_LIFETIME = timedelta(minutes=10)
-PROMPTS = ("", "none", "login")
-DISPLAYS = ("", "page", "touch")
-UNSUPPORTED_PARAMETERS = ("max_age", "ui_locales", "id_token_hint", "login_hint", "acr_values")
-# Errors a tester can make the simulator return from the sign-in page.
+# Errors a tester can make the simulator return from the sign-in page (Federation
+# specification 3.4.5.2, table 5). A decline of consent is made on the consent screen instead.
 AUTHORIZATION_ERRORS = (
     "invalid_request",
     "unauthorized_client",
@@ -41,7 +45,8 @@ AUTHORIZATION_ERRORS = (
     "account_selection_required",
 )
 _REQUEST_SALT = "nhs-login-simulator.authorization-request"
-_REQUEST_MAX_AGE = 30 * 60
+# Proving who you are can take a long time; a sign-in begun an hour ago is still answered.
+REQUEST_MAX_AGE = 2 * 60 * 60
 
 
 class UntrustedRedirectError(Exception):
@@ -51,8 +56,8 @@ class UntrustedRedirectError(Exception):
 class AuthorizationError(Exception):
     """An error the client learns about through its redirect URI."""
 
-    def __init__(self, *, redirect_uri: str, state: str, error: str, description: str) -> None:
-        super().__init__(f"{error}: {description}")
+    def __init__(self, *, redirect_uri: str, state: str, error: str, description: str = "") -> None:
+        super().__init__(f"{error}: {description}" if description else error)
         self.redirect_uri = redirect_uri
         self.state = state
         self.error = error
@@ -76,7 +81,7 @@ class AuthorizationRequest:
     vtr: tuple[str, ...]
     prompt: str
 
-    def error(self, error: str, description: str) -> AuthorizationError:
+    def error(self, error: str, description: str = "") -> AuthorizationError:
         return AuthorizationError(
             redirect_uri=self.redirect_uri, state=self.state, error=error, description=description
         )
@@ -87,7 +92,7 @@ class AuthorizationRequest:
 
     @classmethod
     def unsign(cls, signed: str) -> AuthorizationRequest:
-        values: dict[str, Any] = signing.loads(signed, salt=_REQUEST_SALT, max_age=_REQUEST_MAX_AGE)
+        values: dict[str, Any] = signing.loads(signed, salt=_REQUEST_SALT, max_age=REQUEST_MAX_AGE)
         return cls(
             client_id=values["client_id"],
             redirect_uri=values["redirect_uri"],
@@ -103,6 +108,18 @@ def redirect_with(redirect_uri: str, parameters: dict[str, str]) -> str:
     present = {name: value for name, value in parameters.items() if value}
     separator = "&" if "?" in redirect_uri else "?"
     return f"{redirect_uri}{separator}{urlencode(present)}"
+
+
+def _prompt(raw: str) -> str:
+    """``none`` or ``login``, the two values NHS login acts on; anything else means the usual
+    behaviour (sign in if there is no session). ``none`` with another value is a contradiction
+    OpenID Connect Core 3.1.2.1 refuses."""
+    values = set(raw.split())
+    if "none" in values and len(values) > 1:
+        raise ValueError("prompt=none cannot be combined with another value")
+    if "login" in values:
+        return "login"
+    return "none" if values == {"none"} else ""
 
 
 def authorization_request_parse(parameters: QueryDict) -> AuthorizationRequest:
@@ -131,14 +148,18 @@ def authorization_request_parse(parameters: QueryDict) -> AuthorizationRequest:
         raise refuse("invalid_request", "response_type is required")
     if response_type != "code":
         raise refuse("unsupported_response_type", "Only response_type=code is supported")
-    if parameters.get("response_mode", "query") != "query":
-        raise refuse("invalid_request", "Only response_mode=query is supported")
-    unsupported = [name for name in UNSUPPORTED_PARAMETERS if name in parameters]
-    if unsupported:
-        raise refuse("invalid_request", f"Not supported: {', '.join(unsupported)}")
-    scopes = parameters.get("scope", "").split()
-    if "openid" not in scopes:
+    requested = parameters.get("scope", "").split()
+    if "openid" not in requested:
         raise refuse("invalid_scope", "scope must contain openid")
+    # Scopes NHS login does not understand are ignored (Federation specification 3.4.1).
+    scopes = tuple(scope for scope in dict.fromkeys(requested) if scope in SUPPORTED_SCOPES)
+    if set(scopes) >= EXCLUSIVE_SCOPES:
+        raise refuse("invalid_scope", "profile and basic_demographics cannot both be requested")
+    unregistered = [scope for scope in scopes if scope not in client.scopes]
+    if unregistered:
+        raise refuse(
+            "invalid_scope", f"Scopes not registered for this client: {', '.join(unregistered)}"
+        )
     if not state:
         raise refuse("invalid_request", "state is required")
     nonce = parameters.get("nonce", "")
@@ -148,18 +169,16 @@ def authorization_request_parse(parameters: QueryDict) -> AuthorizationRequest:
         vtr = vectors.vtr_parse(parameters.get("vtr"))
     except vectors.VtrError as error:
         raise refuse("invalid_request", str(error)) from error
-    prompt = parameters.get("prompt", "")
-    if prompt not in PROMPTS:
-        raise refuse("invalid_request", "prompt must be empty, none or login")
-    if parameters.get("display", "") not in DISPLAYS:
-        raise refuse("invalid_request", "display must be page or touch")
-    if parameters.get("allow_registration", "true") not in ("true", "false"):
-        raise refuse("invalid_request", "allow_registration must be true or false")
+    if set(vtr) not in [set(registered) for registered in client.vtr_sets]:
+        raise refuse("invalid_request", "vtr is not one registered for this client")
+    try:
+        prompt = _prompt(parameters.get("prompt", ""))
+    except ValueError as error:
+        raise refuse("invalid_request", str(error)) from error
     return AuthorizationRequest(
         client_id=client_id,
         redirect_uri=redirect_uri,
-        # Unknown scopes are ignored, as NHS login does.
-        scope=tuple(scope for scope in dict.fromkeys(scopes) if scope in SUPPORTED_SCOPES),
+        scope=scopes,
         state=state,
         nonce=nonce,
         vtr=vtr,

@@ -1,5 +1,7 @@
-"""What the simulator remembers between requests: clients, codes, refresh tokens and the
-client-assertion ids it has seen. Codes and tokens are stored as SHA-256 hashes only."""
+"""What the simulator remembers between requests: clients as registered, codes, refresh
+tokens, the client-assertion ids it has seen, the ID tokens it issued (for single sign-on), the
+asserted login identities already used, and what each user agreed to share with each client.
+Codes and tokens are stored as SHA-256 hashes only."""
 
 from __future__ import annotations
 
@@ -13,14 +15,23 @@ def token_hash(token: str) -> str:
 
 
 class Client(models.Model):
-    """A relying party registered with the simulator, as partners register with NHS login."""
+    """A relying party registered with the simulator, as partners register with NHS login: its
+    redirect URIs, its public key (a PEM has no ``kid``; a JWK carries one), the scopes and the
+    ``vtr`` sets it may send (NHS login's "Testing scenarios", "Vector of Trust check"), and the
+    clients it shares single sign-on with (NHS login's "Single Sign On" page)."""
 
     client_id = models.CharField(max_length=255, unique=True)
     name = models.CharField(max_length=255)
     redirect_uris = models.JSONField(default=list)
     public_key_pem = models.TextField()
+    # The kid of a key registered as a JWK; empty for a PEM, which has none.
+    key_id = models.CharField(max_length=255, blank=True)
     # Only IM1-enabled clients may receive gp_integration_credentials.
     im1_enabled = models.BooleanField(default=False)
+    scopes = models.JSONField(default=list)
+    # Each a list of vectors; compared with a request's vtr as sets.
+    vtr_sets = models.JSONField(default=list)
+    sso_partners = models.ManyToManyField("self", symmetrical=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -76,3 +87,56 @@ class UsedClientAssertion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.jti}"
+
+
+class IssuedIdToken(models.Model):
+    """An ID token the simulator issued, by its ``jti``: an ``asserted_login_identity`` names
+    one as its ``code`` (NHS login's "Single Sign On" page, Federation specification 3.4.1)."""
+
+    jti = models.CharField(max_length=255, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    user_id = models.CharField(max_length=100)
+    identity_proofing_level = models.CharField(max_length=2)
+    auth_time = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"ID token {self.jti} for {self.user_id} at {self.client_id}"
+
+
+class UsedAssertedLoginIdentity(models.Model):
+    """An ``asserted_login_identity``'s ``jti``: each is a one-time token."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "jti"], name="simulator_asserted_identity_jti_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.jti}"
+
+
+class Consent(models.Model):
+    """What a user agreed to share with a client: the highest proofing level they agreed at
+    and the scopes. NHS login asks again at a first sign-in, a new level of verification, or
+    when the client asks for more (its "Sharing a user's NHS login information" page)."""
+
+    user_id = models.CharField(max_length=100)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    identity_proofing_level = models.CharField(max_length=2)
+    scopes = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "client"], name="simulator_consent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} shares {self.identity_proofing_level} with {self.client_id}"

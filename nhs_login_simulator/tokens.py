@@ -1,5 +1,5 @@
-"""The token endpoint's rules and the tokens it signs (shared/nhs-login.md, "Token request",
-"Tokens"; RFC 7523 for the client assertion)."""
+"""The token endpoint's rules and the tokens it signs (Federation specification 3.5 and 4;
+RFC 7523 for the client assertion)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
@@ -30,10 +29,12 @@ from core.client_assertion import (
 from core.rsa_keys import b64url, jwk_thumbprint, private_key_generate, public_key_pem
 from nhs_login_simulator import keys
 from nhs_login_simulator.claims import ID_TOKEN_PROFILE_CLAIMS, user_claims
+from nhs_login_simulator.clients import UnknownKeyError, client_signing_key
 from nhs_login_simulator.faults import Fault, fault_effective
 from nhs_login_simulator.models import (
     AuthorizationCode,
     Client,
+    IssuedIdToken,
     RefreshToken,
     UsedClientAssertion,
     token_hash,
@@ -68,6 +69,16 @@ def endpoint(name: str) -> str:
     return f"{issuer()}/{name}"
 
 
+def trustmark_host() -> str:
+    return urlsplit(issuer()).hostname or ""
+
+
+def vtm() -> str:
+    """The trustmark URL on the issuer's own origin, as NHS login's
+    ``https://auth.login.nhs.uk/trustmark/auth.login.nhs.uk`` (Federation specification 5.1.5)."""
+    return endpoint(f"trustmark/{trustmark_host()}")
+
+
 @dataclass(frozen=True)
 class Grant:
     """What a code or refresh token entitles the client to."""
@@ -97,8 +108,12 @@ def client_authenticate(form: QueryDict) -> Client:
             raise ClientAssertionError("client_assertion iss is not a registered client")
         if form.get("client_id") and form["client_id"] != client.client_id:
             raise ClientAssertionError("client_id does not match the client assertion")
-        public_key = serialization.load_pem_public_key(client.public_key_pem.encode())
-        assert isinstance(public_key, rsa.RSAPublicKey)
+        try:
+            public_key = client_signing_key(
+                client=client, header=jwt.get_unverified_header(assertion)
+            )
+        except UnknownKeyError as error:
+            raise ClientAssertionError(f"client_assertion {error}") from error
         claims = client_assertion_verify(
             assertion, public_key=public_key, client_id=client.client_id, audience=endpoint("token")
         )
@@ -179,7 +194,7 @@ def token_response(*, grant: Grant, issue_refresh_token: bool) -> dict[str, Any]
         raise TokenError("invalid_grant", "The user no longer exists")
     now = timezone.now()
     fault = fault_effective(grant.fault)
-    vtm = f"{issuer()}/trustmark"
+    trustmark = vtm()
     access_claims = {
         "iss": issuer(),
         "sub": user.sub,
@@ -187,7 +202,7 @@ def token_response(*, grant: Grant, issue_refresh_token: bool) -> dict[str, Any]
         "client_id": grant.client.client_id,
         "scope": " ".join(grant.scope),
         "vot": grant.vot,
-        "vtm": vtm,
+        "vtm": trustmark,
         "identity_proofing_level": grant.identity_proofing_level,
         "token_use": "access",
         "iat": int(now.timestamp()),
@@ -216,11 +231,20 @@ def token_response(*, grant: Grant, issue_refresh_token: bool) -> dict[str, Any]
         "jti": str(uuid.uuid4()),
         "auth_time": int(grant.auth_time.timestamp()),
         "vot": grant.vot,
-        "vtm": vtm,
+        "vtm": trustmark,
         **{claim: profile[claim] for claim in ID_TOKEN_PROFILE_CLAIMS if claim in profile},
     }
     if grant.nonce is not None:
         id_claims["nonce"] = grant.nonce
+    # Kept so that an asserted_login_identity can name this ID token as its code.
+    IssuedIdToken.objects.create(
+        jti=id_claims["jti"],
+        client=grant.client,
+        user_id=grant.user_id,
+        identity_proofing_level=grant.identity_proofing_level,
+        auth_time=grant.auth_time,
+        expires_at=now + ID_TOKEN_LIFETIME,
+    )
     response: dict[str, Any] = {
         "access_token": jwt_sign(access_claims),
         "token_type": "Bearer",

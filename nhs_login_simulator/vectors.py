@@ -1,4 +1,5 @@
-"""Vectors of trust as NHS login uses them (shared/nhs-login.md, "Vectors of trust").
+"""Vectors of trust as NHS login uses them (Federation specification 5.1; NHS login's
+"Introduction to Vectors of Trust").
 
 A vector joins an identity proofing level (P0, P5, P9) with authentication components (Cp
 password, Cd registered device, Ck shared key in a device, Cm FIDO). Components inside a vector
@@ -11,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 PROOFING_LEVELS = ("P0", "P5", "P9")
+AUTHENTICATION_COMPONENTS = ("Cp", "Cd", "Ck", "Cm")
 AUTHENTICATION_PROFILES = ("Cp", "Cp.Cd", "Cp.Ck", "Cm")
 ALLOWED_VECTORS = frozenset(
     f"{level}.{profile}" for level in PROOFING_LEVELS for profile in AUTHENTICATION_PROFILES

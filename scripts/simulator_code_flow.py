@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Run the whole NHS login code flow against the simulator, as a relying party would.
 
-Discovery, authorize (picking a test user), token exchange with a real RS512 client
-assertion, ID token verification against the JWKS, userinfo, and a refresh. Prints what each
-step proved, never a token. Exit status 0 means every step passed.
+Discovery, authorize (picking a test user, and sharing on the consent screen when it is
+shown), token exchange with a real RS512 client assertion, ID token verification against the
+JWKS, userinfo, and a refresh. Prints what each step proved, never a token. Exit status 0 means
+every step passed. The client must be registered with the scopes and vtr it sends.
 
     .venv/bin/python scripts/simulator_code_flow.py \\
         --issuer http://127.0.0.1:8000/nhs-login-simulator \\
@@ -102,6 +103,20 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
         allow_redirects=False,
         timeout=TIMEOUT,
     )
+    consent_action = urlsplit(discovery["authorization_endpoint"]).path + "/consent/share"
+    if answer.status_code == 200 and f'action="{consent_action}"' in answer.text:
+        # NHS login asks the user to share their information on a first sign-in to a service,
+        # at a new level of verification, or when the service asks for more.
+        answer = browser.post(
+            urlsplit(discovery["authorization_endpoint"])._replace(path=consent_action).geturl(),
+            data={
+                name: form_field(answer.text, consent_action, name)
+                for name in ("csrfmiddlewaretoken", "request", "pending")
+            },
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        step("the user agreed to share their information on the consent screen")
     if answer.status_code != 302:
         raise FlowError(f"signing in as {arguments.user} answered {answer.status_code}")
     location = answer.headers["Location"]

@@ -5,6 +5,7 @@ required variables are all given, and the image runs as a user of its own."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shlex
 from pathlib import Path
@@ -14,6 +15,8 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import get_commands
+
+from accounts.sign_in_flow import vtr_sets_sent
 
 BASE = Path(settings.BASE_DIR)
 COMPOSE: dict[str, Any] = yaml.safe_load((BASE / "compose.yaml").read_text())
@@ -90,3 +93,29 @@ def test_the_image_runs_gunicorn_from_its_config_as_a_user_of_its_own() -> None:
     assert "collectstatic" in final_stage
     assert "--no-dev" in final_stage
     assert (BASE / "gunicorn.conf.py").exists()
+
+
+def _compose_default(value: str) -> str:
+    """The value a ``${NAME:-default}`` gives when NAME is not set."""
+    found = re.fullmatch(r"\$\{[A-Z_]+:-(.*)\}", value)
+    return found.group(1) if found else value
+
+
+def test_the_simulator_registers_the_portals_scopes_and_every_vtr_set_it_sends() -> None:
+    """The simulator refuses scopes and vtr sets not registered, as NHS login does, so the
+    stack registers what the portal sends: the same variables, with the same defaults."""
+    simulator = SERVICES["simulator"]
+    portal = SERVICES["portal"]["environment"]
+    command = _command_text(simulator)
+    environment = simulator["environment"]
+
+    assert '--scopes "$${PORTAL_SCOPES}"' in command
+    assert '--vtr "$${PORTAL_VTR}" --vtr "$${PORTAL_STEP_UP_VTR}"' in command
+    assert environment["PORTAL_SCOPES"] == portal["NHS_LOGIN_SCOPES"]
+    assert environment["PORTAL_VTR"] == portal["NHS_LOGIN_VTR"]
+    assert _compose_default(environment["PORTAL_SCOPES"]) == settings.NHS_LOGIN_SCOPES
+    registered = [
+        tuple(json.loads(_compose_default(environment[name])))
+        for name in ("PORTAL_VTR", "PORTAL_STEP_UP_VTR")
+    ]
+    assert tuple(registered) == vtr_sets_sent()

@@ -32,6 +32,13 @@ PUBLIC_VIEWS = {
     "nhs_login_simulator:step_up_confirm",
     "nhs_login_simulator:token",
     "nhs_login_simulator:userinfo",
+    "nhs_login_simulator:trustmark",
+    "nhs_login_simulator:consent_share",
+    "nhs_login_simulator:consent_decline",
+    "nhs_login_simulator:consent_decline_confirm",
+    "nhs_login_simulator:consent_review",
+    "nhs_login_simulator:account_settings",
+    "nhs_login_simulator:account_settings_sign_in",
 }
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write
 from linkage.demo import demo_practice_seed
 from tests.portal_browser import PortalBrowser
@@ -76,6 +77,8 @@ def app_servers(tmp_path: Path) -> Iterator[AppServers]:
         client_id="scale-out-portal",
         redirect_uris=[f"{first}/auth/nhs-login/callback/"],
         public_key=key_path,
+        scopes=settings.NHS_LOGIN_SCOPES,
+        vtr_sets=vtr_sets_sent(),
         stdout=io.StringIO(),
     )
     demo_practice_seed()

@@ -8,6 +8,7 @@ database and keys: nothing is shared with the portal but HTTP.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Patient
 from accounts.nhs_login_client import provider_metadata_forget
+from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write
 from tests.browser.test_sign_in_journeys import P9_USER, sign_in
 from tests.portal_browser import PortalBrowser
@@ -87,7 +89,8 @@ def _configure_portal_for(
 ) -> None:
     key_path = tmp_path / "portal-key.pem"
     private_key_write(key_path, private_key_generate())
-    # What the provider's operators do with our registration request.
+    # What the provider's operators do with our registration request: redirect URI, public
+    # key, scopes and every vtr set we send, as on NHS login's registration form.
     subprocess.run(
         [
             sys.executable,
@@ -96,6 +99,8 @@ def _configure_portal_for(
             "--client-id=portal-at-other-provider",
             f"--redirect-uri={live_server.url}/auth/nhs-login/callback/",
             f"--public-key={key_path}",
+            f"--scopes={settings.NHS_LOGIN_SCOPES}",
+            *[f"--vtr={json.dumps(list(vtr))}" for vtr in vtr_sets_sent()],
         ],
         env=provider_environment,
         cwd=settings.BASE_DIR,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -30,6 +31,8 @@ def test_the_script_completes_the_code_flow_over_http(
         client_id="script-client",
         redirect_uris=[redirect_uri],
         public_key=key_path,
+        scopes="openid profile email phone gp_registration_details",
+        stdout=io.StringIO(),
     )
 
     completed = subprocess.run(
@@ -52,7 +55,9 @@ def test_the_script_completes_the_code_flow_over_http(
     outcome = json.loads(completed.stdout.strip().splitlines()[-1])
     assert outcome["vot"] == "P9.Cp.Cd"
     assert "nhs_number" in outcome["userinfo_claims"]
-    assert completed.stdout.count("ok  ") == 7
+    # Discovery, authorize, sign-in, consent, token, ID token, userinfo, refresh.
+    assert completed.stdout.count("ok  ") == 8
+    assert "agreed to share their information on the consent screen" in completed.stdout
     # It proves the tokens without ever printing one.
     assert "eyJ" not in completed.stdout
 

@@ -65,6 +65,21 @@ def test_local_setup_generates_the_key_and_registers_the_portal(local_settings: 
 
 
 @pytest.mark.django_db
+def test_local_setup_registers_the_portals_scopes_and_every_vtr_set_it_sends(
+    local_settings: Path,
+) -> None:
+    """The simulator refuses a scope or vtr set not registered, as NHS login does."""
+    with override_settings(
+        NHS_LOGIN_SCOPES="openid profile email", NHS_LOGIN_VTR=["P5.Cp.Cd", "P9.Cp.Cd"]
+    ):
+        local_setup()
+
+    client = Client.objects.get()
+    assert client.scopes == ["openid", "profile", "email"]
+    assert client.vtr_sets == [["P5.Cp.Cd", "P9.Cp.Cd"], ["P9.Cp.Cd"]]
+
+
+@pytest.mark.django_db
 def test_local_setup_run_again_keeps_the_key_and_the_one_client(local_settings: Path) -> None:
     local_setup()
     key_before = local_settings.read_bytes()

@@ -5,6 +5,7 @@ The relying party's key pair is made here, per test session; nothing is committe
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,9 @@ from django.test import Client as HttpClient
 from django.test.utils import override_settings
 
 from core.rsa_keys import private_key_generate, public_key_pem
+from nhs_login_simulator.claims import SUPPORTED_SCOPES
 from nhs_login_simulator.models import Client
+from nhs_login_simulator.vectors import ALLOWED_VECTORS
 
 ISSUER = "http://testserver/nhs-login-simulator"
 TOKEN_ENDPOINT = f"{ISSUER}/token"
@@ -28,6 +31,10 @@ REDIRECT_URI = "https://portal.example.org/auth/nhs-login/callback/"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 P9_VTR = '["P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]'
 BOTH_VTR = '["P5.Cp.Cd","P5.Cp.Ck","P5.Cm","P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]'
+P0_VTR = '["P0.Cp.Cd","P5.Cp.Cd","P9.Cp.Cd"]'
+# Every vtr set these tests send, registered for the test client as NHS login registers them.
+REGISTERED_VTR = [P9_VTR, BOTH_VTR, P0_VTR, '["P9.Cm"]', json.dumps(sorted(ALLOWED_VECTORS))]
+CONSENT_SHARE = "/nhs-login-simulator/authorize/consent/share"
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +56,8 @@ def registered_client(db: None, client_private_key: rsa.RSAPrivateKey) -> Client
         redirect_uris=[REDIRECT_URI],
         public_key_pem=public_key_pem(client_private_key.public_key()),
         im1_enabled=True,
+        scopes=list(SUPPORTED_SCOPES),
+        vtr_sets=[json.loads(vtr) for vtr in REGISTERED_VTR],
     )
 
 
@@ -97,10 +106,18 @@ def redirect_query(location: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
 
 
-def signed_request_from(html: str) -> str:
-    marker = 'name="request" value="'
+def hidden_field(html: str, name: str) -> str:
+    marker = f'name="{name}" value="'
     start = html.index(marker) + len(marker)
     return html[start : html.index('"', start)]
+
+
+def signed_request_from(html: str) -> str:
+    return hidden_field(html, "request")
+
+
+def is_consent_page(response: Any) -> bool:
+    return response.status_code == 200 and CONSENT_SHARE in response.content.decode()
 
 
 @dataclass
@@ -117,12 +134,16 @@ class SimulatorFlow:
         user: str = "p9-demo-practice",
         outcome: str = "success",
         fault: str = "",
+        *,
+        share: bool = True,
         **params: str | None,
     ) -> Any:
+        """Sign in on the sign-in page; agree on the consent screen if it shows, unless
+        ``share`` is false (the consent screen is then returned)."""
         # prompt=login: always the sign-in page, even when this browser is already signed in.
         page = self.authorize(**{"prompt": "login", **params})
         assert page.status_code == 200, page.content
-        return self.browser.post(
+        response = self.browser.post(
             "/nhs-login-simulator/authorize/test-user",
             {
                 "request": signed_request_from(page.content.decode()),
@@ -130,6 +151,21 @@ class SimulatorFlow:
                 "outcome": outcome,
                 "fault": fault,
             },
+        )
+        return self.share(response) if share else response
+
+    def post_pending(self, path: str, page: Any) -> Any:
+        """Post the signed request and pending sign-in of a step-up or consent page."""
+        html = page.content.decode()
+        return self.browser.post(
+            f"/nhs-login-simulator/authorize/{path}",
+            {"request": hidden_field(html, "request"), "pending": hidden_field(html, "pending")},
+        )
+
+    def share(self, response: Any) -> Any:
+        """Agree on the consent screen if this is one; anything else is returned as it is."""
+        return (
+            self.post_pending("consent/share", response) if is_consent_page(response) else response
         )
 
     def code_for(self, user: str = "p9-demo-practice", fault: str = "", **params: Any) -> str:

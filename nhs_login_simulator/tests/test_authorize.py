@@ -1,7 +1,10 @@
-"""/authorize: every parameter checked as NHS login checks it (shared/nhs-login.md)."""
+"""/authorize: every parameter checked as NHS login checks it, and no more strictly
+(Federation specification 3.4.1 to 3.4.5; NHS login's "Testing scenarios" and "Scopes and
+claims")."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +13,7 @@ from django.test import Client as HttpClient
 from nhs_login_simulator.authorization import AUTHORIZATION_ERRORS
 from nhs_login_simulator.models import AuthorizationCode, Client
 from nhs_login_simulator.tests.conftest import (
+    BOTH_VTR,
     P9_VTR,
     REDIRECT_URI,
     SimulatorFlow,
@@ -65,12 +69,6 @@ def test_untrusted_client_or_redirect_uri_gets_an_error_page_never_a_redirect(
             id="response-type-hybrid",
         ),
         pytest.param(
-            {"response_mode": "fragment"},
-            "invalid_request",
-            "response_mode",
-            id="response-mode-fragment",
-        ),
-        pytest.param(
             {"scope": "profile email"}, "invalid_scope", "openid", id="scope-without-openid"
         ),
         pytest.param({"scope": None}, "invalid_scope", "openid", id="scope-missing"),
@@ -83,18 +81,26 @@ def test_untrusted_client_or_redirect_uri_gets_an_error_page_never_a_redirect(
             {"vtr": '["P9.Cp.Cx"]'}, "invalid_request", "P9.Cp.Cx", id="vtr-unknown-vector"
         ),
         pytest.param({"vtr": '["P7.Cp"]'}, "invalid_request", "P7.Cp", id="vtr-unknown-level"),
-        pytest.param({"prompt": "consent"}, "invalid_request", "prompt", id="prompt-unsupported"),
-        pytest.param({"display": "popup"}, "invalid_request", "display", id="display-unsupported"),
-        pytest.param({"acr_values": "P9"}, "invalid_request", "acr_values", id="acr-values"),
-        pytest.param({"max_age": "0"}, "invalid_request", "max_age", id="max-age"),
         pytest.param(
-            {"login_hint": "a@example.org"}, "invalid_request", "login_hint", id="login-hint"
+            {"vtr": '["P5.Cp.Cd"]'},
+            "invalid_request",
+            "vtr is not one registered for this client",
+            id="vtr-not-registered",
         ),
         pytest.param(
-            {"allow_registration": "maybe"},
+            {"vtr": '["P9.Cp.Cd","P9.Cp.Ck"]'},
             "invalid_request",
-            "allow_registration",
-            id="allow-registration-not-boolean",
+            "vtr is not one registered for this client",
+            id="vtr-subset-of-a-registered-set",
+        ),
+        pytest.param(
+            {"scope": "openid profile basic_demographics"},
+            "invalid_scope",
+            "profile and basic_demographics cannot both be requested",
+            id="profile-with-basic-demographics",
+        ),
+        pytest.param(
+            {"prompt": "none login"}, "invalid_request", "prompt=none", id="prompt-none-and-login"
         ),
     ],
 )
@@ -136,10 +142,90 @@ def test_unknown_scopes_are_ignored(flow: SimulatorFlow) -> None:
     assert "Scopes: openid profile</p>" in page.content.decode()
 
 
+def test_a_known_scope_the_client_is_not_registered_for_is_invalid_scope(
+    flow: SimulatorFlow, registered_client: Client
+) -> None:
+    registered_client.scopes = ["openid", "profile", "email"]
+    registered_client.save()
+
+    query = redirect_query(flow.authorize(scope="openid profile email phone")["Location"])
+
+    assert query == {
+        "error": "invalid_scope",
+        "error_description": "Scopes not registered for this client: phone",
+        "state": "state-123",
+    }
+    assert flow.authorize(scope="openid profile email made_up").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        pytest.param("openid profile", id="profile"),
+        pytest.param("openid basic_demographics", id="basic-demographics"),
+    ],
+)
+def test_profile_or_basic_demographics_alone_is_accepted(flow: SimulatorFlow, scope: str) -> None:
+    assert flow.authorize(scope=scope).status_code == 200
+
+
 def test_absent_vtr_means_the_p9_two_factor_list(flow: SimulatorFlow) -> None:
     page = flow.authorize(vtr=None)
 
     assert "P9.Cp.Cd, P9.Cp.Ck, P9.Cm" in page.content.decode()
+
+
+def test_absent_vtr_is_refused_when_the_default_list_is_not_registered(
+    flow: SimulatorFlow, registered_client: Client
+) -> None:
+    registered_client.vtr_sets = [json.loads(BOTH_VTR)]
+    registered_client.save()
+
+    query = redirect_query(flow.authorize(vtr=None)["Location"])
+
+    assert query["error"] == "invalid_request"
+    assert query["error_description"] == "vtr is not one registered for this client"
+
+
+def test_a_registered_vtr_set_matches_in_any_order(flow: SimulatorFlow) -> None:
+    reordered = json.dumps(list(reversed(json.loads(BOTH_VTR))))
+
+    assert flow.authorize(vtr=reordered).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        pytest.param({"max_age": "0"}, id="max-age"),
+        pytest.param({"ui_locales": "cy"}, id="ui-locales"),
+        pytest.param({"id_token_hint": "eyJ.not.checked"}, id="id-token-hint"),
+        pytest.param({"login_hint": "a@example.org"}, id="login-hint"),
+        pytest.param({"acr_values": "P9"}, id="acr-values"),
+        pytest.param({"response_mode": "fragment"}, id="response-mode-fragment"),
+        pytest.param({"response_mode": "form_post"}, id="response-mode-form-post"),
+        pytest.param({"display": "popup"}, id="display-popup"),
+        pytest.param({"display": "touch"}, id="display-touch"),
+        pytest.param({"allow_registration": "maybe"}, id="allow-registration-other-value"),
+        pytest.param({"allow_registration": "false"}, id="allow-registration-false"),
+        pytest.param({"prompt": "consent"}, id="prompt-consent"),
+        pytest.param({"prompt": "select_account"}, id="prompt-select-account"),
+        pytest.param({"claims": '{"userinfo":{}}'}, id="claims"),
+    ],
+)
+def test_parameters_nhs_login_does_not_support_are_ignored_not_refused(
+    flow: SimulatorFlow, parameters: dict[str, str]
+) -> None:
+    page = flow.authorize(**parameters)
+
+    assert page.status_code == 200
+    assert "Sign in with a test user" in page.content.decode()
+
+
+def test_ignored_response_mode_still_answers_in_the_query(flow: SimulatorFlow) -> None:
+    response = flow.sign_in(response_mode="fragment")
+
+    assert "#" not in response["Location"]
+    assert "code" in redirect_query(response["Location"])
 
 
 def test_post_to_authorize_is_accepted_like_get(flow: SimulatorFlow) -> None:
@@ -174,26 +260,22 @@ def test_picking_a_user_returns_a_code_and_the_state(flow: SimulatorFlow) -> Non
     assert code.code_hash != query["code"]  # only the hash is stored
 
 
-def test_declining_consent_returns_access_denied_consent_not_given(flow: SimulatorFlow) -> None:
-    query = redirect_query(flow.sign_in(outcome="access_denied")["Location"])
-
-    assert query == {
-        "error": "access_denied",
-        "error_description": "ConsentNotGiven",
-        "state": "state-123",
-    }
-
-
-@pytest.mark.parametrize("error", [e for e in AUTHORIZATION_ERRORS if e != "access_denied"])
-def test_tester_can_make_the_provider_return_each_error_code(
+@pytest.mark.parametrize("error", AUTHORIZATION_ERRORS)
+def test_tester_can_make_the_provider_return_each_error_code_without_a_description(
     flow: SimulatorFlow, error: str
 ) -> None:
     query = redirect_query(flow.sign_in(outcome=error)["Location"])
 
-    assert query["error"] == error
-    assert query["state"] == "state-123"
-    assert "code" not in query
+    assert query == {"error": error, "state": "state-123"}
     assert not AuthorizationCode.objects.exists()
+
+
+def test_the_outcome_picker_no_longer_offers_a_consent_shortcut(flow: SimulatorFlow) -> None:
+    html = flow.authorize().content.decode()
+
+    assert "ConsentNotGiven" not in html
+    assert "Decline to share" not in html
+    assert "choose not to share on the consent screen" in html
 
 
 def test_unknown_outcome_or_user_shows_the_sign_in_page_again(flow: SimulatorFlow) -> None:
@@ -229,8 +311,9 @@ def test_email_and_password_sign_in(flow: SimulatorFlow) -> None:
         },
     )
 
-    assert response.status_code == 302
-    assert "code" in redirect_query(response["Location"])
+    answer = flow.share(response)
+    assert answer.status_code == 302
+    assert "code" in redirect_query(answer["Location"])
     assert AuthorizationCode.objects.get().user_id == "p9-demo-practice"
 
 
@@ -265,9 +348,11 @@ def test_p5_user_asked_for_p9_proves_who_they_are_and_returns_with_p9(
     assert not AuthorizationCode.objects.exists()
     pending = html.split('name="pending" value="')[1].split('"')[0]
 
-    response = flow.browser.post(
-        AUTHORIZE + "/prove-who-you-are",
-        {"request": signed_request_from(html), "pending": pending},
+    response = flow.share(
+        flow.browser.post(
+            AUTHORIZE + "/prove-who-you-are",
+            {"request": signed_request_from(html), "pending": pending},
+        )
     )
 
     assert redirect_query(response["Location"])["state"] == "state-123"
@@ -276,14 +361,13 @@ def test_p5_user_asked_for_p9_proves_who_they_are_and_returns_with_p9(
     assert code.identity_proofing_level == "P9"
 
 
-def test_cancelling_step_up_returns_access_denied(flow: SimulatorFlow) -> None:
+def test_cancelling_step_up_returns_a_bare_access_denied(flow: SimulatorFlow) -> None:
     html = flow.sign_in(user="p5-demo-practice", vtr=P9_VTR).content.decode()
     cancel = html.split("Cancel and go back")[0].rsplit('href="', 1)[1].split('"')[0]
 
     query = redirect_query(cancel.replace("&amp;", "&"))
 
-    assert query["error"] == "access_denied"
-    assert query["state"] == "state-123"
+    assert query == {"error": "access_denied", "state": "state-123"}
 
 
 def test_p5_user_is_not_stepped_up_when_p5_was_acceptable(flow: SimulatorFlow) -> None:
@@ -305,11 +389,25 @@ def test_user_without_the_required_sign_in_method_is_denied(flow: SimulatorFlow)
     assert query["error"] == "access_denied"
 
 
-def test_prompt_none_without_a_provider_session_is_login_required(flow: SimulatorFlow) -> None:
+def test_prompt_none_without_a_provider_session_is_sso_login_required(
+    flow: SimulatorFlow,
+) -> None:
     query = redirect_query(flow.authorize(prompt="none")["Location"])
 
-    assert query["error"] == "login_required"
+    assert query["error"] == "sso_login_required"
     assert query["state"] == "state-123"
+    assert "code" not in query
+
+
+def test_prompt_none_with_a_tampered_session_cookie_is_sso_login_required(
+    flow: SimulatorFlow,
+) -> None:
+    flow.code_for()
+    flow.browser.cookies["nhs_login_simulator_session"] = "forged"
+
+    query = redirect_query(flow.authorize(prompt="none")["Location"])
+
+    assert query["error"] == "sso_login_required"
 
 
 def test_prompt_none_with_a_provider_session_signs_in_silently(flow: SimulatorFlow) -> None:
@@ -333,11 +431,13 @@ def test_existing_session_is_used_without_showing_the_sign_in_page(flow: Simulat
 
 def test_prompt_login_shows_the_sign_in_page_despite_a_session(flow: SimulatorFlow) -> None:
     flow.code_for()
+    assert flow.authorize(state="sso").status_code == 302  # the session is there
 
     response = flow.authorize(prompt="login")
 
     assert response.status_code == 200
     assert "Sign in with a test user" in response.content.decode()
+    assert AuthorizationCode.objects.count() == 2
 
 
 def test_prompt_none_when_the_session_level_is_too_low_is_interaction_required(
@@ -383,3 +483,5 @@ def test_get_to_the_sign_in_form_endpoints_is_not_allowed(registered_client: Cli
     assert browser.get(AUTHORIZE + "/test-user").status_code == 405
     assert browser.get(AUTHORIZE + "/password").status_code == 405
     assert browser.get(AUTHORIZE + "/prove-who-you-are").status_code == 405
+    for path in ("share", "decline", "decline/confirm", "review"):
+        assert browser.get(f"{AUTHORIZE}/consent/{path}").status_code == 405

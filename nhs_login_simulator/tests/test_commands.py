@@ -1,9 +1,11 @@
-"""The simulator's management commands: client registration (shared/nhs-login.md,
-"Registration") and signing-key rotation."""
+"""The simulator's management commands: client registration (redirect URIs, a PEM key without
+kid or a JWK with one, scopes, vtr sets, single sign-on partners, as NHS login registers
+partners) and signing-key rotation."""
 
 from __future__ import annotations
 
 import io
+import json
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +20,13 @@ from django.core.management.base import CommandError
 from django.test import Client as HttpClient
 from django.test.utils import override_settings
 
-from core.rsa_keys import private_key_generate, private_key_pem, public_key_pem
+from core.rsa_keys import (
+    private_key_generate,
+    private_key_pem,
+    public_jwk,
+    public_key_pem,
+    rsa_jwk_members,
+)
 from nhs_login_simulator.keys import signing_keys
 from nhs_login_simulator.models import Client
 from nhs_login_simulator.tests.conftest import CLIENT_ID, REDIRECT_URI, SimulatorFlow
@@ -47,9 +55,19 @@ def write_public_key(path: Path, private_key: rsa.RSAPrivateKey) -> Path:
 def client_fields(client_id: str) -> dict[str, Any]:
     return dict(
         Client.objects.filter(client_id=client_id)
-        .values("name", "redirect_uris", "public_key_pem", "im1_enabled")
+        .values(
+            "name", "redirect_uris", "public_key_pem", "key_id", "im1_enabled", "scopes", "vtr_sets"
+        )
         .get()
     )
+
+
+P9 = ["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]
+BOTH = ["P5.Cp.Cd", "P5.Cp.Ck", "P5.Cm", *P9]
+
+
+def compact(vtr: list[str]) -> str:
+    return json.dumps(vtr, separators=(",", ":"))
 
 
 # Registration
@@ -71,14 +89,27 @@ def test_registers_a_client_from_a_public_key_pem(tmp_path: Path) -> None:
         "--public-key",
         str(key_file),
         "--im1",
+        "--scopes",
+        "openid profile email gp_integration_credentials",
+        "--vtr",
+        json.dumps(BOTH),
+        "--vtr",
+        json.dumps(P9),
     )
 
-    assert output == f"Registered client {NEW_CLIENT_ID} with 2 redirect URI(s)\n"
+    assert output == (
+        f"Registered client {NEW_CLIENT_ID} with 2 redirect URI(s) and a PEM key (no kid)\n"
+        "  scopes: openid profile email gp_integration_credentials\n"
+        f"  vtr: {compact(BOTH)}; {compact(P9)}\n"
+    )
     assert client_fields(NEW_CLIENT_ID) == {
         "name": "New portal",
         "redirect_uris": [NEW_REDIRECT_URI, "https://new-portal.example.org/other/callback/"],
         "public_key_pem": public_key_pem(private_key.public_key()),
+        "key_id": "",
         "im1_enabled": True,
+        "scopes": ["openid", "profile", "email", "gp_integration_credentials"],
+        "vtr_sets": [BOTH, P9],
     }
 
 
@@ -97,6 +128,9 @@ def test_registration_defaults_to_the_client_id_as_name_and_no_im1(tmp_path: Pat
     fields = client_fields(NEW_CLIENT_ID)
     assert fields["name"] == NEW_CLIENT_ID
     assert fields["im1_enabled"] is False
+    # As strict as NHS login: nothing but openid, and the vtr it assumes when none is sent.
+    assert fields["scopes"] == ["openid"]
+    assert fields["vtr_sets"] == [P9]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +180,7 @@ def test_updates_an_existing_client(tmp_path: Path, registered_client: Client) -
         str(key_file),
     )
 
-    assert output == f"Updated client {CLIENT_ID} with 1 redirect URI(s)\n"
+    assert output.startswith(f"Updated client {CLIENT_ID} with 1 redirect URI(s) and a PEM key")
     assert Client.objects.count() == 1
     registered_client.refresh_from_db()
     assert registered_client.name == "Renamed portal"
@@ -328,6 +362,182 @@ def test_refuses_to_update_a_client_and_changes_nothing(
     assert Client.objects.count() == 1
 
 
+def register_new(tmp_path: Path, *arguments: str) -> str:
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+    return register(
+        "--client-id",
+        NEW_CLIENT_ID,
+        "--redirect-uri",
+        NEW_REDIRECT_URI,
+        "--public-key",
+        str(key_file),
+        *arguments,
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        pytest.param(["--scopes", "openid made_up"], "no scope made_up", id="unknown-scope"),
+        pytest.param(["--scopes", "profile email"], "openid scope", id="no-openid"),
+        pytest.param(
+            ["--scopes", "openid gp_integration_credentials"],
+            "only for IM1-enabled clients",
+            id="gp-credentials-without-im1",
+        ),
+        pytest.param(["--vtr", "[P9.Cp.Cd"], "not valid JSON", id="vtr-not-json"),
+        pytest.param(["--vtr", '["P9.Cp.Cx"]'], "P9.Cp.Cx", id="vtr-unknown-vector"),
+        pytest.param(["--vtr", "[]"], "non-empty JSON array", id="vtr-empty-array"),
+        pytest.param(["--vtr", " "], "not empty", id="vtr-blank"),
+        pytest.param(["--sso-with", "nobody"], "register that client first", id="sso-unknown"),
+    ],
+)
+def test_refuses_a_registration_nhs_login_would_not_accept(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        register_new(tmp_path, *arguments)
+
+    assert not Client.objects.exists()
+
+
+def test_the_same_vtr_set_in_another_order_is_registered_once(tmp_path: Path) -> None:
+    register_new(tmp_path, "--vtr", json.dumps(P9), "--vtr", json.dumps(list(reversed(P9))))
+
+    assert client_fields(NEW_CLIENT_ID)["vtr_sets"] == [P9]
+
+
+def test_call_command_takes_scopes_and_vtr_sets_as_python_values(tmp_path: Path) -> None:
+    """How conftest.py and local_setup register the portal."""
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+
+    call_command(
+        REGISTER,
+        client_id=NEW_CLIENT_ID,
+        redirect_uris=[NEW_REDIRECT_URI],
+        public_key=key_file,
+        scopes="openid profile email",
+        vtr_sets=[tuple(BOTH), tuple(P9)],
+        stdout=io.StringIO(),
+    )
+
+    fields = client_fields(NEW_CLIENT_ID)
+    assert fields["scopes"] == ["openid", "profile", "email"]
+    assert fields["vtr_sets"] == [BOTH, P9]
+
+
+def write_jwk(path: Path, jwk: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(jwk))
+    return path
+
+
+def test_registers_a_jwk_with_its_kid(tmp_path: Path) -> None:
+    private_key = private_key_generate()
+    jwk_file = write_jwk(
+        tmp_path / "key.jwk", public_jwk(private_key.public_key(), kid="portal-key-1")
+    )
+
+    output = register(
+        "--client-id", NEW_CLIENT_ID, "--redirect-uri", NEW_REDIRECT_URI, "--jwk", str(jwk_file)
+    )
+
+    assert "a JWK (kid portal-key-1)" in output
+    fields = client_fields(NEW_CLIENT_ID)
+    assert fields["key_id"] == "portal-key-1"
+    assert fields["public_key_pem"] == public_key_pem(private_key.public_key())
+
+
+def test_registers_only_the_public_half_of_a_private_jwk(tmp_path: Path) -> None:
+    private_key = private_key_generate()
+    private_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key))
+    jwk_file = write_jwk(tmp_path / "key.jwk", {**private_jwk, "kid": "k1"})
+
+    register(
+        "--client-id", NEW_CLIENT_ID, "--redirect-uri", NEW_REDIRECT_URI, "--jwk", str(jwk_file)
+    )
+
+    stored = client_fields(NEW_CLIENT_ID)["public_key_pem"]
+    assert "PRIVATE" not in stored
+    assert stored == public_key_pem(private_key.public_key())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            lambda: json.dumps(rsa_jwk_members(private_key_generate().public_key())),
+            "no kid",
+            id="jwk-without-kid",
+        ),
+        pytest.param(lambda: "not json", "not a JSON Web Key", id="not-json"),
+        pytest.param(lambda: json.dumps({"kty": "EC", "kid": "x"}), "not an RSA", id="not-rsa"),
+        pytest.param(
+            lambda: json.dumps({"kty": "RSA", "kid": "x", "n": "AQAB"}),
+            "not a valid RSA",
+            id="incomplete",
+        ),
+        pytest.param(
+            lambda: json.dumps(
+                public_jwk(
+                    rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key(),  # noqa: S505
+                    kid="weak",
+                )
+            ),
+            "2048 bits",
+            id="rsa-1024",
+        ),
+    ],
+)
+def test_refuses_a_jwk_that_is_not_an_rsa_key_with_a_kid(
+    tmp_path: Path, content: Callable[[], str], message: str
+) -> None:
+    jwk_file = tmp_path / "key.jwk"
+    jwk_file.write_text(content())
+
+    with pytest.raises(CommandError, match=message):
+        register(
+            "--client-id", NEW_CLIENT_ID, "--redirect-uri", NEW_REDIRECT_URI, "--jwk", str(jwk_file)
+        )
+
+    assert not Client.objects.exists()
+
+
+def test_a_key_is_given_as_a_pem_or_a_jwk_not_both(tmp_path: Path) -> None:
+    private_key = private_key_generate()
+    pem = write_public_key(tmp_path / "public.pem", private_key)
+    jwk = write_jwk(tmp_path / "key.jwk", public_jwk(private_key.public_key(), kid="k"))
+    base = ["--client-id", NEW_CLIENT_ID, "--redirect-uri", NEW_REDIRECT_URI]
+
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        register(*base, "--public-key", str(pem), "--jwk", str(jwk))
+    with pytest.raises(CommandError, match="one of the arguments --public-key --jwk"):
+        register(*base)
+
+
+def test_single_sign_on_partners_are_shared_both_ways_and_replaced_on_update(
+    tmp_path: Path, registered_client: Client
+) -> None:
+    output = register_new(tmp_path, "--sso-with", CLIENT_ID)
+
+    new = Client.objects.get(client_id=NEW_CLIENT_ID)
+    assert output.endswith(f"  single sign-on with: {CLIENT_ID}\n")
+    assert list(new.sso_partners.all()) == [registered_client]
+    assert list(registered_client.sso_partners.all()) == [new]
+
+    register_new(tmp_path)
+
+    assert not new.sso_partners.exists()
+    assert not registered_client.sso_partners.exists()
+
+
+def test_a_client_can_share_single_sign_on_with_itself(tmp_path: Path) -> None:
+    """As an uplift journey between two flows of one partner needs (NHS login's SSO page)."""
+    register_new(tmp_path, "--sso-with", NEW_CLIENT_ID)
+
+    client = Client.objects.get(client_id=NEW_CLIENT_ID)
+    assert list(client.sso_partners.all()) == [client]
+
+
 # Key rotation
 
 
@@ -411,7 +621,7 @@ def test_access_token_signed_before_one_rotation_is_still_accepted(
 
     assert after_one.status_code == 200
     assert after_two.status_code == 401
-    assert after_two.json()["error"] == "invalid_token"
+    assert 'error="invalid_token"' in after_two["WWW-Authenticate"]
 
 
 def test_rotation_writes_rsa_2048_pkcs8_keys(key_dir: Path) -> None:

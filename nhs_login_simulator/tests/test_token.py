@@ -364,3 +364,156 @@ def test_token_endpoint_only_answers_post(registered_client: Client) -> None:
     from django.test import Client as HttpClient
 
     assert HttpClient().get("/nhs-login-simulator/token").status_code == 405
+
+
+# Keys as NHS login registers them: a PEM has no kid, a JWK carries one.
+
+
+@pytest.mark.parametrize(
+    "kid",
+    [
+        pytest.param("portal-key-1", id="a-kid"),
+        pytest.param("", id="an-empty-kid"),
+    ],
+)
+def test_an_assertion_naming_a_kid_is_refused_when_the_key_was_registered_as_a_pem(
+    flow: SimulatorFlow,
+    exchange: Exchange,
+    client_private_key: rsa.RSAPrivateKey,
+    kid: str,
+) -> None:
+    code = flow.code_for()
+    assertion = jwt.encode(
+        assertion_claims(), client_private_key, algorithm="RS512", headers={"kid": kid}
+    )
+
+    response = exchange(code=code, client_assertion=assertion)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_client",
+        "error_description": "client_assertion kid names no key registered for this client",
+    }
+    assert exchange(code=code).status_code == 200  # without a kid, the PEM key verifies it
+
+
+@pytest.mark.parametrize(
+    ("kid", "accepted"),
+    [
+        pytest.param("portal-key-1", True, id="the-registered-kid"),
+        pytest.param(None, True, id="no-kid"),
+        pytest.param("portal-key-2", False, id="another-kid"),
+    ],
+)
+def test_a_client_registered_with_a_jwk_is_matched_by_its_kid(
+    flow: SimulatorFlow,
+    exchange: Exchange,
+    registered_client: Client,
+    client_private_key: rsa.RSAPrivateKey,
+    kid: str | None,
+    accepted: bool,
+) -> None:
+    registered_client.key_id = "portal-key-1"
+    registered_client.save()
+    headers = {"kid": kid} if kid is not None else None
+    assertion = jwt.encode(
+        assertion_claims(), client_private_key, algorithm="RS512", headers=headers
+    )
+
+    response = exchange(code=flow.code_for(), client_assertion=assertion)
+
+    if accepted:
+        assert response.status_code == 200, response.content
+    else:
+        assert response.json()["error"] == "invalid_client"
+        assert "kid names no key registered" in response.json()["error_description"]
+
+
+def test_an_assertion_with_the_registered_kid_but_another_key_is_refused(
+    flow: SimulatorFlow, exchange: Exchange, registered_client: Client
+) -> None:
+    registered_client.key_id = "portal-key-1"
+    registered_client.save()
+    assertion = jwt.encode(
+        assertion_claims(),
+        private_key_generate(),
+        algorithm="RS512",
+        headers={"kid": "portal-key-1"},
+    )
+
+    response = exchange(code=flow.code_for(), client_assertion=assertion)
+
+    assert response.json()["error"] == "invalid_client"
+    assert "Signature verification failed" in response.json()["error_description"]
+
+
+# vot and vtm (Federation specification 4.2, 4.3 and 5.1.5)
+
+VTM = f"{ISSUER}/trustmark/testserver"
+
+
+def test_id_and_access_tokens_carry_vot_and_the_trustmark_on_the_issuers_origin(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = exchange(code=flow.code_for()).json()
+
+    id_token = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    access_token = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert id_token["vtm"] == access_token["vtm"] == VTM
+    assert id_token["vot"] == access_token["vot"] == "P9.Cp.Cd"
+    assert {"iss", "sub", "aud", "exp", "iat", "jti", "scope", "vot", "vtm"} <= set(access_token)
+    assert access_token["aud"] == CLIENT_ID
+    assert access_token["identity_proofing_level"] == "P9"
+    assert access_token["jti"] != id_token["jti"]
+
+
+def test_the_trustmark_the_vtm_names_is_served(flow: SimulatorFlow, exchange: Exchange) -> None:
+    from django.test import Client as HttpClient
+
+    tokens = exchange(code=flow.code_for()).json()
+    vtm = jwt.decode(tokens["id_token"], options={"verify_signature": False})["vtm"]
+
+    response = HttpClient().get(vtm.removeprefix("http://testserver"))
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "idp": ISSUER,
+        "trustmark_provider": ISSUER,
+        "P": ["P0", "P5", "P9"],
+        "C": ["Cp", "Cd", "Ck", "Cm"],
+    }
+
+
+def test_a_trustmark_for_another_host_is_not_found(registered_client: Client) -> None:
+    from django.test import Client as HttpClient
+
+    response = HttpClient().get("/nhs-login-simulator/trustmark/auth.login.nhs.uk")
+
+    assert response.status_code == 404
+
+
+# The ID tokens issued, kept for single sign-on
+
+
+def test_every_id_token_issued_is_recorded_with_its_user_and_client(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    from nhs_login_simulator.models import IssuedIdToken
+
+    first = exchange(code=flow.code_for()).json()
+    refreshed = exchange(grant_type="refresh_token", refresh_token=first["refresh_token"]).json()
+
+    jtis = [
+        jwt.decode(token, options={"verify_signature": False})["jti"]
+        for token in (first["id_token"], refreshed["id_token"])
+    ]
+    issued = IssuedIdToken.objects.order_by("id")
+    assert [record.jti for record in issued] == jtis
+    assert {(record.user_id, record.client.client_id) for record in issued} == {
+        ("p9-demo-practice", CLIENT_ID)
+    }
+    assert {record.identity_proofing_level for record in issued} == {"P9"}
+    assert all(
+        abs((record.expires_at - timezone.now()) - timedelta(minutes=60)) < timedelta(seconds=5)
+        for record in issued
+    )

@@ -1,5 +1,6 @@
-"""/userinfo: the claims each scope releases, and the bearer-token errors
-(shared/nhs-login.md, "Scopes and claims"; RFC 6750, section 3)."""
+"""/userinfo: the claims each scope releases at each proofing level (NHS login's "Scopes and
+claims" table), and the errors as the Federation specification 3.6.2.2 shapes them: bearer
+token errors in WWW-Authenticate (RFC 6750, section 3), others as a JSON body."""
 
 from __future__ import annotations
 
@@ -18,15 +19,22 @@ from django.test import Client as HttpClient
 from core.rsa_keys import b64url, jwk_thumbprint, private_key_generate, public_key_pem
 from nhs_login_simulator.keys import current_signing_key
 from nhs_login_simulator.models import Client
-from nhs_login_simulator.tests.conftest import BOTH_VTR, P9_VTR, SimulatorFlow, redirect_query
+from nhs_login_simulator.tests.conftest import (
+    BOTH_VTR,
+    P0_VTR,
+    P9_VTR,
+    SimulatorFlow,
+    redirect_query,
+)
 
 USERINFO = "/nhs-login-simulator/userinfo"
 ALL_SCOPES = (
-    "openid profile basic_demographics profile_extended email phone "
+    "openid profile profile_extended email phone landline "
     "gp_registration_details gp_integration_credentials"
 )
 P9_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e01"
 P5_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e03"
+P0_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e04"
 
 Exchange = Callable[..., Any]
 
@@ -52,12 +60,20 @@ def hidden_field(html: str, name: str) -> str:
 
 
 def assert_invalid_token(response: Any) -> None:
+    """RFC 6750, section 3: the error in the challenge, none in the body."""
     assert response.status_code == 401
-    assert 'error="invalid_token"' in response["WWW-Authenticate"]
-    assert response["WWW-Authenticate"].startswith("Bearer ")
-    body = response.json()
-    assert body["error"] == "invalid_token"
-    assert body["error_description"]
+    challenge = response["WWW-Authenticate"]
+    assert challenge.startswith('Bearer error="invalid_token", error_description="')
+    assert challenge.count('"') == 4  # a description that cannot break out of its quotes
+    assert response.content == b""
+    assert response["Cache-Control"] == "no-store"
+
+
+def assert_no_token(response: Any) -> None:
+    """RFC 6750, section 3.1: a request with no bearer token gets the bare challenge."""
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.content == b""
     assert response["Cache-Control"] == "no-store"
 
 
@@ -103,6 +119,15 @@ def assert_invalid_token(response: Any) -> None:
                 "phone_number_pds_matched": True,
             },
             id="phone",
+        ),
+        pytest.param(
+            "openid landline",
+            {
+                "sub": P9_SUB,
+                "landline_number": "+441632960001",
+                "landline_number_verified": True,
+            },
+            id="landline",
         ),
         pytest.param(
             "openid gp_registration_details",
@@ -173,9 +198,11 @@ def test_releases_verified_only_claims_to_a_p9_user(
     }
 
 
-def test_withholds_verified_only_claims_from_a_p5_user(
+def test_releases_the_p5_claims_and_withholds_the_p9_only_one_from_a_p5_user(
     flow: SimulatorFlow, exchange: Exchange
 ) -> None:
+    """P5 gets profile, profile_extended and gp_registration_details; gp_integration_credentials
+    is P9 only ("Scopes and claims", the table and note 6)."""
     tokens = tokens_for(flow, exchange, user="p5-demo-practice", scope=ALL_SCOPES, vtr=BOTH_VTR)
 
     response = userinfo_get(tokens["access_token"])
@@ -185,10 +212,62 @@ def test_withholds_verified_only_claims_from_a_p5_user(
     assert claims["identity_proofing_level"] == "P5"
     assert claims["nhs_number"] == "9990000034"
     assert claims["family_name"] == "Evans"
-    assert "given_name" not in claims
-    assert "gp_registration_details" not in claims
+    assert claims["birthdate"] == "2001-07-14"
+    assert claims["given_name"] == "Chloe"
+    assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
     assert "gp_integration_credentials" not in claims
     assert b"null" not in response.content
+
+
+def test_a_p5_user_gets_basic_demographics(flow: SimulatorFlow, exchange: Exchange) -> None:
+    tokens = tokens_for(
+        flow, exchange, user="p5-demo-practice", scope="openid basic_demographics", vtr=BOTH_VTR
+    )
+
+    assert userinfo_get(tokens["access_token"]).json() == {
+        "sub": P5_SUB,
+        "birthdate": "2001-07-14",
+        "family_name": "Evans",
+        "identity_proofing_level": "P5",
+    }
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        pytest.param("openid profile", id="profile"),
+        pytest.param("openid basic_demographics", id="basic_demographics"),
+        pytest.param("openid profile_extended", id="profile_extended"),
+        pytest.param("openid gp_registration_details", id="gp_registration_details"),
+        pytest.param("openid gp_integration_credentials", id="gp_integration_credentials"),
+    ],
+)
+def test_a_p0_user_gets_nothing_from_the_p5_and_p9_scopes(
+    flow: SimulatorFlow, exchange: Exchange, scope: str
+) -> None:
+    tokens = tokens_for(flow, exchange, user="p0-unverified", scope=scope, vtr=P0_VTR)
+
+    assert userinfo_get(tokens["access_token"]).json() == {"sub": P0_SUB}
+    id_token = jwt.decode(tokens["id_token"], options={"verify_signature": False})
+    assert "identity_proofing_level" not in id_token
+    assert id_token["vot"] == "P0.Cp.Cd"
+
+
+def test_a_p0_user_gets_the_email_phone_and_landline_scopes(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    tokens = tokens_for(
+        flow, exchange, user="p0-unverified", scope="openid email phone landline", vtr=P0_VTR
+    )
+
+    assert userinfo_get(tokens["access_token"]).json() == {
+        "sub": P0_SUB,
+        "email": "dev.shah@example.org",
+        "email_verified": True,
+        "phone_number": "+447700900004",
+        "phone_number_verified": True,
+        "phone_number_pds_matched": False,
+    }
 
 
 def test_releases_verified_only_claims_after_a_p5_user_proves_who_they_are(
@@ -197,9 +276,11 @@ def test_releases_verified_only_claims_after_a_p5_user_proves_who_they_are(
     step_up_page = flow.sign_in(user="p5-demo-practice", scope=ALL_SCOPES, vtr=P9_VTR)
     assert step_up_page.status_code == 200
     html = step_up_page.content.decode()
-    confirmed = flow.browser.post(
-        "/nhs-login-simulator/authorize/prove-who-you-are",
-        {"request": hidden_field(html, "request"), "pending": hidden_field(html, "pending")},
+    confirmed = flow.share(
+        flow.browser.post(
+            "/nhs-login-simulator/authorize/prove-who-you-are",
+            {"request": hidden_field(html, "request"), "pending": hidden_field(html, "pending")},
+        )
     )
     assert confirmed.status_code == 302
     code = redirect_query(confirmed["Location"])["code"]
@@ -249,7 +330,6 @@ def test_omits_nhs_number_for_a_user_without_one(flow: SimulatorFlow, exchange: 
     [
         pytest.param("p9-demo-practice", BOTH_VTR, "P9", id="p9"),
         pytest.param("p5-demo-practice", BOTH_VTR, "P5", id="p5"),
-        pytest.param("p0-unverified", '["P0.Cp.Cd","P5.Cp.Cd","P9.Cp.Cd"]', "P0", id="p0"),
     ],
 )
 def test_identity_proofing_level_reflects_the_users_level(
@@ -284,10 +364,57 @@ def test_accepts_post_as_well_as_get(flow: SimulatorFlow, exchange: Exchange) ->
     assert response.json()["nhs_number"] == "9990000018"
 
 
-def test_rejects_a_request_without_an_authorization_header(registered_client: Client) -> None:
-    response = HttpClient().get(USERINFO)
+def test_a_request_without_an_authorization_header_gets_the_bare_challenge(
+    registered_client: Client,
+) -> None:
+    assert_no_token(HttpClient().get(USERINFO))
 
-    assert_invalid_token(response)
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param(lambda tokens: "", id="empty-header"),
+        pytest.param(lambda tokens: "Bearer", id="bearer-without-token"),
+        pytest.param(lambda tokens: "Bearer  ", id="bearer-with-blank-token"),
+        pytest.param(lambda tokens: f"Basic {tokens['access_token']}", id="not-bearer"),
+    ],
+)
+def test_a_request_without_a_bearer_token_gets_the_bare_challenge(
+    flow: SimulatorFlow, exchange: Exchange, authorization: Callable[[dict[str, Any]], str]
+) -> None:
+    tokens = tokens_for(flow, exchange, scope="openid profile")
+
+    response = HttpClient().get(USERINFO, headers={"Authorization": authorization(tokens)})
+
+    assert_no_token(response)
+
+
+@pytest.mark.parametrize(
+    ("query", "form", "header"),
+    [
+        pytest.param(True, False, False, id="token-in-the-query"),
+        pytest.param(False, True, False, id="token-in-the-form"),
+        pytest.param(True, False, True, id="token-in-the-header-and-the-query"),
+    ],
+)
+def test_a_token_sent_another_way_is_an_invalid_request_in_a_json_body(
+    flow: SimulatorFlow, exchange: Exchange, query: bool, form: bool, header: bool
+) -> None:
+    """Not a bearer token error: JSON body, no WWW-Authenticate (Federation 3.6.2.2)."""
+    access_token = tokens_for(flow, exchange, scope="openid profile")["access_token"]
+    headers = {"Authorization": f"Bearer {access_token}"} if header else {}
+    path = f"{USERINFO}?access_token={access_token}" if query else USERINFO
+
+    response = HttpClient().post(
+        path, {"access_token": access_token} if form else {}, headers=headers
+    )
+
+    assert response.status_code == 400
+    assert "WWW-Authenticate" not in response
+    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error_description"]
+    assert response["Cache-Control"] == "no-store"
+    assert "nhs_number" not in response.content.decode()
 
 
 def signed_by_another_key(access_token: str, *, kid: str | None) -> str:
@@ -318,9 +445,6 @@ def unsigned(access_token: str) -> str:
 @pytest.mark.parametrize(
     "authorization",
     [
-        pytest.param(lambda tokens: "", id="empty-header"),
-        pytest.param(lambda tokens: "Bearer", id="bearer-without-token"),
-        pytest.param(lambda tokens: f"Basic {tokens['access_token']}", id="not-bearer"),
         pytest.param(lambda tokens: "Bearer not-a-jwt", id="garbage"),
         pytest.param(lambda tokens: "Bearer a.b.c", id="garbage-three-parts"),
         pytest.param(
@@ -369,7 +493,7 @@ def test_rejects_an_access_token_after_its_five_minutes(
 
     assert still_valid.status_code == 200
     assert_invalid_token(expired)
-    assert "expired" in expired.json()["error_description"]
+    assert "expired" in expired["WWW-Authenticate"]
 
 
 def test_rejects_a_token_without_openid_scope_as_insufficient_scope(
@@ -386,7 +510,9 @@ def test_rejects_a_token_without_openid_scope_as_insufficient_scope(
     response = userinfo_get(access_token)
 
     assert response.status_code == 403
-    assert response.json()["error"] == "insufficient_scope"
-    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert response["WWW-Authenticate"] == (
+        'Bearer error="insufficient_scope", '
+        'error_description="The access token lacks the openid scope", scope="openid"'
+    )
+    assert response.content == b""
     assert response["Cache-Control"] == "no-store"
-    assert "nhs_number" not in response.json()

@@ -13,6 +13,7 @@ from conftest import NhsLoginLive
 from linkage.audit import Actor, ActorType
 from linkage.models import AuditEvent, LinkageKey, Practice, PracticeStaff
 from linkage.services import linkage_key_revoke
+from tests.browser.test_sign_in_journeys import share_if_asked
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,7 @@ def sign_in(page: Page, base_url: str, user: str) -> None:
     page.get_by_role("button", name="Continue to NHS login").click()
     page.get_by_label(user).check()
     page.get_by_role("button", name="Continue", exact=True).click()
+    share_if_asked(page, "Sign in with a test user")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
 
 
@@ -85,6 +87,7 @@ def test_patient_proves_who_they_are_and_creates_a_key(
     page.get_by_label(P5_USER).check()
     page.get_by_role("button", name="Continue", exact=True).click()
     page.get_by_role("button", name="Continue").click()
+    share_if_asked(page, "Prove who you are")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("You do not have a linkage key yet")
     check_accessibility(page)

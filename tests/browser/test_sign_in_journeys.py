@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -17,6 +18,19 @@ P9_USER = "P9 patient at the demo practice, with GP credentials"
 P5_USER = "P5 patient at the demo practice (can prove who they are for P9)"
 
 
+def share_if_asked(page: Page, left: str) -> None:
+    """Once the browser has left the simulator page headed ``left``, share with the service if
+    NHS login asks (first sign-in, a new level of verification, or more information)."""
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(left)
+    page.wait_for_load_state()
+    share = page.get_by_role("button", name="Share my information")
+    if share.count():
+        share.click()
+        expect(page.get_by_role("heading", level=1)).not_to_have_text(
+            re.compile("^Share your NHS login information")
+        )
+
+
 def sign_in(page: Page, base_url: str, user: str, check: Check | None = None) -> None:
     page.goto(base_url)
     if check:
@@ -27,6 +41,7 @@ def sign_in(page: Page, base_url: str, user: str, check: Check | None = None) ->
         check(page)
     page.get_by_label(user).check()
     page.get_by_role("button", name="Continue", exact=True).click()
+    share_if_asked(page, "Sign in with a test user")
 
 
 def test_patient_signs_in_sees_their_details_and_signs_out(
@@ -76,6 +91,7 @@ def test_p5_patient_proves_who_they_are_and_reaches_the_p9_page(
     expect(page.get_by_role("heading", level=1)).to_have_text("Prove who you are")
     check_accessibility(page)
     page.get_by_role("button", name="Continue").click()
+    share_if_asked(page, "Prove who you are")
 
     expect(page).to_have_url(f"{nhs_login_live.base_url}/home/linkage-details/")
     expect(page.get_by_role("heading", level=1)).to_have_text("You do not have a linkage key yet")
@@ -87,10 +103,15 @@ def test_declining_consent_shows_a_page_with_a_way_to_try_again(
 ) -> None:
     page.goto(nhs_login_live.base_url)
     page.get_by_role("button", name="Continue to NHS login").click()
-    page.get_by_label("Outcome").select_option("access_denied")
+    page.get_by_label(P9_USER).check()
     page.get_by_role("button", name="Continue", exact=True).click()
+    # NHS login's consent screen, then its "are you sure" screen.
+    page.get_by_role("button", name="Do not share").click()
+    page.get_by_role("button", name="Yes, do not share").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("You chose not to share your details")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You cannot continue without sharing your information"
+    )
     expect(page.get_by_role("button", name="Continue to NHS login")).to_be_visible()
     check_accessibility(page)
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write, rsa_public_key_pem_from
 from linkage.demo import demo_practice_seed
 from linkage.models import ApiClient
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Generated the portal's NHS login key at {key_path}")
         if settings.NHS_LOGIN_SIMULATOR_ENABLED:
             # By name, not by import: the product never imports the simulator.
+            # As NHS login registers a partner: its scopes and every vtr set the portal sends.
             call_command(
                 "nhs_login_simulator_client_register",
                 client_id=settings.NHS_LOGIN_CLIENT_ID,
@@ -46,6 +48,8 @@ class Command(BaseCommand):
                 redirect_uris=[f"{settings.PORTAL_BASE_URL}/auth/nhs-login/callback/"],
                 public_key=key_path,
                 im1=True,
+                scopes=settings.NHS_LOGIN_SCOPES,
+                vtr_sets=vtr_sets_sent(),
                 stdout=self.stdout,
             )
 
