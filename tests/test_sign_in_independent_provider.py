@@ -54,6 +54,11 @@ P9_VTR = ("P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm")
 P9_USER = "ava-thompson-p9"
 P5_USER = "chloe-evans-p5"
 NO_CONSENT = "You cannot continue without sharing your information"
+# Federation specification 4.2, table 16: what NHS login's ID token carries with the profile scope.
+ID_TOKEN_CLAIMS = {
+    *("iss", "sub", "aud", "exp", "iat", "jti", "nonce", "vot", "vtm"),
+    *("nhs_number", "birthdate", "family_name", "identity_proofing_level"),
+}
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def portal(
     live_server: LiveServer,
     settings: SettingsWrapper,
 ) -> str:
-    """The portal pointed at the provider by its settings alone (docs/operations.md)."""
+    """The portal pointed at the provider by its settings alone (docs/adr/0009)."""
     settings.PORTAL_BASE_URL = live_server.url
     settings.NHS_LOGIN_ISSUER = provider.issuer
     settings.NHS_LOGIN_CLIENT_ID = PORTAL_CLIENT_ID
@@ -335,7 +340,9 @@ def test_provider_issues_tokens_shaped_like_nhs_logins(
     ).json()
     trustmark = requests.get(claims["vtm"], timeout=10).json()
 
-    assert header["alg"] == "RS512"
+    assert header == {"alg": "RS512", "typ": "JWT", "kid": signing_key.key_id}
+    # Table 16's claims, and at_hash, which a relying party ignores.
+    assert set(claims) - {"at_hash"} == ID_TOKEN_CLAIMS
     assert claims["nonce"] == nonce
     assert claims["vot"] == "P9.Cp.Cd"
     assert claims["vtm"] == f"{provider.issuer}/trustmark/127.0.0.1"
