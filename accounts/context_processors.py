@@ -1,4 +1,4 @@
-"""What every page needs to know about the signed-in user's session."""
+"""What every page needs to know about the signed-in patient's session and NHS login account."""
 
 from __future__ import annotations
 
@@ -9,27 +9,56 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.middleware import seconds_until_idle_timeout
+from accounts.decorators import patient_of
+from accounts.middleware import (
+    portal_middleware_exempt,
+    seconds_until_absolute_timeout,
+    seconds_until_idle_timeout,
+    seconds_until_session_ends,
+    sign_in_again_url,
+)
+from accounts.sign_in_flow import sign_in_next_safe
+
+# The page's timer fires this long after the limit, so the server sees the session as ended.
+TIMER_MARGIN_SECONDS = 5
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)  # absent on error pages raised before middleware
+    return user is not None and user.is_authenticated and not portal_middleware_exempt(request)
 
 
 def session_timeout(request: HttpRequest) -> dict[str, Any]:
-    """When to move a signed-in browser to the "you'll be signed out soon" page: the page
-    template does it with JavaScript, or with a <noscript> refresh when JavaScript is off."""
-    user = getattr(request, "user", None)  # absent on error pages raised before middleware
-    if user is None or not user.is_authenticated:
+    """When the page moves a signed-in browser on by itself (NHS login's "Session management":
+    "automatically ... without user interaction"): the template does it with JavaScript, or with
+    a <noscript> refresh when JavaScript is off.
+
+    Two minutes before the inactivity limit, to the warning page with "Stay signed in"; when a
+    limit is reached, into the automatic sign-in with prompt=login. The 12-hour limit cannot be
+    extended, so it gets no warning.
+    """
+    if not _signed_in(request):
         return {"session_timeout": None}
-    remaining = seconds_until_idle_timeout(request)
     match = request.resolver_match
     if match is not None and getattr(match.func, "session_activity_exempt", False):
-        # The warning page itself: when time is up, go to the signed-out page, where the
-        # middleware signs the patient out.
+        # The warning page itself: when time is up, into NHS login, then back to the page the
+        # patient was on before the warning.
+        next_url = sign_in_next_safe(request, request.GET.get("next"))
         return {
             "session_timeout": {
-                "after_seconds": remaining + 5,
-                "url": f"{reverse('accounts:signed_out')}?reason=inactive",
+                "after_seconds": seconds_until_session_ends(request) + TIMER_MARGIN_SECONDS,
+                "url": sign_in_again_url(next_url),
             }
         }
-    warn_after = remaining - settings.SESSION_WARNING_SECONDS
+    warn_after = seconds_until_idle_timeout(request) - settings.SESSION_WARNING_SECONDS
+    absolute = seconds_until_absolute_timeout(request)
+    if absolute <= warn_after:
+        return {
+            "session_timeout": {
+                "after_seconds": absolute + TIMER_MARGIN_SECONDS,
+                "url": sign_in_again_url(request.get_full_path()),
+            }
+        }
     query = urlencode({"next": request.get_full_path()})
     return {
         "session_timeout": {
@@ -37,3 +66,13 @@ def session_timeout(request: HttpRequest) -> dict[str, Any]:
             "url": f"{reverse('accounts:session_expiring')}?{query}",
         }
     }
+
+
+def nhs_login_settings(request: HttpRequest) -> dict[str, Any]:
+    """The link to the patient's NHS login account settings (NHS login's "NHS login user
+    settings"): on signed-in patients' pages, for the NHS login environment in use. NHS login's
+    own session opens it without a second sign-in. None where there is nothing to link to."""
+    url: str = settings.NHS_LOGIN_SETTINGS_URL
+    if not url or not _signed_in(request) or patient_of(request) is None:
+        return {"nhs_login_settings_url": None}
+    return {"nhs_login_settings_url": url}

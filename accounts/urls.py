@@ -7,6 +7,12 @@ app_name = "accounts"
 urlpatterns = [
     path("auth/nhs-login/start/", views.NhsLoginStartView.as_view(), name="nhs_login_start"),
     path(
+        "auth/nhs-login/sign-in-again/",
+        views.nhs_login_sign_in_again,
+        name="nhs_login_sign_in_again",
+    ),
+    path("auth/nhs-app/", views.nhs_app_jump_off, name="nhs_app_jump_off"),
+    path(
         "auth/nhs-login/callback/", views.NhsLoginCallbackView.as_view(), name="nhs_login_callback"
     ),
     path("auth/prove-who-you-are/", views.prove_who_you_are, name="prove_who_you_are"),

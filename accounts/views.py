@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -17,15 +16,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from accounts.backends import UserinfoSubjectMismatchError
+from accounts.backends import UserinfoSubjectMismatchError, sign_in_flow_of
 from accounts.decorators import signed_in_patient
 from accounts.id_token import TokenInvalidError, VotNotRequestedError
-from accounts.middleware import seconds_until_idle_timeout, session_activity_exempt, session_start
+from accounts.middleware import (
+    seconds_until_session_ends,
+    session_activity_exempt,
+    session_signed_in_at_kept,
+    session_start,
+    session_timeout_exempt,
+)
 from accounts.nhs_login_client import (
     ProviderError,
     ProviderRefusedError,
@@ -36,7 +40,20 @@ from accounts.nhs_login_client import (
 )
 from accounts.presenters import PatientPresenter
 from accounts.session_user import session_patient_store
-from accounts.sign_in_flow import SignInFlow, p9_vectors, sign_in_flow_remember, sign_in_flow_take
+from accounts.sign_in_flow import (
+    INTERACTION_ERRORS,
+    PROMPT_INTERACTIVE,
+    PROMPT_LOGIN,
+    PROMPT_NONE,
+    SignInFlow,
+    asserted_login_identity_accept,
+    p9_vectors,
+    sign_in_flow_completed,
+    sign_in_flow_completed_next,
+    sign_in_flow_remember,
+    sign_in_flow_take,
+    sign_in_next_safe,
+)
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
 logger = logging.getLogger(__name__)
@@ -194,9 +211,77 @@ def _sign_in_rate_limited(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
+class _AuthorizationRequest(OIDCAuthenticationRequestView):  # type: ignore[misc]
+    """mozilla-django-oidc's authorization request (state, nonce, the redirect) for one flow,
+    with NHS login's parameters (Federation specification 3.4.1): its ``vtr`` and ``prompt``,
+    the ``PORTAL_BASE_URL`` redirect URI and, from the NHS App, ``asserted_login_identity``."""
+
+    def __init__(
+        self, *, flow: SignInFlow, authorization_endpoint: str, asserted_login_identity: str
+    ) -> None:
+        View.__init__(self)  # endpoints come from discovery, not fixed settings
+        self.flow = flow
+        self.asserted_login_identity = asserted_login_identity
+        self.OIDC_OP_AUTH_ENDPOINT = authorization_endpoint
+        self.OIDC_RP_CLIENT_ID = settings.NHS_LOGIN_CLIENT_ID
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        params = {
+            "vtr": json.dumps(list(self.flow.vtr), separators=(",", ":")),
+            "redirect_uri": redirect_uri(),
+        }
+        if self.flow.prompt:
+            params["prompt"] = self.flow.prompt
+        if self.asserted_login_identity:
+            params["asserted_login_identity"] = self.asserted_login_identity
+        return params
+
+
+def _sign_in_start(
+    request: HttpRequest, flow: SignInFlow, *, asserted_login_identity: str = ""
+) -> HttpResponse:
+    """Send the browser to NHS login's authorization endpoint for this flow, and remember it.
+
+    Every way in (the button, the automatic sign-in at the end of a session, the NHS App's
+    jump-off, the retry after a prompt=none flow) comes through here, so each is rate limited.
+    """
+    refusal = _sign_in_rate_limited(request)
+    if refusal is not None:
+        return refusal
+    try:
+        authorization_endpoint = provider_metadata().authorization_endpoint
+    except ProviderError:
+        return sign_in_problem(request, "nhs_login_unavailable")
+    except ImproperlyConfigured:
+        logger.exception("NHS login is not configured")
+        return sign_in_problem(request, "setup")
+    response: HttpResponse = _AuthorizationRequest(
+        flow=flow,
+        authorization_endpoint=authorization_endpoint,
+        asserted_login_identity=asserted_login_identity,
+    ).get(request)
+    state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
+    sign_in_flow_remember(request.session, state=state, flow=flow)
+    return response
+
+
+def _sign_in_flow(
+    request: HttpRequest, *, prompt: str, step_up: bool = False, from_nhs_app: bool = False
+) -> SignInFlow:
+    return SignInFlow(
+        vtr=p9_vectors() if step_up else tuple(settings.NHS_LOGIN_VTR),
+        step_up=step_up,
+        started_at=time.time(),
+        prompt=prompt,
+        from_nhs_app=from_nhs_app,
+        next_url=sign_in_next_safe(request, request.GET.get("next")),
+    )
+
+
 @method_decorator(login_not_required, name="dispatch")
-class NhsLoginStartView(OIDCAuthenticationRequestView):  # type: ignore[misc]
-    """The NHS login button: sends the browser to NHS login's authorization endpoint.
+class NhsLoginStartView(View):
+    """The NHS login button: sends the browser to NHS login's authorization endpoint with
+    prompt "" (NHS login's own session signs the patient in if it has one).
 
     ``?step_up=1`` asks for the P9 vectors only (a P9-only page sent the patient here);
     ``?next=`` is where to go after signing in.
@@ -204,54 +289,86 @@ class NhsLoginStartView(OIDCAuthenticationRequestView):  # type: ignore[misc]
 
     http_method_names = ("post",)
 
-    def __init__(self, **kwargs: Any) -> None:
-        View.__init__(self, **kwargs)  # endpoints come from discovery, not fixed settings
-        self.vtr: tuple[str, ...] = ()
-
     def post(self, request: HttpRequest) -> HttpResponse:
-        refusal = _sign_in_rate_limited(request)
-        if refusal is not None:
-            return refusal
         step_up = request.GET.get("step_up") == "1"
-        self.vtr = p9_vectors() if step_up else tuple(settings.NHS_LOGIN_VTR)
-        try:
-            self.OIDC_OP_AUTH_ENDPOINT = provider_metadata().authorization_endpoint
-        except ProviderError:
-            return sign_in_problem(request, "nhs_login_unavailable")
-        except ImproperlyConfigured:
-            logger.exception("NHS login is not configured")
-            return sign_in_problem(request, "setup")
-        self.OIDC_RP_CLIENT_ID = settings.NHS_LOGIN_CLIENT_ID
-        response: HttpResponse = self.get(request)
-        state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
-        sign_in_flow_remember(
-            request.session,
-            state=state,
-            flow=SignInFlow(vtr=self.vtr, step_up=step_up, started_at=time.time()),
+        return _sign_in_start(
+            request, _sign_in_flow(request, prompt=PROMPT_INTERACTIVE, step_up=step_up)
         )
-        return response
 
-    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
-        params = {
-            "vtr": json.dumps(list(self.vtr), separators=(",", ":")),
-            "redirect_uri": redirect_uri(),
-        }
-        if settings.NHS_LOGIN_PROMPT:
-            params["prompt"] = settings.NHS_LOGIN_PROMPT
-        return params
+
+@login_not_required
+@session_activity_exempt
+@require_GET
+def nhs_login_sign_in_again(request: HttpRequest) -> HttpResponse:
+    """The automatic sign-in at the end of a session (NHS login's "Session management": a full
+    authentication, "automatically ... without user interaction"): straight to NHS login with
+    prompt=login, back to ``?next=`` afterwards.
+
+    The session middleware signs the patient out and redirects here; a page's timer moves the
+    browser here when its time is up. A GET, so that a redirect and a timer can reach it, and
+    public, as the patient has just been signed out. A session still alive (another tab kept it
+    so) is not signed out by a GET: the patient simply goes on to the page.
+    """
+    if request.user.is_authenticated:
+        next_url = sign_in_next_safe(request, request.GET.get("next"))
+        return HttpResponseRedirect(next_url or reverse("accounts:home"))
+    return _sign_in_start(request, _sign_in_flow(request, prompt=PROMPT_LOGIN))
+
+
+@login_not_required
+@session_timeout_exempt
+@require_GET
+def nhs_app_jump_off(request: HttpRequest) -> HttpResponse:
+    """Where the NHS App sends a patient into the portal (NHS login's "Single sign-on (SSO)").
+
+    Starts a flow with prompt=none, passing the NHS App's ``asserted_login_identity`` (or its
+    camelCase ``assertedLoginIdentity``) to NHS login unchanged, so that the patient is signed in
+    without a sign-in page; if NHS login cannot do that it answers with an error and the
+    callback asks once more interactively. NHS login validates the assertion; the portal only
+    checks its shape, and never logs or keeps it. A session here that has timed out does not
+    stop the jump-off: the sign-in it starts replaces that session.
+    """
+    given = request.GET.get("asserted_login_identity") or request.GET.get(
+        "assertedLoginIdentity", ""
+    )
+    assertion = asserted_login_identity_accept(given)
+    if given and not assertion:
+        logger.warning("NHS App jump-off: asserted_login_identity is not a compact JWS; not sent")
+    return _sign_in_start(
+        request,
+        _sign_in_flow(request, prompt=PROMPT_NONE, from_nhs_app=True),
+        asserted_login_identity=assertion,
+    )
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(session_timeout_exempt, name="dispatch")
 class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
-    """Where NHS login sends the browser back (shared/nhs-login.md; OIDC Core 3.1.2.5)."""
+    """Where NHS login sends the browser back (Federation specification 3.4.5; OIDC Core
+    3.1.2.5).
+
+    Not subject to the session limits of the session it replaces: time spent at NHS login is
+    not inactivity in the portal, and the sign-in it completes sets the clocks itself.
+    """
 
     def get(self, request: HttpRequest) -> HttpResponse:
         state = request.GET.get("state", "")
         flow = sign_in_flow_take(request.session, state=state) if state else None
+        if flow is None and request.user.is_authenticated:
+            # Back onto the callback, or a replay: the state is spent, and the patient is
+            # signed in already, so they go on rather than see "Your sign-in did not work".
+            next_url = sign_in_flow_completed_next(request.session, state=state)
+            return HttpResponseRedirect(next_url or reverse("accounts:home"))
         error = request.GET.get("error")
         if error:
             _forget_state(request, state)
             logger.info("NHS login returned the error %s", error[:64])
+            if flow is not None and flow.may_retry_interactively and error in INTERACTION_ERRORS:
+                # prompt=none could not sign the patient in silently: ask once more with
+                # prompt "", which shows NHS login's sign-in page (so never loops).
+                return _sign_in_start(
+                    request, replace(flow, prompt=PROMPT_INTERACTIVE, started_at=time.time())
+                )
             return sign_in_problem(request, _problem_for_error(error, flow))
         if flow is None or not request.GET.get("code"):
             return sign_in_problem(request, "session")
@@ -261,6 +378,7 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             _forget_state(request, state)
             return sign_in_problem(request, "expired")
         request.nhs_login_flow = flow  # type: ignore[attr-defined]
+        self.state = state
         try:
             response: HttpResponse = super().get(request)
         except ProviderUnavailableError:
@@ -293,12 +411,20 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         return response
 
     def login_success(self) -> HttpResponse:
+        flow = sign_in_flow_of(self.request)
+        # A step-up carries on the session's 12 hours; any other sign-in starts them afresh.
+        signed_in_at = (
+            session_signed_in_at_kept(self.request.session, user_id=self.user.pk)
+            if flow.step_up
+            else None
+        )
         # Always log in, even when the same patient steps up: a new identity level gets a new
         # session key (the parent skips login for the same user).
         auth.login(self.request, self.user, backend="accounts.backends.NhsLoginBackend")
-        session_start(self.request)
+        session_start(self.request, signed_in_at=signed_in_at)
         session_patient_store(self.request.session, self.user)
-        return HttpResponseRedirect(self.success_url)
+        sign_in_flow_completed(self.request.session, state=self.state, flow=flow)
+        return HttpResponseRedirect(flow.next_url or self.success_url)
 
     def login_failure(self) -> HttpResponse:
         return sign_in_problem(self.request, "not_confirmed")
@@ -312,11 +438,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("accounts:home")
+    return sign_in_next_safe(request, candidate) or reverse("accounts:home")
 
 
 @require_GET
@@ -338,30 +460,24 @@ def sign_out_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
-    return HttpResponseRedirect(f"{reverse('accounts:signed_out')}?reason=signed_out")
-
-
-SIGNED_OUT_REASONS = {
-    "signed_out": "You have signed out",
-    "inactive": "You have been signed out because you were inactive",
-    "expired": "You have been signed out for your security",
-}
+    return HttpResponseRedirect(reverse("accounts:signed_out"))
 
 
 @login_not_required
 @require_GET
 def signed_out(request: HttpRequest) -> HttpResponse:
-    reason = request.GET.get("reason", "signed_out")
-    title = SIGNED_OUT_REASONS.get(reason, SIGNED_OUT_REASONS["signed_out"])
-    return render(request, "accounts/signed_out.jinja", {"title": title, "reason": reason})
+    """After the patient chose to sign out. A session that ends by itself never comes here:
+    it goes straight to NHS login to sign in again (accounts/middleware.py)."""
+    return render(request, "accounts/signed_out.jinja")
 
 
 @require_GET
 @session_activity_exempt
 def session_expiring(request: HttpRequest) -> HttpResponse:
-    """Warns before the inactivity limit. Visiting it is not activity, so it cannot keep the
-    session alive on its own; only "Stay signed in" does."""
-    remaining = seconds_until_idle_timeout(request)
+    """Warns two minutes before the inactivity limit; when the time is up the page moves
+    itself into NHS login (accounts/context_processors.py). Visiting it is not activity, so it
+    cannot keep the session alive on its own; only "Stay signed in" does."""
+    remaining = seconds_until_session_ends(request)
     return render(
         request,
         "accounts/session_expiring.jinja",

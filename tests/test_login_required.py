@@ -16,6 +16,10 @@ PUBLIC_VIEWS = {
     "core:health_live",
     "core:health_ready",
     "accounts:nhs_login_start",
+    # The automatic sign-in at the end of a session, reached just after being signed out.
+    "accounts:nhs_login_sign_in_again",
+    # The NHS App's jump-off: it signs the patient in.
+    "accounts:nhs_app_jump_off",
     "accounts:nhs_login_callback",
     "accounts:signed_out",
     # The linkage API authenticates machine clients with bearer tokens of its own.

@@ -67,14 +67,6 @@ def test_button_sends_the_browser_to_nhs_login_with_state_nonce_and_vtr(
     assert "prompt" not in query
 
 
-def test_prompt_is_sent_when_configured(browser: PortalBrowser, settings: SettingsWrapper) -> None:
-    settings.NHS_LOGIN_PROMPT = "login"
-
-    query = parse_qs(urlsplit(browser.press_nhs_login_button().headers["Location"]).query)
-
-    assert query["prompt"] == ["login"]
-
-
 def test_patient_signs_in_and_sees_their_details(browser: PortalBrowser) -> None:
     page = browser.sign_in(user="p9-demo-practice")
 
@@ -313,14 +305,19 @@ def test_replayed_state_is_refused(browser: PortalBrowser) -> None:
     assert Patient.objects.count() == 1
 
 
-def test_replayed_callback_in_the_same_session_is_refused(browser: PortalBrowser) -> None:
+def test_replayed_callback_in_the_signed_in_session_goes_home_not_to_an_error(
+    browser: PortalBrowser,
+) -> None:
+    """The browser's Back button onto the callback: the state is spent, the patient is signed
+    in already, so they go on to their home page."""
     callback = _callback_url(browser)
     browser.follow(browser.get(callback))
 
     page = browser.get(callback)
 
-    assert page.status_code == 400
-    assert "Your sign-in did not work" in page.text
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/home/"
+    assert browser.follow(page).status_code == 200
 
 
 def test_callback_without_a_started_flow_is_refused(browser: PortalBrowser) -> None:

@@ -121,7 +121,7 @@ def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(
 
     response = patient_client.post("/auth/sign-out/confirm/")
 
-    assert response["Location"] == "/auth/signed-out/?reason=signed_out"
+    assert response["Location"] == "/auth/signed-out/"
     signed_out = patient_client.get(response["Location"]).content.decode()
     assert "<h1>You have signed out</h1>" in signed_out
     assert "cannot sign you out of NHS login" in signed_out
@@ -153,18 +153,22 @@ def test_signed_out_pages_have_no_timeout(client: Client) -> None:
     assert "http-equiv" not in html
 
 
-def test_inactive_patient_is_signed_out_after_30_minutes(patient_client: Client) -> None:
+SIGN_IN_AGAIN = "/auth/nhs-login/sign-in-again/"
+
+
+def test_inactive_patient_is_signed_out_and_sent_to_sign_in_again_after_30_minutes(
+    patient_client: Client,
+) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         patient_client.get("/home/")
     with time_machine.travel(start + timedelta(minutes=29), tick=False):
         assert patient_client.get("/home/").status_code == 200
     with time_machine.travel(start + timedelta(minutes=59, seconds=1), tick=False):
-        response = patient_client.get("/home/")
+        response = patient_client.get("/home/linkage-details/")
 
-    assert response["Location"] == "/auth/signed-out/?reason=inactive"
-    page = patient_client.get(response["Location"]).content.decode()
-    assert "You have been signed out because you were inactive" in page
+    assert response["Location"] == f"{SIGN_IN_AGAIN}?next=%2Fhome%2Flinkage-details%2F"
+    assert "_auth_user_id" not in patient_client.session
     assert patient_client.get("/home/").status_code == 302
 
 
@@ -179,7 +183,7 @@ def test_active_patient_is_signed_out_after_12_hours(patient_client: Client) -> 
     with time_machine.travel(start + timedelta(hours=12, minutes=1), tick=False):
         response = patient_client.get("/home/")
 
-    assert response["Location"] == "/auth/signed-out/?reason=expired"
+    assert response["Location"] == f"{SIGN_IN_AGAIN}?next=%2Fhome%2F"
     assert patient_client.get("/home/").status_code == 302
 
 
@@ -195,8 +199,7 @@ def test_the_warning_page_does_not_keep_the_session_alive(patient_client: Client
     html = warning.content.decode()
     assert "You're about to be signed out" in html
     assert "we will sign you out in 2 minutes" in html
-    assert 'data-session-timeout-url="/auth/signed-out/?reason=inactive"' in html
-    assert response["Location"] == "/auth/signed-out/?reason=inactive"
+    assert response["Location"] == f"{SIGN_IN_AGAIN}?next=%2Fhome%2F"
 
 
 def test_stay_signed_in_restarts_the_inactivity_clock(patient_client: Client) -> None:

@@ -100,7 +100,10 @@ TEMPLATES: list[dict[str, Any]] = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "core.jinja2.environment",
-            "context_processors": ["accounts.context_processors.session_timeout"],
+            "context_processors": [
+                "accounts.context_processors.session_timeout",
+                "accounts.context_processors.nhs_login_settings",
+            ],
         },
     },
     {
@@ -171,8 +174,6 @@ NHS_LOGIN_VTR: list[str] = env.json(
     "NHS_LOGIN_VTR",
     default=["P5.Cp.Cd", "P5.Cp.Ck", "P5.Cm", "P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"],
 )
-# "" (single sign-on when NHS login has a session), "login" (always ask) or "none".
-NHS_LOGIN_PROMPT = env.str("NHS_LOGIN_PROMPT", default="")
 # Seconds to wait for NHS login's back channel (discovery, JWKS, token, userinfo). No retries.
 NHS_LOGIN_TIMEOUT_SECONDS = env.float("NHS_LOGIN_TIMEOUT_SECONDS", default=10.0)
 # Seconds discovery and the JWKS are cached; an unknown kid refreshes the JWKS once at once.
@@ -187,8 +188,21 @@ NHS_LOGIN_ID_TOKEN_MAX_AGE_SECONDS = env.int("NHS_LOGIN_ID_TOKEN_MAX_AGE_SECONDS
 NHS_LOGIN_ACCESS_TOKEN_SIGNED = env_bool("NHS_LOGIN_ACCESS_TOKEN_SIGNED", default=True)
 # Sign-ins each client address may start a minute (429 beyond it).
 SIGN_IN_RATE_LIMIT_PER_MINUTE = env.int("SIGN_IN_RATE_LIMIT_PER_MINUTE", default=20)
-# A sign-in not finished within this many seconds must start again (codes live 10 minutes).
-NHS_LOGIN_FLOW_MAX_AGE_SECONDS = env.int("NHS_LOGIN_FLOW_MAX_AGE_SECONDS", default=900)
+# How long the state of a sign-in the portal started stays usable. Not a limit on the time a
+# patient spends at NHS login (proving who they are can take an hour): NHS login's code lives
+# 10 minutes from its issue and state and nonce are single-use, so a session's 12 hours cannot
+# discard a real answer (accounts/sign_in_flow.py).
+NHS_LOGIN_FLOW_MAX_AGE_SECONDS = env.int("NHS_LOGIN_FLOW_MAX_AGE_SECONDS", default=12 * 60 * 60)
+# NHS login's account settings page for the environment in use (NHS login's "NHS login user
+# settings"), linked from signed-in pages; defaulted from the known issuers, no link otherwise.
+NHS_LOGIN_SETTINGS_URLS_BY_ISSUER = {
+    "https://auth.sandpit.signin.nhs.uk": "https://settings.sandpit.signin.nhs.uk",
+    "https://auth.aos.signin.nhs.uk": "https://settings.aos.signin.nhs.uk",
+    "https://auth.login.nhs.uk": "https://settings.login.nhs.uk",
+}
+NHS_LOGIN_SETTINGS_URL = env.str(
+    "NHS_LOGIN_SETTINGS_URL", default=NHS_LOGIN_SETTINGS_URLS_BY_ISSUER.get(NHS_LOGIN_ISSUER, "")
+).rstrip("/")
 
 # mozilla-django-oidc, extended in accounts/ for private_key_jwt (docs/adr/0006).
 AUTHENTICATION_BACKENDS = [
@@ -203,8 +217,10 @@ OIDC_STATE_SIZE = 43
 OIDC_NONCE_SIZE = 43
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:nhs_login_callback"
 
-# NHS login keeps no session for us (shared/nhs-login.md, "Sessions"): the portal signs a
-# patient out after 30 minutes without activity and after 12 hours in all, and warns first.
+# NHS login keeps no session for us (NHS login's "Session management"): after 30 minutes
+# without activity and after 12 hours in all the portal ends the session and sends the patient
+# straight to NHS login to sign in again (prompt=login); a warning page comes 2 minutes before
+# the inactivity limit.
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
@@ -229,8 +245,13 @@ BENCHMARK_BASELINE_ENABLED = env_bool("BENCHMARK_BASELINE_ENABLED", default=Fals
 # and tests. Installed and mounted at /nhs-login-simulator/ only when enabled; production
 # refuses to start with it on.
 NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=False)
+# Where it is mounted (citizen_portal/urls.py). The portal's middleware (session limits, CSP)
+# leaves the paths in PORTAL_MIDDLEWARE_EXEMPT_PREFIXES alone: they stand in for NHS login.
+NHS_LOGIN_SIMULATOR_PATH_PREFIX = "/nhs-login-simulator/"
+PORTAL_MIDDLEWARE_EXEMPT_PREFIXES: list[str] = []
 if NHS_LOGIN_SIMULATOR_ENABLED:
     INSTALLED_APPS.append("nhs_login_simulator")
+    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES.append(NHS_LOGIN_SIMULATOR_PATH_PREFIX)
 NHS_LOGIN_SIMULATOR_ISSUER = env.str(
     "NHS_LOGIN_SIMULATOR_ISSUER", default=f"{PORTAL_BASE_URL}/nhs-login-simulator"
 ).rstrip("/")
@@ -294,7 +315,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],
-    }
+    },
+    # The simulator's pages set a policy of their own.
+    "EXCLUDE_URL_PREFIXES": [*PORTAL_MIDDLEWARE_EXEMPT_PREFIXES],
 }
 # Nothing here uses these browser features: say so, so nothing embedded can either.
 PERMISSIONS_POLICY: dict[str, list[str]] = {

@@ -18,6 +18,7 @@ if _ENV_FILE.is_file():
 
 from citizen_portal.settings.base import *  # noqa: E402, F403
 from citizen_portal.settings.base import (  # noqa: E402
+    CONTENT_SECURITY_POLICY,
     DATA_DIR,
     DATABASES,
     INSTALLED_APPS,
@@ -26,7 +27,10 @@ from citizen_portal.settings.base import (  # noqa: E402
     NHS_LOGIN_CLIENT_ID,
     NHS_LOGIN_ISSUER,
     NHS_LOGIN_PRIVATE_KEY_PATH,
+    NHS_LOGIN_SETTINGS_URL,
     NHS_LOGIN_SIMULATOR_ISSUER,
+    NHS_LOGIN_SIMULATOR_PATH_PREFIX,
+    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
     SECRET_KEY,
     env,
     env_bool,
@@ -40,11 +44,26 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=True)
 if NHS_LOGIN_SIMULATOR_ENABLED and "nhs_login_simulator" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
+if NHS_LOGIN_SIMULATOR_ENABLED and NHS_LOGIN_SIMULATOR_PATH_PREFIX not in (
+    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES
+):
+    # The portal's session limits and CSP leave the simulator's pages alone (base.py).
+    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES = [
+        *PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
+        NHS_LOGIN_SIMULATOR_PATH_PREFIX,
+    ]
+    CONTENT_SECURITY_POLICY = {
+        **CONTENT_SECURITY_POLICY,
+        "EXCLUDE_URL_PREFIXES": [*PORTAL_MIDDLEWARE_EXEMPT_PREFIXES],
+    }
 
 # Sign in against the simulator unless .env names another provider. `make run` generates the
 # key and registers this client with the simulator (manage.py local_setup).
 NHS_LOGIN_ISSUER = NHS_LOGIN_ISSUER or NHS_LOGIN_SIMULATOR_ISSUER
 NHS_LOGIN_CLIENT_ID = NHS_LOGIN_CLIENT_ID or "citizen-portal-local"
+# The simulator serves an NHS login settings page of its own.
+if not NHS_LOGIN_SETTINGS_URL and NHS_LOGIN_ISSUER == NHS_LOGIN_SIMULATOR_ISSUER:
+    NHS_LOGIN_SETTINGS_URL = f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
 NHS_LOGIN_PRIVATE_KEY_PATH = NHS_LOGIN_PRIVATE_KEY_PATH or str(
     DATA_DIR / "nhs_login" / "private_key.pem"
 )

@@ -11,10 +11,15 @@ from cryptography.fernet import Fernet
 
 from citizen_portal.settings.base import *  # noqa: F403
 from citizen_portal.settings.base import (
+    CONTENT_SECURITY_POLICY,
     DATA_DIR,
     DATABASES,
     INSTALLED_APPS,
     LOGGING,
+    NHS_LOGIN_SETTINGS_URL,
+    NHS_LOGIN_SIMULATOR_ISSUER,
+    NHS_LOGIN_SIMULATOR_PATH_PREFIX,
+    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
     SECRET_KEY,
     env,
 )
@@ -30,6 +35,18 @@ if not DATABASES:
 NHS_LOGIN_SIMULATOR_ENABLED = True
 if "nhs_login_simulator" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
+if NHS_LOGIN_SIMULATOR_PATH_PREFIX not in PORTAL_MIDDLEWARE_EXEMPT_PREFIXES:
+    # The portal's session limits and CSP leave the simulator's pages alone (base.py).
+    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES = [
+        *PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
+        NHS_LOGIN_SIMULATOR_PATH_PREFIX,
+    ]
+    CONTENT_SECURITY_POLICY = {
+        **CONTENT_SECURITY_POLICY,
+        "EXCLUDE_URL_PREFIXES": [*PORTAL_MIDDLEWARE_EXEMPT_PREFIXES],
+    }
+# The simulator serves an NHS login settings page of its own.
+NHS_LOGIN_SETTINGS_URL = NHS_LOGIN_SETTINGS_URL or f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
 # The simulator's signing keys go wherever the test session puts them (conftest.py).
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3.0
 

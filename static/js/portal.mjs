@@ -4,7 +4,9 @@ import { initAll } from "../vendor/nhsuk-frontend/nhsuk-frontend.min.js";
 
 initAll();
 
-// Signed-in pages say when the session is about to end (data-session-timeout-*); without
+// Signed-in pages say when to move on by themselves (data-session-timeout-*): to the warning
+// page two minutes before the inactivity limit, and into NHS login to sign in again when the
+// session has ended, with no button to press (NHS login's "Session management"). Without
 // JavaScript a <noscript> refresh does the same.
 const { sessionTimeoutAfter, sessionTimeoutUrl } = document.body.dataset;
 if (sessionTimeoutAfter && sessionTimeoutUrl) {
