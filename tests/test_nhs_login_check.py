@@ -117,6 +117,19 @@ def test_a_client_id_the_provider_does_not_know_is_explained(
     assert "NHS_LOGIN_CLIENT_ID (not-registered-anywhere)" in line(report, "token request")
 
 
+def test_a_key_id_the_provider_did_not_register_is_named(
+    nhs_login_live: NhsLoginLive, settings: SettingsWrapper
+) -> None:
+    """The failure the issue began with: a kid the provider holds no key for."""
+    settings.NHS_LOGIN_KEY_ID = "thumbprint-nobody-registered"
+
+    report = check(problems=1)
+
+    assert "invalid_client" in line(report, "token request")
+    assert "NHS_LOGIN_KEY_ID is 'thumbprint-nobody-registered'" in line(report, "token request")
+    assert "leave NHS_LOGIN_KEY_ID unset" in line(report, "private key")
+
+
 def _write(path: Path, content: bytes) -> Path:
     path.write_bytes(content)
     path.chmod(0o600)
