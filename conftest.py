@@ -31,6 +31,7 @@ from core.rsa_keys import private_key_generate, private_key_write
 from linkage.demo import demo_practice_seed
 from linkage.models import Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
+from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
 
 # Every run logs at DEBUG and fails if a secret reaches any log record (issue 10).
 pytest_plugins = ["tests.security.secrets_in_logs"]
@@ -184,6 +185,9 @@ def nhs_login_live(
         vtr_sets=vtr_sets_sent(),
         stdout=io.StringIO(),
     )
+    # The simulator makes its signing keys on first use: make them now, or the first token
+    # request of a test with a short timeout would wait for two RSA keys to be generated.
+    simulator_signing_keys()
     # The demo practice of `make run`, whose register matches the simulator's users.
     demo_practice_seed()
     return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)

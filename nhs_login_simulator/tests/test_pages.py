@@ -4,6 +4,7 @@ without the portal's CSP middleware acting on it."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -149,17 +150,25 @@ def pages(flow: SimulatorFlow) -> dict[str, Any]:
     }
 
 
+def portal_csp_acting_everywhere() -> dict[str, Any]:
+    """The portal's CSP middleware with no prefix left out: it would set its own policy."""
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy.pop("EXCLUDE_URL_PREFIXES", None)
+    return {"CONTENT_SECURITY_POLICY": policy}
+
+
 @pytest.mark.parametrize(
-    "middleware",
+    "portal_settings",
     [
-        pytest.param(None, id="portal-csp-middleware-acting"),
-        pytest.param(WITHOUT_PORTAL_CSP, id="portal-csp-middleware-not-acting"),
+        pytest.param(portal_csp_acting_everywhere(), id="portal-csp-middleware-acting"),
+        pytest.param({}, id="portal-csp-middleware-as-configured"),
+        pytest.param({"MIDDLEWARE": WITHOUT_PORTAL_CSP}, id="no-portal-csp-middleware"),
     ],
 )
 def test_each_page_sets_its_own_policy_naming_the_clients_origin_in_form_action(
-    flow: SimulatorFlow, middleware: list[str] | None
+    flow: SimulatorFlow, portal_settings: dict[str, Any]
 ) -> None:
-    with override_settings(**({"MIDDLEWARE": middleware} if middleware else {})):
+    with override_settings(**portal_settings):
         found = pages(flow)
 
     for name, page in found.items():
