@@ -218,10 +218,11 @@ def test_declining_to_share_at_the_new_level_during_step_up_keeps_the_patient_at
 
 
 def test_a_p5_patient_never_sees_and_the_portal_never_keeps_their_nhs_number(
-    browser: PortalBrowser,
+    browser: PortalBrowser, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Scopes and claims, note 2: NHS login releases it at P5, but it must not be given or
     presented to the patient below P9."""
+    caplog.set_level("DEBUG")
     page = browser.sign_in(user="p5-demo-practice")
 
     assert page.url.endswith("/home/")
@@ -235,6 +236,7 @@ def test_a_p5_patient_never_sees_and_the_portal_never_keeps_their_nhs_number(
     assert P5_NHS_NUMBER not in str(dict(session.items()))
     for path in ("/auth/prove-who-you-are/", "/auth/sign-out/"):
         assert P5_NHS_NUMBER not in browser.get(path).text
+    assert not [m for m in caplog.messages if P5_NHS_NUMBER in m or "999 000 0034" in m]
 
 
 def test_a_p5_sign_in_clears_the_number_an_earlier_p9_sign_in_kept(
