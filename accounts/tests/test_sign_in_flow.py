@@ -48,7 +48,9 @@ def test_a_flow_recorded_before_prompts_and_next_were_kept_still_reads() -> None
 
 
 @pytest.mark.parametrize(
-    ("prompt", "retries"), [("none", True), ("", False), ("login", False)], ids=repr
+    ("prompt", "retries"),
+    [("none", True), ("", False), ("login", False)],
+    ids=["none-is-retried", "interactive-is-not", "login-is-not"],
 )
 def test_only_a_prompt_none_flow_is_retried_interactively(prompt: str, retries: bool) -> None:
     flow = SignInFlow(vtr=(), step_up=False, started_at=0.0, prompt=prompt)
