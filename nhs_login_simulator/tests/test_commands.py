@@ -426,6 +426,30 @@ def test_call_command_takes_scopes_and_vtr_sets_as_python_values(tmp_path: Path)
     assert fields["vtr_sets"] == [BOTH, P9]
 
 
+def test_call_command_takes_several_redirect_uris(tmp_path: Path) -> None:
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+    uris = [NEW_REDIRECT_URI, "https://new-portal.example.org/other/callback/"]
+
+    call_command(
+        REGISTER,
+        client_id=NEW_CLIENT_ID,
+        redirect_uris=uris,
+        public_key=key_file,
+        stdout=io.StringIO(),
+    )
+
+    assert client_fields(NEW_CLIENT_ID)["redirect_uris"] == uris
+
+
+def test_a_redirect_uri_is_required(tmp_path: Path) -> None:
+    key_file = write_public_key(tmp_path / "public.pem", private_key_generate())
+
+    with pytest.raises(CommandError, match="at least one --redirect-uri"):
+        register("--client-id", NEW_CLIENT_ID, "--public-key", str(key_file))
+
+    assert not Client.objects.exists()
+
+
 def write_jwk(path: Path, jwk: dict[str, Any]) -> Path:
     path.write_text(json.dumps(jwk))
     return path

@@ -41,12 +41,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--client-id", required=True)
         parser.add_argument("--name", help="Shown on the simulator's sign-in and consent pages")
+        # Checked in handle(), not by argparse: call_command then takes a list of several.
         parser.add_argument(
             "--redirect-uri",
             action="append",
-            required=True,
+            default=[],
             dest="redirect_uris",
-            help="Repeat for several (at most 10)",
+            help="Required; repeat for several (at most 10)",
         )
         key = parser.add_mutually_exclusive_group(required=True)
         key.add_argument(
@@ -84,6 +85,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["redirect_uris"]:
+            raise CommandError("Give at least one --redirect-uri")
         if options["jwk"] is not None:
             key = _key_from_file(options["jwk"], client_key_from_jwk)
         else:
