@@ -170,6 +170,8 @@ def nhs_login_live(
     settings.NHS_LOGIN_SIMULATOR_ISSUER = issuer
     settings.NHS_LOGIN_CLIENT_ID = "citizen-portal-under-test"
     settings.NHS_LOGIN_PRIVATE_KEY_PATH = str(key_path)
+    # The settings link follows the issuer, as local settings make it follow the simulator's.
+    settings.NHS_LOGIN_SETTINGS_URL = f"{issuer}/settings"
     # Discovery and JWKS are cached per issuer; the live server's address is reused between
     # tests, so forget what an earlier test cached.
     provider_metadata_forget()

@@ -24,7 +24,7 @@ from accounts.sign_in_flow import SignInFlow
 
 
 class UserinfoSubjectMismatchError(Exception):
-    """The userinfo response is about someone else: it must be discarded (nhs-login.md)."""
+    """The userinfo response is about someone else: it must be discarded (Federation 3.6.2.1)."""
 
 
 def sign_in_flow_of(request: HttpRequest) -> SignInFlow:

@@ -27,7 +27,8 @@ def signed_in_patient(request: HttpRequest) -> Patient:
 
 def identity_verified_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """P9-only features: a patient signed in at P5 is offered NHS login's step-up, and comes
-    back to the page they asked for (shared/nhs-login.md, "Vectors of trust")."""
+    back to the page they asked for (Federation specification 5.1.6.3; NHS login's "Offering
+    users medium and high verification" page)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:

@@ -15,7 +15,7 @@ class User(AbstractUser):
 
 
 class IdentityProofingLevel(models.TextChoices):
-    """NHS login's identity proofing levels (shared/nhs-login.md, "Vectors of trust")."""
+    """NHS login's identity proofing levels (Federation specification 5.1.1)."""
 
     P0 = "P0", "P0: not checked"
     P5 = "P5", "P5: checked online"

@@ -683,7 +683,7 @@ def _slow_or_broken(
 @csrf_exempt  # a back-channel call authenticated by the client assertion, not a browser form
 @require_POST
 def token(request: HttpRequest) -> HttpResponse:
-    """The token endpoint (shared/nhs-login.md, "Token request")."""
+    """The token endpoint (Federation specification 3.5)."""
     try:
         client = client_authenticate(request.POST)
         grant_type = request.POST.get("grant_type", "")

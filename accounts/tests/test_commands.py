@@ -1,4 +1,4 @@
-"""nhs_login_keygen: the portal's NHS login client key (shared/nhs-login.md, "Key generation")."""
+"""nhs_login_keygen: the portal's NHS login client key (Federation specification 7.1)."""
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# NHS login, as this portal is registered with it (shared/nhs-login.md). Local settings point
+# NHS login, as this portal is registered with it (docs/operations.md). Local settings point
 # these at the built-in simulator; elsewhere they come from the NHS login registration.
 NHS_LOGIN_ISSUER = env.str("NHS_LOGIN_ISSUER", default="").rstrip("/")
 NHS_LOGIN_CLIENT_ID = env.str("NHS_LOGIN_CLIENT_ID", default="")

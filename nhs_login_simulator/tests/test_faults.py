@@ -1,5 +1,5 @@
 """Injected faults: each one breaks exactly one thing, so a relying party can prove it refuses
-that thing (nhs_login_simulator/faults.py; shared/nhs-login.md, "Tokens")."""
+that thing (nhs_login_simulator/faults.py; Federation specification 4)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ Exchange = Callable[..., Any]
 
 
 class Rule(StrEnum):
-    """A check shared/nhs-login.md ("Tokens") asks a relying party to make of an ID token.
+    """A check the Federation specification (section 4) asks a relying party to make of an ID token.
     Each claim fault breaks one; every other must still hold."""
 
     ISSUER = "iss"
@@ -149,7 +149,7 @@ def assert_signed_rs512_by_published_key(token: str) -> None:
 
 
 def assert_claims_valid(claims: dict[str, Any], *, except_for: Rule | None = None) -> None:
-    """Every rule shared/nhs-login.md asks a relying party to check, but the one named."""
+    """Every rule the Federation specification asks a relying party to check, but the one named."""
     now = int(time.time())
     if except_for != Rule.ISSUER:
         assert claims["iss"] == ISSUER

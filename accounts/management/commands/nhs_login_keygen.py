@@ -1,5 +1,5 @@
 """Make the portal's NHS login client key: the private half stays here, the public half is
-what NHS login registers (shared/nhs-login.md, "Key generation")."""
+what NHS login registers (Federation specification 7.1: a PEM, 2048-bit RSA)."""
 
 from __future__ import annotations
 
