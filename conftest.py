@@ -27,6 +27,7 @@ from accounts.nhs_login_client import provider_metadata_forget
 from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import vtr_sets_sent
 from accounts.tests.factories import PatientFactory, UserFactory
+from core.outbound import outbound_connections_close
 from core.rsa_keys import private_key_generate, private_key_write
 from linkage.demo import demo_practice_seed
 from linkage.models import Practice, PracticeStaff
@@ -56,6 +57,21 @@ def _simulator_keys_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFa
     """The simulator makes its signing keys on first use: here, never in the developer's data
     directory."""
     settings.NHS_LOGIN_SIMULATOR_KEY_DIR = tmp_path_factory.mktemp("nhs-login-simulator")
+
+
+@pytest.fixture(autouse=True)
+def _connections_to_the_live_server_closed_after_each_test() -> Iterator[None]:
+    """Code run in the test thread (a management command, a client call, a scripted browser)
+    keeps its connections to the live server alive; close them, so the server's handler threads
+    do not keep their database connections open (PostgreSQL then cannot drop the test
+    database at the end of the run)."""
+    # Imported here: the scripted browser imports the secrets plugin, which pytest must load
+    # (and rewrite) first.
+    from tests.portal_browser import portal_browsers_close
+
+    yield
+    outbound_connections_close()
+    portal_browsers_close()
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,19 @@ def _session() -> requests.Session:
     return session
 
 
+def outbound_connections_close() -> None:
+    """Close this thread's kept-alive connections; the next call opens a new one.
+
+    An app server's threads keep theirs for the life of the process. The tests close the test
+    thread's after each test: a live server's handler thread left waiting on an idle kept-alive
+    connection would hold its database connection open past the end of the test run.
+    """
+    session: requests.Session | None = getattr(_sessions, "session", None)
+    if session is not None:
+        session.close()
+        del _sessions.session
+
+
 def http_request(method: str, url: str, *, timeout: float, **kwargs: Any) -> requests.Response:
     try:
         response = _session().request(method, url, timeout=timeout, allow_redirects=False, **kwargs)

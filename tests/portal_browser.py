@@ -9,6 +9,7 @@ redirects one by one so tests can see each hop.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -37,16 +38,31 @@ def form_field(html: str, action_contains: str, name: str) -> str:
 
 
 def _register_code(answer: requests.Response) -> None:
-    """The authorization code NHS login hands the browser must never be logged (issue 10)."""
+    """The authorization code NHS login hands the browser must never be logged."""
     code = parse_qs(urlsplit(answer.headers.get("Location", "")).query).get("code")
     if code:
         secret_register(code[0])
+
+
+# Every browser's connections, so that the end of each test can close them (conftest.py).
+_open_sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
+
+
+def portal_browsers_close() -> None:
+    """Close every scripted browser's kept-alive connections. Until a browser's connection
+    closes, the live server's thread serving it keeps its database connection open, and so
+    does the thread serving the portal's own call to the simulator behind it."""
+    for session in list(_open_sessions):
+        session.close()
 
 
 @dataclass
 class PortalBrowser:
     base_url: str
     session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        _open_sessions.add(self.session)
 
     def get(self, path_or_url: str) -> requests.Response:
         return self.session.get(
