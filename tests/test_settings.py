@@ -6,27 +6,15 @@ given, because settings are read once, at import.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-PRODUCTION_ENV = {
-    "SECRET_KEY": "a-production-like-secret-key-that-is-long-enough-0123456789",
-    "ALLOWED_HOSTS": "portal.example.org",
-    "DATABASE_URL": "postgres://portal@db.example.org:5432/portal",
-    "PORTAL_BASE_URL": "https://portal.example.org",
-    "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
-    "NHS_LOGIN_CLIENT_ID": "citizen-portal",
-    "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
-    "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
-}
+from tests.settings_process import PRODUCTION_ENV, settings_import, settings_read
 
 PRINT_SETTINGS = """
 import json
@@ -53,27 +41,11 @@ print(json.dumps({
 def _import_settings(
     module: str, environment: dict[str, str], data_dir: Path
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS],
-        env={
-            "PATH": os.defpath,
-            "DJANGO_SETTINGS_MODULE": f"citizen_portal.settings.{module}",
-            "DATA_DIR": str(data_dir),
-            **environment,
-        },
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return settings_import(module, environment, data_dir, script=PRINT_SETTINGS)
 
 
 def _settings(module: str, environment: dict[str, str], data_dir: Path) -> dict[str, Any]:
-    completed = _import_settings(module, environment, data_dir)
-    assert completed.returncode == 0, completed.stderr
-    loaded: dict[str, Any] = json.loads(completed.stdout)
-    return loaded
+    return settings_read(module, environment, data_dir, script=PRINT_SETTINGS)
 
 
 def test_production_refuses_to_start_and_names_every_missing_variable(tmp_path: Path) -> None:

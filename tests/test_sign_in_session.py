@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -37,6 +36,7 @@ from core.rate_limit import rate_limit_reset
 from core.rsa_keys import private_key_generate
 from tests.portal_browser import PortalBrowser
 from tests.security.secrets_in_logs import secret_register
+from tests.settings_process import PRODUCTION_ENV, settings_read
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -545,16 +545,6 @@ def test_the_signed_in_pages_link_to_the_simulators_settings_without_a_second_si
     assert signed_in(browser)
 
 
-PRODUCTION_ENV = {
-    "SECRET_KEY": "a-production-like-secret-key-that-is-long-enough-0123456789",
-    "ALLOWED_HOSTS": "portal.example.org",
-    "DATABASE_URL": "postgres://portal@db.example.org:5432/portal",
-    "PORTAL_BASE_URL": "https://portal.example.org",
-    "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk",
-    "NHS_LOGIN_CLIENT_ID": "citizen-portal",
-    "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
-    "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
-}
 PRINT_SETTINGS = """
 import json
 from django.conf import settings
@@ -566,24 +556,7 @@ print(json.dumps({
 """
 
 
-def settings_in(module: str, environment: dict[str, str], data_dir: Any) -> dict[str, Any]:
+def settings_in(module: str, environment: dict[str, str], data_dir: Path) -> dict[str, Any]:
     """Settings as a fresh process with exactly this environment reads them."""
     base = PRODUCTION_ENV if module == "production" else {}
-    completed = subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": f"citizen_portal.settings.{module}",
-            "DATA_DIR": str(data_dir),
-            **base,
-            **environment,
-        },
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    loaded: dict[str, Any] = json.loads(completed.stdout)
-    return loaded
+    return settings_read(module, {**base, **environment}, data_dir, script=PRINT_SETTINGS)
