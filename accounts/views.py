@@ -182,7 +182,9 @@ def _problem_for_error(error: str, flow: SignInFlow | None) -> str:
             return "step_up_incomplete"
         if flow.from_nhs_app:
             return "no_consent_nhs_app"
-    return PROBLEM_FOR_ERROR.get(error, "setup")
+    # A code NHS login does not send is not ours to explain: the answer is simply not one we
+    # can use (400), never a server error.
+    return PROBLEM_FOR_ERROR.get(error, "session")
 
 
 def _forget_state(request: HttpRequest, state: str) -> None:
@@ -467,7 +469,10 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_GET
 def signed_out(request: HttpRequest) -> HttpResponse:
     """After the patient chose to sign out. A session that ends by itself never comes here:
-    it goes straight to NHS login to sign in again (accounts/middleware.py)."""
+    it goes straight to NHS login to sign in again (accounts/middleware.py). A patient who is
+    still signed in is not told they have signed out: they go to their page."""
+    if request.user.is_authenticated:
+        return HttpResponseRedirect(reverse("accounts:home"))
     return render(request, "accounts/signed_out.jinja")
 
 

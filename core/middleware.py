@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import add_never_cache_headers
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -28,3 +32,35 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if not getattr(view_func, "login_required", True):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+def _maybe_signed_in(request: HttpRequest) -> bool:
+    """Whether the session names a user; when the session store cannot say (sessions kept in
+    an unreachable database), assume so: a page not stored costs nothing."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return False
+    try:
+        return session.get(SESSION_KEY) is not None
+    except DatabaseError:
+        return True
+
+
+class SignedInPagesNotStoredMiddleware:
+    """Every response to a signed-in browser says ``Cache-Control: no-store``.
+
+    Signed-in pages carry a patient's details and, once shown, their linkage key: neither the
+    browser's cache (a shared computer's Back button after sign-out) nor any cache between may
+    keep them. Whether the browser is signed in is read from its session, not from the user
+    table, so public pages still need no database.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        exempt = tuple(settings.PORTAL_MIDDLEWARE_EXEMPT_PREFIXES)
+        if not (exempt and request.path.startswith(exempt)) and _maybe_signed_in(request):
+            add_never_cache_headers(response)
+        return response

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Signed-in pages are never stored by the browser or a cache on the way.
+    "core.middleware.SignedInPagesNotStoredMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, but a signed-in patient can still be served from their session when the

@@ -1,0 +1,51 @@
+"""Small findings of the attack on the running portal, each pinned: signed-in pages are never
+stored, the signed-out page never claims a sign-out that did not happen, and an error code NHS
+login does not send is a bad request, not a server error."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+
+@pytest.mark.parametrize(
+    "path", ["/home/", "/home/linkage-details/", "/auth/sign-out/", "/auth/prove-who-you-are/"]
+)
+def test_signed_in_pages_are_never_stored(patient_client: Client, path: str) -> None:
+    response = patient_client.get(path)
+
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_public_pages_to_a_signed_out_browser_are_left_to_their_own_caching(
+    client: Client,
+) -> None:
+    response = client.get("/")
+
+    assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_the_signed_out_page_sends_a_signed_in_patient_to_their_page(
+    patient_client: Client,
+) -> None:
+    response = patient_client.get("/auth/signed-out/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/home/"
+    assert patient_client.get("/home/").status_code == 200
+
+
+def test_the_signed_out_page_says_so_once_signed_out(client: Client) -> None:
+    response = client.get("/auth/signed-out/")
+
+    assert response.status_code == 200
+    assert "<h1>You have signed out</h1>" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_error_code_nhs_login_does_not_send_is_a_bad_request(client: Client) -> None:
+    response = client.get("/auth/nhs-login/callback/?error=made_up_code&state=abc")
+
+    assert response.status_code == 400
+    assert "Your sign-in did not work" in response.content.decode()
