@@ -86,6 +86,7 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	NHS_LOGIN_CLIENT_ID=deploy-check \
 	NHS_LOGIN_PRIVATE_KEY_PATH=/nonexistent/deploy-check.pem \
 	LINKAGE_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 .PHONY: bench

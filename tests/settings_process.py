@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "NHS_LOGIN_CLIENT_ID": "citizen-portal",
     "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
     "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
 }
 
 

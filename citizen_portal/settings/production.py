@@ -23,6 +23,10 @@ REQUIRED_VARIABLES = (
     "NHS_LOGIN_CLIENT_ID",
     "NHS_LOGIN_PRIVATE_KEY_PATH",
     "LINKAGE_ENCRYPTION_KEYS",
+    # Replay records, tokens, rate limits and sessions must be shared by every worker and
+    # server: without Redis each worker keeps its own, and one client assertion buys a token
+    # from each of them.
+    "REDIS_URL",
 )
 
 # Addresses patients' browsers and NHS login use: https only. NHS login registers https
