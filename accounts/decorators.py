@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from accounts.models import Patient
+from accounts.models import IdentityProofingLevel, Patient
+from accounts.session_user import session_sign_in_level
 
 
 def patient_of(request: HttpRequest) -> Patient | None:
@@ -18,10 +19,22 @@ def patient_of(request: HttpRequest) -> Patient | None:
 
 
 def signed_in_patient(request: HttpRequest) -> Patient:
-    """The patient behind this request; staff accounts have none and get the 403 page."""
+    """The patient behind this request, at the level this session signed in with; staff
+    accounts have none and get the 403 page.
+
+    The account holds the latest sign-in's level, which another session of the same patient
+    may have raised (a step-up in another browser). This session's own sign-in decides what it
+    may see: a session signed in at P5 stays at P5, and is shown no NHS number ("Scopes and
+    claims", note 2), whatever the account says. The instance is for reading only.
+    """
     patient = patient_of(request)
     if patient is None:
         raise PermissionDenied
+    signed_in_with = session_sign_in_level(request.session)
+    if signed_in_with is not None and signed_in_with[0] != patient.identity_proofing_level:
+        patient.identity_proofing_level, patient.vot = signed_in_with
+        if patient.identity_proofing_level != IdentityProofingLevel.P9:
+            patient.nhs_number = ""
     return patient
 
 

@@ -52,6 +52,18 @@ def _nhs_number_at_p9(copy: dict[str, Any]) -> str:
     return nhs_number if isinstance(nhs_number, str) else ""
 
 
+def session_sign_in_level(session: SessionBase) -> tuple[str, str] | None:
+    """The identity proofing level and ``vot`` this session signed in with, from its copy;
+    None if the session holds no copy of the patient it is signed in as."""
+    copy = session.get(PATIENT_COPY)
+    if not isinstance(copy, dict) or copy.get("user_id") != str(session.get(SESSION_KEY)):
+        return None
+    level, vot = copy.get("identity_proofing_level"), copy.get("vot")
+    if not isinstance(level, str) or not isinstance(vot, str):
+        return None
+    return level, vot
+
+
 def session_patient_store(session: SessionBase, user: User) -> None:
     """Called at sign-in, after ``auth.login``."""
     patient: Patient = user.patient

@@ -20,7 +20,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 SESSION_KEY = "nhs_login_flows"
 COMPLETED_SESSION_KEY = "nhs_login_flows_completed"
-MAX_FLOWS = 10  # several tabs may start a sign-in; old ones are dropped
+
+
+def max_pending_flows() -> int:
+    """How many sign-ins one session may have started and not finished: several tabs may start
+    one, and the oldest are dropped beyond it, so that a session (whatever address it comes
+    from) holds a bounded amount in the session store (``NHS_LOGIN_MAX_PENDING_FLOWS``)."""
+    return max(1, int(settings.NHS_LOGIN_MAX_PENDING_FLOWS))
+
 
 # Federation specification 3.4.1, prompt: "" signs the patient in with NHS login's own session
 # if it has one and asks them to sign in otherwise; "none" never shows a page (an error instead);
@@ -88,7 +95,7 @@ class SignInFlow:
 def sign_in_flow_remember(session: SessionBase, *, state: str, flow: SignInFlow) -> None:
     flows = dict(session.get(SESSION_KEY, {}))
     flows[state] = {**asdict(flow), "vtr": list(flow.vtr)}
-    newest = sorted(flows.items(), key=lambda item: item[1]["started_at"])[-MAX_FLOWS:]
+    newest = sorted(flows.items(), key=lambda item: item[1]["started_at"])[-max_pending_flows() :]
     session[SESSION_KEY] = dict(newest)
 
 
@@ -117,7 +124,7 @@ def sign_in_flow_completed(session: SessionBase, *, state: str, flow: SignInFlow
     """
     completed = dict(session.get(COMPLETED_SESSION_KEY, {}))
     completed[state] = flow.next_url
-    session[COMPLETED_SESSION_KEY] = dict(list(completed.items())[-MAX_FLOWS:])
+    session[COMPLETED_SESSION_KEY] = dict(list(completed.items())[-max_pending_flows() :])
 
 
 def sign_in_flow_completed_next(session: SessionBase, *, state: str) -> str:

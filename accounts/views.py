@@ -54,6 +54,7 @@ from accounts.sign_in_flow import (
     sign_in_flow_take,
     sign_in_next_safe,
 )
+from core.client_address import client_rate_limit_key
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
 logger = logging.getLogger(__name__)
@@ -196,9 +197,11 @@ def _forget_state(request: HttpRequest, state: str) -> None:
 
 
 def _sign_in_rate_limited(request: HttpRequest) -> HttpResponse | None:
-    """Each address may start a limited number of sign-ins a minute: every start writes state
-    to the session store, and a flood of them should not."""
-    address = request.META.get("REMOTE_ADDR", "unknown")
+    """Each client address may start a limited number of sign-ins a minute: every start writes
+    state to the session store, and a flood of them should not. The address is the client's as
+    the trusted proxies report it (core/client_address.py), never the load balancer's, so one
+    noisy address is turned away and nobody else is."""
+    address = client_rate_limit_key(request)
     try:
         retry_after = rate_limit_retry_after(
             f"sign-in:{address}", limit=settings.SIGN_IN_RATE_LIMIT_PER_MINUTE

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accounts.models import Patient, User
+
 
 @pytest.mark.parametrize(
     "path", ["/home/", "/home/linkage-details/", "/auth/sign-out/", "/auth/prove-who-you-are/"]
@@ -49,3 +51,37 @@ def test_an_error_code_nhs_login_does_not_send_is_a_bad_request(client: Client) 
 
     assert response.status_code == 400
     assert "Your sign-in did not work" in response.content.decode()
+
+
+def test_a_deactivated_patient_is_signed_out_at_their_next_request(
+    patient_client: Client,
+) -> None:
+    assert patient_client.get("/home/").status_code == 200
+    User.objects.filter(patient__isnull=False).update(is_active=False)
+
+    response = patient_client.get("/home/")
+
+    assert response.status_code == 302
+    assert not response["Location"].startswith("/home/")
+
+
+def test_a_p5_session_stays_at_p5_when_another_session_steps_the_account_up(
+    p5_patient_client: Client,
+) -> None:
+    """Another browser of the same patient stepped up: the account now says P9, but this
+    session signed in at P5, so it sees no NHS number and is still asked to step up."""
+    Patient.objects.update(identity_proofing_level="P9", vot="P9.Cp.Cd", nhs_number="9990000034")
+
+    home = patient_client_page(p5_patient_client, "/home/")
+    linkage = p5_patient_client.get("/home/linkage-details/")
+
+    assert "9990000034" not in home
+    assert "999 000 0034" not in home
+    assert linkage.status_code == 302
+    assert linkage["Location"].startswith("/auth/prove-who-you-are/")
+
+
+def patient_client_page(client: Client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()

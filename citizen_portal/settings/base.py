@@ -188,8 +188,21 @@ NHS_LOGIN_ID_TOKEN_MAX_AGE_SECONDS = env.int("NHS_LOGIN_ID_TOKEN_MAX_AGE_SECONDS
 # NHS login's access tokens are RS512 JWTs with vot and vtm (Federation specification 4.3), and
 # are checked as the ID token is; off only for a provider that issues opaque access tokens.
 NHS_LOGIN_ACCESS_TOKEN_SIGNED = env_bool("NHS_LOGIN_ACCESS_TOKEN_SIGNED", default=True)
-# Sign-ins each client address may start a minute (429 beyond it).
-SIGN_IN_RATE_LIMIT_PER_MINUTE = env.int("SIGN_IN_RATE_LIMIT_PER_MINUTE", default=20)
+# The proxies (IP addresses or CIDR networks) whose X-Forwarded-For hop the portal believes:
+# the load balancer in front of gunicorn (docs/operations.md, "Behind a load balancer"). Empty
+# trusts no header, so REMOTE_ADDR is the client (core/client_address.py).
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
+# Sign-ins each client address may start a minute (429 beyond it). Sized for a national
+# service's Monday morning: a household behind one NAT or a GP practice's shared address, where
+# several patients sign in and some press the button twice, stays well under 60; a script
+# hammering the button from one address does not.
+SIGN_IN_RATE_LIMIT_PER_MINUTE = env.int("SIGN_IN_RATE_LIMIT_PER_MINUTE", default=60)
+# Sign-ins one browser session may have started and not finished (several tabs, a Back
+# button); older ones are dropped, so the session store holds a bounded amount per session
+# whatever the address (accounts/sign_in_flow.py).
+NHS_LOGIN_MAX_PENDING_FLOWS = env.int("NHS_LOGIN_MAX_PENDING_FLOWS", default=10)
+# mozilla-django-oidc keeps its own state and nonce per sign-in started: the same bound.
+OIDC_MAX_STATES = NHS_LOGIN_MAX_PENDING_FLOWS
 # How long the state of a sign-in the portal started stays usable. Not a limit on the time a
 # patient spends at NHS login (proving who they are can take an hour): NHS login's code lives
 # 10 minutes from its issue and state and nonce are single-use, so a session's 12 hours cannot
