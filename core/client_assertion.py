@@ -59,6 +59,10 @@ def client_assertion_verify(
         raise ClientAssertionError("client_assertion sub must equal iss")
     if not isinstance(claims["jti"], str) or not claims["jti"]:
         raise ClientAssertionError("client_assertion jti must be a non-empty string")
+    # RFC 7519, 2: NumericDate is a JSON number. PyJWT accepts "123" for exp; we do not.
+    times = [claims[name] for name in ("exp", "iat", "nbf") if name in claims]
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in times):
+        raise ClientAssertionError("client_assertion exp, iat and nbf must be numbers")
     if claims["exp"] > time.time() + MAX_LIFETIME_SECONDS + CLOCK_LEEWAY_SECONDS:
         raise ClientAssertionError("client_assertion exp is too far in the future")
     return claims
