@@ -27,6 +27,11 @@ class UserinfoSubjectMismatchError(Exception):
     """The userinfo response is about someone else: it must be discarded (Federation 3.6.2.1)."""
 
 
+# Claims both tokens may carry for which the signed ID token is the authority: userinfo is not
+# signed (Federation 3.6.2.1), so where it says otherwise it is not believed.
+SIGNED_CLAIMS_USERINFO_MUST_AGREE_WITH = ("nhs_number",)
+
+
 def sign_in_flow_of(request: HttpRequest) -> SignInFlow:
     """The flow the callback view found for this request's state (set before authenticating)."""
     flow = getattr(request, "nhs_login_flow", None)
@@ -69,6 +74,9 @@ class NhsLoginBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         userinfo = nhs_login_client.userinfo_request(access_token=access_token)
         if userinfo.get("sub") != payload["sub"]:
             raise UserinfoSubjectMismatchError("userinfo sub differs from the ID token's")
+        for claim in SIGNED_CLAIMS_USERINFO_MUST_AGREE_WITH:
+            if claim in payload and claim in userinfo and userinfo[claim] != payload[claim]:
+                raise UserinfoSubjectMismatchError(f"userinfo {claim} differs from the ID token's")
         return userinfo
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User:

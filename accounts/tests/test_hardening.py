@@ -4,9 +4,13 @@ login does not send is a bad request, not a server error."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
+from accounts import nhs_login_client
+from accounts.backends import NhsLoginBackend, UserinfoSubjectMismatchError
 from accounts.models import Patient, User
 
 
@@ -85,3 +89,32 @@ def patient_client_page(client: Client, path: str) -> str:
     response = client.get(path)
     assert response.status_code == 200
     return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("userinfo_nhs_number", "accepted"),
+    [
+        pytest.param("9990000018", True, id="the-same-number"),
+        pytest.param(None, True, id="userinfo-without-one"),
+        pytest.param("9990000026", False, id="another-number"),
+    ],
+)
+def test_userinfo_must_agree_with_the_signed_id_tokens_nhs_number(
+    monkeypatch: pytest.MonkeyPatch, userinfo_nhs_number: str | None, accepted: bool
+) -> None:
+    """Userinfo is not signed: an NHS number there that differs from the ID token's is another
+    patient's answer, and the sign-in is refused rather than stored with it."""
+    id_token = {"sub": "sub-1", "nhs_number": "9990000018", "vot": "P9.Cp.Cd"}
+    userinfo: dict[str, str] = {"sub": "sub-1"}
+    if userinfo_nhs_number is not None:
+        userinfo["nhs_number"] = userinfo_nhs_number
+    monkeypatch.setattr(nhs_login_client, "userinfo_request", lambda access_token: userinfo)
+
+    def fetched() -> dict[str, Any]:
+        return NhsLoginBackend().get_userinfo("access-token", "id-token", id_token)
+
+    if accepted:
+        assert fetched() == userinfo
+    else:
+        with pytest.raises(UserinfoSubjectMismatchError, match="nhs_number"):
+            fetched()
