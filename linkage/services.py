@@ -194,15 +194,6 @@ def _date_of_birth(raw: str | date) -> date:
         raise InvalidDateOfBirthError from error
 
 
-def _live_practice(ods_code: str) -> Practice:
-    practice = Practice.objects.filter(ods_code=ods_code).first()
-    if practice is None:
-        raise PracticeNotFoundError
-    if not practice.online_services_live:
-        raise PracticeNotLiveError
-    return practice
-
-
 @dataclass(frozen=True)
 class _Registration:
     """A registered patient with what retrieve and create need to know of their keys: the
@@ -219,8 +210,12 @@ class _Registration:
 # The one read behind retrieve and create. The ORM took 1.3 ms of Python to build and compile
 # this query, against 0.4 ms to run it (docs/adr/0008), so it is written out; every path
 # through it (no practice, not live, no patient, active, revoked, none) is tested over the API.
+# It starts from the practice, so that "no such patient" is answered by the same single query
+# as "details differ": the two take the same work and cannot be told apart by timing
+# (docs/security.md). A practice without that patient gives one row of nulls for the patient.
 _REGISTRATION_SQL = """
 SELECT patient.*,
+       practice.id AS practice_pk,
        practice.ods_code AS practice_ods_code,
        practice.online_services_live AS practice_online_services_live,
        active.account_id AS active_account_id,
@@ -231,33 +226,35 @@ SELECT patient.*,
        (SELECT latest.account_id FROM linkage_linkagekey latest
          WHERE latest.patient_id = patient.id
          ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1) AS latest_account_id
-  FROM linkage_registeredpatient patient
-  JOIN linkage_practice practice ON practice.id = patient.practice_id
+  FROM linkage_practice practice
+  LEFT JOIN linkage_registeredpatient patient
+         ON patient.practice_id = practice.id AND patient.nhs_number = %s
   LEFT JOIN linkage_linkagekey active
          ON active.patient_id = patient.id AND active.status = %s
- WHERE practice.ods_code = %s AND patient.nhs_number = %s
+ WHERE practice.ods_code = %s
 """
 
 
-def _registration(ods_code: str, nhs_number: str) -> _Registration | None:
-    """The patient, their practice and their keys in one query: the API's hot path."""
+def _registration(ods_code: str, nhs_number: str) -> _Registration:
+    """The practice, the patient and their keys in one query whatever the answer: the API's
+    hot path. The contract's error when there is no live practice or no such patient."""
     rows = list(
         RegisteredPatient.objects.raw(
-            _REGISTRATION_SQL, [LinkageKeyStatus.ACTIVE.value, ods_code, nhs_number]
+            _REGISTRATION_SQL, [nhs_number, LinkageKeyStatus.ACTIVE.value, ods_code]
         )
     )
     if not rows:
-        return None
+        raise PracticeNotFoundError
     patient = rows[0]
     read = vars(patient)  # the columns beyond the patient's own fields
+    if not read["practice_online_services_live"]:
+        raise PracticeNotLiveError
+    if patient.pk is None:
+        raise PatientNotFoundError
     patient.practice = Practice.from_db(
         DEFAULT_DB_ALIAS,
         ["id", "ods_code", "online_services_live"],
-        (
-            patient.practice_id,
-            read["practice_ods_code"],
-            bool(read["practice_online_services_live"]),
-        ),
+        (read["practice_pk"], read["practice_ods_code"], True),
     )
     return _Registration(
         patient=patient,
@@ -271,15 +268,11 @@ def _registration(ods_code: str, nhs_number: str) -> _Registration | None:
 def _matching_registration(
     ods_code: str, nhs_number: str, surname: str | None, date_of_birth: date | None
 ) -> _Registration:
-    """The patient at a live practice, or the contract's error. One error for "not registered"
-    and "details differ", so the register cannot be probed."""
+    """The patient at a live practice, or the contract's error. One error, after the same one
+    query, for "not registered" and "details differ", so the register cannot be probed by the
+    answer or by its timing."""
     registration = _registration(ods_code, nhs_number)
-    if registration is None:
-        _live_practice(ods_code)  # no such practice, or not live, before "no such patient"
-        raise PatientNotFoundError
     patient = registration.patient
-    if not patient.practice.online_services_live:
-        raise PracticeNotLiveError
     if surname is not None and not surnames_match(surname, patient.surname):
         raise PatientNotFoundError
     if date_of_birth is not None and date_of_birth != patient.date_of_birth:

@@ -1,13 +1,25 @@
-"""How many queries the hot paths make: a change that adds one shows up here (issue 9)."""
+"""How many queries the hot paths make: a change that adds one shows up here
+(docs/adr/0008); and that "not registered" and "details differ" make the same ones, so that
+the register cannot be probed by timing (docs/security.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from linkage.audit import Actor, ActorType
 from linkage.models import RegisteredPatient
-from linkage.services import linkage_key_create, linkage_key_retrieve
+from linkage.services import (
+    LinkageInformation,
+    PatientNotFoundError,
+    linkage_key_create,
+    linkage_key_retrieve,
+)
 from linkage.tests.conftest import (
     DATE_OF_BIRTH,
     NHS_NUMBER,
@@ -22,6 +34,7 @@ from linkage.tests.factories import LinkageKeyFactory
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor(ActorType.API_CLIENT, "nhs-login")
+NOT_REGISTERED = "9990000026"  # synthetic, valid check digit, on no register
 
 
 def test_retrieve_service_reads_once_and_writes_one_audit_event(
@@ -50,6 +63,53 @@ def test_create_service_reads_once_checks_the_account_id_and_writes_the_key_and_
         )
 
     assert information.linkage_key
+
+
+def _retrieve(**fields: Any) -> LinkageInformation:
+    return linkage_key_retrieve(actor=ACTOR, **fields)
+
+
+def _create(**fields: Any) -> LinkageInformation:
+    return linkage_key_create(actor=ACTOR, **fields)
+
+
+def _queries_of_a_refusal(call: Callable[..., LinkageInformation], **fields: Any) -> list[str]:
+    """The statements a call refused with PATIENT_NOT_FOUND made, the NHS number blanked."""
+    with CaptureQueriesContext(connection) as captured, pytest.raises(PatientNotFoundError):
+        call(ods_code=ODS_CODE, **fields)
+    return [query["sql"].replace(fields["nhs_number"], "?") for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize(
+    "call", [pytest.param(_retrieve, id="retrieve"), pytest.param(_create, id="create")]
+)
+@pytest.mark.parametrize(
+    "differs",
+    [
+        pytest.param({"surname": "Smith"}, id="surname-differs"),
+        pytest.param({"date_of_birth": "1985-03-06"}, id="date-of-birth-differs"),
+    ],
+)
+def test_not_registered_and_details_differ_make_the_same_queries(
+    registered_patient: RegisteredPatient,
+    call: Callable[..., LinkageInformation],
+    differs: dict[str, str],
+) -> None:
+    LinkageKeyFactory.create(patient=registered_patient)
+    named = {"surname": SURNAME, "date_of_birth": DATE_OF_BIRTH}
+
+    not_registered = _queries_of_a_refusal(call, nhs_number=NOT_REGISTERED, **named)
+    details_differ = _queries_of_a_refusal(call, nhs_number=NHS_NUMBER, **{**named, **differs})
+
+    # As many statements, and the same one read of the register: the same work either way
+    # (the rest, the audit event and savepoints, differ only in timestamps and names).
+    assert len(not_registered) == len(details_differ)
+    assert _reads(not_registered) == _reads(details_differ)
+    assert len(_reads(not_registered)) == 1, not_registered
+
+
+def _reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
 
 
 def test_api_retrieve_adds_no_query_once_the_clients_state_is_cached(
