@@ -26,3 +26,47 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # The path without the query string: the NHS login callback carries a code and a state.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)s'
+
+# gunicorn's own loggers write through the portal's redaction (core/log_redaction.py), as
+# Django's do (settings LOGGING): its error log names a failed or killed request's URI, query
+# string and all, and prints its traceback. gunicorn.error goes to standard error at
+# `loglevel`; gunicorn.access, as before, nowhere unless `accesslog` names standard output ("-")
+# or a file.
+_REDACTED = {"()": "core.log_redaction.RedactingFormatter"}
+_ACCESS_HANDLER = {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+if accesslog and accesslog != "-":
+    _ACCESS_HANDLER = {"class": "logging.FileHandler", "filename": accesslog}
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": loglevel.upper(), "handlers": ["error_console"]},
+    "loggers": {
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["error_console"],
+            "propagate": False,
+        },
+        "gunicorn.access": {
+            "level": "INFO" if accesslog else "WARNING",
+            "handlers": ["access"] if accesslog else [],
+            "propagate": False,
+        },
+    },
+    "handlers": {
+        "access": {**_ACCESS_HANDLER, "formatter": "access"},
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "error",
+            "stream": "ext://sys.stderr",
+        },
+    },
+    "formatters": {
+        # gunicorn formats an access line itself (access_log_format).
+        "access": {**_REDACTED, "fmt": "%(message)s"},
+        "error": {
+            **_REDACTED,
+            "fmt": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+        },
+    },
+}

@@ -1,9 +1,10 @@
 """The portal's side of NHS login's back channel.
 
 Every call to NHS login (discovery, JWKS, token, userinfo) goes through here, over the project's
-one HTTP seam (core/outbound.py) with NHS login's timeout, and comes back parsed or as one of this
-module's exceptions. Nothing here logs a token, code or claim: only endpoints, status codes and
-OAuth error codes.
+one HTTP seam (core/outbound.py) with a deadline for the whole call, and comes back parsed or as
+one of this module's exceptions. Within a sign-in's callback the calls share one budget
+(``provider_call_budget``), so together they end before the app server's worker timeout.
+Nothing here logs a token, code or claim: only endpoints, status codes and OAuth error codes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -84,11 +88,43 @@ class ProviderMetadata:
     jwks_uri: str
 
 
+# When the calls of the request being served must all be over (time.monotonic()), if they share
+# a budget.
+_budget_deadline: ContextVar[float | None] = ContextVar("nhs_login_budget_deadline", default=None)
+
+
+@contextmanager
+def provider_call_budget(*, seconds: float) -> Iterator[None]:
+    """Give every call to NHS login made inside this block, together, ``seconds`` at most: each
+    call's deadline is the smaller of ``NHS_LOGIN_TIMEOUT_SECONDS`` and what is left, and once
+    nothing is left a call fails at once as if NHS login had timed out. The callback runs in
+    one, below the worker timeout (settings, ``NHS_LOGIN_CALLBACK_BUDGET_SECONDS``)."""
+    token = _budget_deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _budget_deadline.reset(token)
+
+
+def _call_timeout() -> float:
+    timeout = float(settings.NHS_LOGIN_TIMEOUT_SECONDS)
+    deadline = _budget_deadline.get()
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        logger.warning("NHS login not called: the sign-in's time for NHS login is spent")
+        raise ProviderUnavailableError("the sign-in's time for NHS login is spent")
+    return min(timeout, remaining)
+
+
 def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
     try:
-        return http_request(method, url, timeout=settings.NHS_LOGIN_TIMEOUT_SECONDS, **kwargs)
+        return http_request(method, url, timeout=_call_timeout(), **kwargs)
     except OutboundUnavailableError as error:
         raise ProviderUnavailableError(str(error)) from error
+    except OutboundResponseInvalidError as error:  # an answer over the size cap
+        raise ProviderResponseInvalidError(str(error)) from error
 
 
 def _json_object(response: requests.Response, what: str) -> dict[str, Any]:

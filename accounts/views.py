@@ -35,6 +35,7 @@ from accounts.nhs_login_client import (
     ProviderRefusedError,
     ProviderUnavailableError,
     UserinfoRefusedError,
+    provider_call_budget,
     provider_metadata,
     redirect_uri,
 )
@@ -385,7 +386,10 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         request.nhs_login_flow = flow  # type: ignore[attr-defined]
         self.state = state
         try:
-            response: HttpResponse = super().get(request)
+            # Discovery, JWKS, token and userinfo together end within the budget, below the
+            # worker timeout: a slow NHS login gets the plain page, not gunicorn's.
+            with provider_call_budget(seconds=settings.NHS_LOGIN_CALLBACK_BUDGET_SECONDS):
+                response: HttpResponse = super().get(request)
         except ProviderUnavailableError:
             return sign_in_problem(request, "nhs_login_unavailable")
         except UserinfoRefusedError:

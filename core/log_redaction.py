@@ -49,3 +49,12 @@ class RedactionFilter(logging.Filter):
             record.msg = redacted
             record.args = None
         return True
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose whole output, traceback included, goes through ``redact``: for
+    loggers outside Django's LOGGING, such as gunicorn's own (gunicorn.conf.py), whose error
+    log writes a failed request's URI (the callback's code and state) and its traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))

@@ -1,23 +1,38 @@
 """The one place the portal makes outbound HTTP calls (STYLE.md, "One seam for the outside
-world"): an explicit timeout, no redirects followed, no retries, and failures turned into one
-exception. Nothing else imports requests.
+world"): a deadline for the whole call, a cap on the answer's size, no redirects followed, no
+retries, and failures turned into one exception. Nothing else imports requests.
+
+A read timeout alone bounds each wait for a byte, not the call: a server that drips its answer
+a byte every few seconds never trips it, and holds the worker until the app server kills it.
+So each call has one deadline, from before it connects to the last byte of the body: the body
+is streamed and given up at the deadline, and a watchdog shuts the call's connection if the
+server stalls mid-read (docs/operations.md, "When things fail").
 
 It logs the method, the address and the status only: never a body or a header.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import logging
+import socket
 import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 logger = logging.getLogger(__name__)
 
 _sessions = threading.local()
+
+_CHUNK_BYTES = 64 * 1024
 
 
 class OutboundUnavailableError(Exception):
@@ -25,7 +40,75 @@ class OutboundUnavailableError(Exception):
 
 
 class OutboundResponseInvalidError(Exception):
-    """The other side answered with something that is not a JSON object."""
+    """The other side answered with something that is not a JSON object, or too much of it."""
+
+
+@dataclass
+class _Call:
+    """One call's sockets, so its watchdog can cut them at the deadline."""
+
+    sockets: list[socket.socket] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    expired: bool = False
+    finished: bool = False
+
+    def expire(self) -> None:
+        """The deadline passed: shut the connection, which wakes the read blocked on it."""
+        with self.lock:
+            if self.finished:
+                return
+            self.expired = True
+            for sock in self.sockets:
+                # socket.socket's own shutdown, under a TLS socket's too.
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def finish(self) -> None:
+        with self.lock:
+            self.finished = True
+
+
+def _record_socket(connection: HTTPConnection) -> None:
+    """Remember the socket a request was just sent on. The socket, not the connection: a
+    connection that will close after its answer lets go of its socket before the body is read,
+    while the answer still reads from it."""
+    call: _Call | None = getattr(_sessions, "call", None)
+    if call is not None and connection.sock is not None:
+        with call.lock:
+            call.sockets.append(connection.sock)
+        if call.expired:  # the deadline passed while the request was being sent
+            call.expire()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        _record_socket(self)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        _record_socket(self)
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, whose connections tell the call using them who they are."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPConnectionPool,
+            "https": _WatchedHTTPSConnectionPool,
+        }
 
 
 def _session() -> requests.Session:
@@ -38,7 +121,7 @@ def _session() -> requests.Session:
         # Shared by every patient this thread serves: it must remember no cookie.
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         for prefix in ("https://", "http://"):
-            session.mount(prefix, HTTPAdapter(max_retries=0))
+            session.mount(prefix, _WatchedAdapter(max_retries=0))
         _sessions.session = session
     return session
 
@@ -56,15 +139,59 @@ def outbound_connections_close() -> None:
         del _sessions.session
 
 
-def http_request(method: str, url: str, *, timeout: float, **kwargs: Any) -> requests.Response:
+def _body_read(response: requests.Response, *, url: str, max_bytes: int) -> bytes:
+    """The whole body, refused as soon as it is known to be larger than ``max_bytes``
+    (decompressed, so a small compressed answer cannot grow past the cap either)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise OutboundResponseInvalidError(f"{url} answered more than {max_bytes} bytes")
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
+        body += chunk
+        if len(body) > max_bytes:
+            raise OutboundResponseInvalidError(f"{url} answered more than {max_bytes} bytes")
+    return bytes(body)
+
+
+def http_request(
+    method: str, url: str, *, timeout: float, max_bytes: int | None = None, **kwargs: Any
+) -> requests.Response:
+    """Make one call, over within ``timeout`` seconds in all (connecting, sending, the
+    answer's headers and its whole body), and with a body of at most ``max_bytes``
+    (``OUTBOUND_MAX_RESPONSE_BYTES`` unless given). The response comes back read in full."""
+    limit = settings.OUTBOUND_MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
+    call = _Call()
+    watchdog = threading.Timer(timeout, call.expire)
+    watchdog.daemon = True
+    _sessions.call = call
+    started = time.monotonic()
+    watchdog.start()
     try:
-        response = _session().request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
-    except requests.Timeout as error:
-        logger.warning("Outbound call timed out: %s %s", method, url)
-        raise OutboundUnavailableError(f"{url} timed out") from error
-    except requests.RequestException as error:
+        response = _session().request(
+            method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs
+        )
+        try:
+            body = _body_read(response, url=url, max_bytes=limit)
+        finally:
+            response.close()
+    except OutboundResponseInvalidError:
+        logger.warning("Outbound call answered too much: %s %s", method, url)
+        raise
+    except (requests.RequestException, OSError) as error:
+        if call.expired or isinstance(error, requests.Timeout):
+            logger.warning("Outbound call timed out: %s %s", method, url)
+            raise OutboundUnavailableError(f"{url} timed out") from error
         logger.warning("Outbound call failed: %s %s (%s)", method, url, type(error).__name__)
         raise OutboundUnavailableError(f"{url} unreachable") from error
+    finally:
+        call.finish()
+        watchdog.cancel()
+        _sessions.call = None
+    # A body read to its end just as the watchdog cut the line may be short: never trusted.
+    if call.expired or time.monotonic() - started > timeout:
+        logger.warning("Outbound call timed out: %s %s", method, url)
+        raise OutboundUnavailableError(f"{url} timed out")
+    response._content = body
     if response.status_code >= 500:
         logger.warning("Outbound call failed: %s %s answered %s", method, url, response.status_code)
         raise OutboundUnavailableError(f"{url} answered {response.status_code}")

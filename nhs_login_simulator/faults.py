@@ -17,10 +17,12 @@ class Fault(StrEnum):
     TOKEN_SERVER_ERROR = "token_server_error"
     TOKEN_NOT_JSON = "token_not_json"
     TOKEN_CONNECTION_DROPPED = "token_connection_dropped"
+    TOKEN_DRIP = "token_drip"
     USERINFO_SLOW = "userinfo_slow"
     USERINFO_SERVER_ERROR = "userinfo_server_error"
     USERINFO_NOT_JSON = "userinfo_not_json"
     USERINFO_CONNECTION_DROPPED = "userinfo_connection_dropped"
+    USERINFO_DRIP = "userinfo_drip"
     USERINFO_SUB_MISMATCH = "userinfo_sub_mismatch"
     ID_TOKEN_ALG_NONE = "id_token_alg_none"
     ID_TOKEN_HS512_WITH_PUBLIC_KEY = "id_token_hs512_with_public_key"
@@ -48,10 +50,12 @@ FAULT_DESCRIPTIONS: dict[Fault, str] = {
     Fault.TOKEN_SERVER_ERROR: "Token endpoint returns 500",
     Fault.TOKEN_NOT_JSON: "Token endpoint returns an HTML page",
     Fault.TOKEN_CONNECTION_DROPPED: "Token endpoint drops the connection without answering",
+    Fault.TOKEN_DRIP: "Token endpoint sends its answer one byte at a time, slowly",
     Fault.USERINFO_SLOW: "Userinfo endpoint answers slowly",
     Fault.USERINFO_SERVER_ERROR: "Userinfo endpoint returns 500",
     Fault.USERINFO_NOT_JSON: "Userinfo endpoint returns an HTML page",
     Fault.USERINFO_CONNECTION_DROPPED: "Userinfo endpoint drops the connection without answering",
+    Fault.USERINFO_DRIP: "Userinfo endpoint sends its answer one byte at a time, slowly",
     Fault.USERINFO_SUB_MISMATCH: "Userinfo sub differs from the ID token's",
     Fault.ID_TOKEN_ALG_NONE: "ID token unsigned (alg none)",
     Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY: "ID token HS512, keyed with the public key",

@@ -11,9 +11,10 @@ from __future__ import annotations
 import secrets
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,9 +23,11 @@ from django.core import signing
 from django.http import (
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
     QueryDict,
+    StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.urls import reverse
@@ -629,7 +632,10 @@ def _oauth_error(error: str, description: str, status: int = 400) -> JsonRespons
     return JsonResponse({"error": error, "error_description": description}, status=status)
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+
+def _no_store(response: _Response) -> _Response:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
@@ -659,6 +665,23 @@ def _drop_connection(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)  # never reaches the client: the server's write fails
 
 
+def _dripped(response: HttpResponse) -> StreamingHttpResponse:
+    """The same answer sent one byte at a time, ``NHS_LOGIN_SIMULATOR_DRIP_SECONDS`` apart: a
+    server that is never silent for long enough to trip a read timeout, yet never finishes."""
+    content = response.content
+    interval = settings.NHS_LOGIN_SIMULATOR_DRIP_SECONDS
+
+    def drip() -> Iterator[bytes]:
+        for position in range(len(content)):
+            if position:
+                time.sleep(interval)
+            yield content[position : position + 1]
+
+    dripped = StreamingHttpResponse(drip(), status=response.status_code)
+    dripped["Content-Type"] = response["Content-Type"]
+    return dripped
+
+
 def _slow_or_broken(
     request: HttpRequest,
     fault: Fault,
@@ -682,7 +705,7 @@ def _slow_or_broken(
 @login_not_required
 @csrf_exempt  # a back-channel call authenticated by the client assertion, not a browser form
 @require_POST
-def token(request: HttpRequest) -> HttpResponse:
+def token(request: HttpRequest) -> HttpResponseBase:
     """The token endpoint (Federation specification 3.5)."""
     try:
         client = client_authenticate(request.POST)
@@ -708,6 +731,8 @@ def token(request: HttpRequest) -> HttpResponse:
         body = token_response(grant=grant, issue_refresh_token=grant_type == "authorization_code")
     except TokenError as error:
         return _no_store(_oauth_error(error.error, error.description))
+    if fault_effective(grant.fault) == Fault.TOKEN_DRIP:
+        return _no_store(_dripped(JsonResponse(body)))
     return _no_store(JsonResponse(body))
 
 
@@ -729,7 +754,7 @@ def _bearer_error(error: str, description: str, status: int, **attributes: str) 
 @login_not_required
 @csrf_exempt  # a back-channel call authenticated by the bearer token
 @require_http_methods(["GET", "POST"])
-def userinfo(request: HttpRequest) -> HttpResponse:
+def userinfo(request: HttpRequest) -> HttpResponseBase:
     """The userinfo endpoint: the claims of the access token's scopes at its proofing level
     (Federation specification 3.6). Bearer token errors come in WWW-Authenticate; others, such
     as a token sent some other way than the Authorization header, in a JSON body."""
@@ -783,4 +808,6 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     )
     if fault == Fault.USERINFO_SUB_MISMATCH:
         claims["sub"] = "00000000-0000-4000-8000-000000000000"
+    if fault == Fault.USERINFO_DRIP:
+        return _no_store(_dripped(JsonResponse(claims)))
     return _no_store(JsonResponse(claims))

@@ -176,8 +176,26 @@ NHS_LOGIN_VTR: list[str] = env.json(
     "NHS_LOGIN_VTR",
     default=["P5.Cp.Cd", "P5.Cp.Ck", "P5.Cm", "P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"],
 )
-# Seconds to wait for NHS login's back channel (discovery, JWKS, token, userinfo). No retries.
+# Seconds each call to NHS login's back channel (discovery, JWKS, token, userinfo) may take in
+# all, from connecting to the last byte of the answer (core/outbound.py). No retries.
 NHS_LOGIN_TIMEOUT_SECONDS = env.float("NHS_LOGIN_TIMEOUT_SECONDS", default=10.0)
+# Seconds the whole NHS login callback may spend on those calls together: each call gets what
+# is left, so a slow provider gives the patient the "NHS login is not working" page before
+# gunicorn kills the worker (GUNICORN_TIMEOUT_SECONDS, gunicorn.conf.py) and shows its own.
+NHS_LOGIN_CALLBACK_BUDGET_SECONDS = env.float("NHS_LOGIN_CALLBACK_BUDGET_SECONDS", default=20.0)
+# gunicorn reads this itself (gunicorn.conf.py); read here only to keep the budget below it,
+# with time left to render the page.
+GUNICORN_TIMEOUT_SECONDS = env.int("GUNICORN_TIMEOUT_SECONDS", default=30)
+CALLBACK_BUDGET_MARGIN_SECONDS = 5
+if NHS_LOGIN_CALLBACK_BUDGET_SECONDS > GUNICORN_TIMEOUT_SECONDS - CALLBACK_BUDGET_MARGIN_SECONDS:
+    raise ImproperlyConfigured(
+        f"NHS_LOGIN_CALLBACK_BUDGET_SECONDS ({NHS_LOGIN_CALLBACK_BUDGET_SECONDS:g}) must be at "
+        f"least {CALLBACK_BUDGET_MARGIN_SECONDS} seconds below GUNICORN_TIMEOUT_SECONDS "
+        f"({GUNICORN_TIMEOUT_SECONDS})."
+    )
+# The largest answer any outbound call may bring back (core/outbound.py): NHS login's are a few
+# kilobytes; anything bigger is refused as invalid, not read into memory.
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=1_000_000)
 # Seconds discovery and the JWKS are cached; an unknown kid refreshes the JWKS once at once.
 NHS_LOGIN_METADATA_CACHE_SECONDS = env.int("NHS_LOGIN_METADATA_CACHE_SECONDS", default=3600)
 # Clock skew allowed when checking exp and iat.
@@ -277,6 +295,8 @@ NHS_LOGIN_SIMULATOR_KEY_DIR = Path(
 # nhs_login_simulator/faults.py for the names. Testers can also pick one per sign-in.
 NHS_LOGIN_SIMULATOR_FAULT = env.str("NHS_LOGIN_SIMULATOR_FAULT", default="")
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = env.float("NHS_LOGIN_SIMULATOR_SLOW_SECONDS", default=15.0)
+# The drip-feed faults send their answer one byte at a time, this many seconds apart.
+NHS_LOGIN_SIMULATOR_DRIP_SECONDS = env.float("NHS_LOGIN_SIMULATOR_DRIP_SECONDS", default=4.0)
 
 # Signed-out visitors land on the start page, which carries the NHS login button.
 LOGIN_URL = "core:start"

@@ -1,24 +1,55 @@
-"""The outbound HTTP seam: kept-alive connections, no retries, no cookies carried over."""
+"""The outbound HTTP seam: kept-alive connections, no retries, no cookies carried over, one
+deadline for the whole call however the answer trickles in, and a cap on its size."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
 
-from core.outbound import OutboundUnavailableError, http_request
+from core.outbound import OutboundResponseInvalidError, OutboundUnavailableError, http_request
+
+DRIP_SECONDS = 0.05  # well inside any read timeout: only a deadline for the whole call stops it
+DEADLINE_SECONDS = 0.5
 
 
 class _Recorder(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     seen: list[tuple[int, str, str]] = []  # noqa: RUF012 - reset by the fixture
 
+    def _drip(self, data: bytes) -> None:
+        for position in range(len(data)):
+            self.wfile.write(data[position : position + 1])
+            self.wfile.flush()
+            time.sleep(DRIP_SECONDS)
+
     def do_GET(self) -> None:
         _Recorder.seen.append((self.client_address[1], self.path, self.headers.get("Cookie", "")))
+        if self.path == "/drip-headers":
+            self.close_connection = True
+            self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 20)
+            return
+        if self.path == "/drip-body":
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self._drip(b'{"padding": "' + b"x" * 200 + b'"}')
+            return
         status = 503 if self.path == "/unavailable" else 200
         body = b'{"ok": true}'
+        if self.path.startswith("/size/"):
+            body = b'"' + b"x" * (int(self.path.removeprefix("/size/")) - 2) + b'"'
+        if self.path.startswith("/undeclared-size/"):
+            self.close_connection = True
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"x" * int(self.path.removeprefix("/undeclared-size/")))
+            return
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -71,3 +102,51 @@ def test_each_thread_has_a_session_of_its_own(server: str) -> None:
     other.join()
 
     assert len({port for port, _, _ in _Recorder.seen}) == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/drip-body", id="body-a-byte-at-a-time"),
+        pytest.param("/drip-headers", id="headers-a-byte-at-a-time"),
+    ],
+)
+def test_an_answer_that_trickles_in_is_given_up_at_the_deadline(server: str, path: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(OutboundUnavailableError, match="timed out"):
+        http_request("GET", f"{server}{path}", timeout=DEADLINE_SECONDS)
+    elapsed = time.monotonic() - started
+
+    # The whole answer would take 10 s or more; the call ends at its deadline.
+    assert DEADLINE_SECONDS <= elapsed < DEADLINE_SECONDS + 0.5
+    assert [seen_path for _, seen_path, _ in _Recorder.seen] == [path]  # never retried
+
+
+def test_a_connection_cut_at_the_deadline_is_not_used_again(server: str) -> None:
+    with pytest.raises(OutboundUnavailableError):
+        http_request("GET", f"{server}/drip-body", timeout=0.2)
+
+    assert http_request("GET", f"{server}/after", timeout=5).json() == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/size/{size}", id="declared-in-content-length"),
+        pytest.param("/undeclared-size/{size}", id="read-until-the-connection-closes"),
+    ],
+)
+def test_an_answer_over_the_size_cap_is_refused(
+    server: str, settings: SettingsWrapper, path: str
+) -> None:
+    settings.OUTBOUND_MAX_RESPONSE_BYTES = 1000
+
+    assert len(http_request("GET", f"{server}{path.format(size=1000)}", timeout=5).content) == 1000
+    with pytest.raises(OutboundResponseInvalidError, match="more than 1000 bytes"):
+        http_request("GET", f"{server}{path.format(size=1001)}", timeout=5)
+
+
+def test_the_default_size_cap_is_a_megabyte(server: str) -> None:
+    assert len(http_request("GET", f"{server}/size/1000000", timeout=5).content) == 1_000_000
+    with pytest.raises(OutboundResponseInvalidError):
+        http_request("GET", f"{server}/size/1000001", timeout=5)

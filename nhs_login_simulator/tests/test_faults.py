@@ -512,10 +512,43 @@ def test_userinfo_endpoint_dropping_the_connection_answers_nothing(
 
 # Over a real connection (the live server), tests/security/test_provider_faults.py.
 CONNECTION_FAULTS = {Fault.TOKEN_CONNECTION_DROPPED, Fault.USERINFO_CONNECTION_DROPPED}
+# Proved here byte by byte, and over real HTTP against the portal in
+# tests/security/test_slow_provider.py.
+DRIP_FAULTS = {Fault.TOKEN_DRIP, Fault.USERINFO_DRIP}
+
+
+def _dripped(response: Any, *, interval: float) -> bytes:
+    assert response.streaming
+    started = time.monotonic()
+    chunks = list(response.streaming_content)
+    assert {len(chunk) for chunk in chunks} == {1}
+    assert time.monotonic() - started >= interval * (len(chunks) - 1)
+    return b"".join(chunks)
+
+
+def test_a_drip_fault_sends_the_real_answer_one_byte_at_a_time(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    interval = 0.0005
+    with override_settings(NHS_LOGIN_SIMULATOR_DRIP_SECONDS=interval):
+        token_response = exchange(code=flow.code_for(fault=Fault.TOKEN_DRIP))
+        tokens = json.loads(_dripped(token_response, interval=interval))
+        outcome = sign_in_and_exchange(flow, exchange, fault=Fault.USERINFO_DRIP)
+        userinfo_response = outcome.userinfo_response
+        assert userinfo_response is not None
+        claims = json.loads(_dripped(userinfo_response, interval=interval))
+
+    assert token_response.status_code == 200
+    assert token_response["Content-Type"] == "application/json"
+    assert token_response["Cache-Control"] == "no-store"
+    assert isinstance(tokens["id_token"], str)
+    assert isinstance(tokens["access_token"], str)
+    assert userinfo_response.status_code == 200
+    assert claims["sub"] == unverified_claims(outcome.id_token)["sub"]
 
 
 def test_fault_table_covers_every_fault() -> None:
-    covered = {case.values[0] for case in FAULT_CASES} | CONNECTION_FAULTS
+    covered = {case.values[0] for case in FAULT_CASES} | CONNECTION_FAULTS | DRIP_FAULTS
 
     assert covered == set(Fault) - {Fault.NONE}
 
