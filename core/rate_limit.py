@@ -31,16 +31,20 @@ def rate_limit_reset(key: str, *, window_seconds: int = 60) -> None:
     cache.delete(_counter(key, int(time.time() // window_seconds)))
 
 
+def rate_limit_count(key: str, *, window_seconds: int = 60, now: float | None = None) -> int:
+    """Count one more event for ``key`` in the current window; the window's count so far."""
+    window = int((time.time() if now is None else now) // window_seconds)
+    try:
+        return _increment(_counter(key, window), window_seconds * 2)
+    except Exception as error:  # django-redis raises its own connection errors
+        raise RateLimitUnavailableError(key) from error
+
+
 def rate_limit_retry_after(key: str, *, limit: int, window_seconds: int = 60) -> int | None:
     """Count one more request for ``key``; None while within ``limit`` per window, else the
     seconds until the window ends."""
     now = time.time()
-    window = int(now // window_seconds)
-    counter = _counter(key, window)
-    try:
-        count = _increment(counter, window_seconds * 2)
-    except Exception as error:  # django-redis raises its own connection errors
-        raise RateLimitUnavailableError(key) from error
+    count = rate_limit_count(key, window_seconds=window_seconds, now=now)
     if count <= limit:
         return None
     return max(1, window_seconds - int(now % window_seconds))

@@ -17,6 +17,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError
@@ -25,17 +26,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from core.client_address import client_rate_limit_key
 from core.request_id import request_id_from
 from linkage.api_auth import (
     ApiAuthError,
     ApiPrincipal,
     CacheUnavailableError,
     OAuthError,
+    api_address_retry_after,
     api_rate_limit,
     api_token_authenticate,
     api_token_issue,
 )
-from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
+from linkage.audit import (
+    UNAUTHENTICATED,
+    Actor,
+    ActorType,
+    AuditAction,
+    audit_event_record,
+    audit_refusal_aggregate,
+)
 from linkage.models import IdempotentCreate, LinkageKey, LinkageKeyStatus
 from linkage.services import (
     LinkageError,
@@ -190,9 +200,17 @@ def _information_body(information: LinkageInformation) -> dict[str, str]:
 ApiView = Callable[[HttpRequest, Actor], HttpResponse]
 
 
-def _audit_refusal(actor: Actor, action: AuditAction, outcome: str) -> None:
+def _audit_refusal(actor: Actor, action: AuditAction, outcome: str, *, address: str) -> None:
+    """One row for each refusal of a client that authenticated; refusals of callers that did
+    not (no or a bad token, the address over its limit) are counted per address instead, so
+    that anyone can no longer write a permanent row with each request (linkage/audit.py)."""
     try:
-        audit_event_record(actor=actor, action=action, outcome=outcome)
+        if actor.identifier == UNAUTHENTICATED:
+            audit_refusal_aggregate(
+                address=address, action=action, outcome=outcome, request_id=actor.request_id
+            )
+        else:
+            audit_event_record(actor=actor, action=action, outcome=outcome)
     except DatabaseError:
         logger.error("Audit event not written: the database is unavailable")
 
@@ -203,7 +221,9 @@ def linkage_api(
     """Everything a linkage endpoint does before and after its one service call.
 
     A call refused before it reaches the service (token, scope, rate limit, malformed body) is
-    audited here; the service audits every call that reaches it.
+    audited here; the service audits every call that reaches it. The client address's own
+    limit comes first, before the token is looked up or anything is written, as anyone may
+    call without a token (docs/operations.md, "Behind a load balancer").
     """
 
     def decorate(view: ApiView) -> Callable[[HttpRequest], HttpResponse]:
@@ -214,8 +234,20 @@ def linkage_api(
         @wraps(view)
         def wrapped(request: HttpRequest) -> HttpResponse:
             request_id = _request_id(request)
-            actor = Actor(ActorType.API_CLIENT, "unauthenticated", request_id)
+            actor = Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id)
+            address = client_rate_limit_key(request)
             try:
+                address_retry_after = api_address_retry_after(
+                    address,
+                    endpoint="api",
+                    limit=settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+                )
+                if address_retry_after is not None:
+                    raise ApiAuthError(
+                        "RATE_LIMITED",
+                        "Too many requests from this address: try again later",
+                        retry_after=address_retry_after,
+                    )
                 principal: ApiPrincipal = api_token_authenticate(
                     request.headers.get("Authorization", "")
                 )
@@ -225,13 +257,13 @@ def linkage_api(
                 api_rate_limit(principal)
                 response = view(request, actor)
             except ApiAuthError as error:
-                _audit_refusal(actor, action, error.error_code)
+                _audit_refusal(actor, action, error.error_code, address=address)
                 response = error_response(error.error_code, error.error_message)
                 if error.retry_after is not None:
                     response["Retry-After"] = str(error.retry_after)
                 return response
             except BadRequestError as error:
-                _audit_refusal(actor, action, "INVALID_REQUEST")
+                _audit_refusal(actor, action, "INVALID_REQUEST", address=address)
                 return error_response("INVALID_REQUEST", str(error), status=error.status)
             except LinkageError as error:
                 return error_response(error.error_code, error.error_message)
@@ -336,13 +368,32 @@ def linkage_create(request: HttpRequest, actor: Actor) -> HttpResponse:
 @csrf_exempt  # machine clients authenticate with a signed assertion, not cookies
 @require_POST
 def api_token(request: HttpRequest) -> HttpResponse:
-    """POST /api/oauth2/token: client credentials with an RS512 client assertion."""
+    """POST /api/oauth2/token: client credentials with an RS512 client assertion.
+
+    The client address's limit comes before the assertion is parsed, its key fetched or its
+    ``jti`` written: each request otherwise costs an RS512 verification and a cache write,
+    whoever sends it. Over it, 429 with Retry-After and RFC 6749's ``temporarily_unavailable``.
+    """
+    retry_after: int | None = None
     try:
+        retry_after = api_address_retry_after(
+            client_rate_limit_key(request),
+            endpoint="token",
+            limit=settings.LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+        )
+        if retry_after is not None:
+            raise OAuthError(
+                "temporarily_unavailable",
+                "Too many token requests from this address: try again later",
+                status=429,
+            )
         body = api_token_issue(request.POST)
     except OAuthError as error:
         response: HttpResponse = JsonResponse(
             {"error": error.error, "error_description": error.description}, status=error.status
         )
+        if error.status == 429 and retry_after is not None:
+            response["Retry-After"] = str(retry_after)
     except (DatabaseError, CacheUnavailableError):
         response = JsonResponse(
             {"error": "temporarily_unavailable", "error_description": "Try again later"}, status=503

@@ -212,3 +212,17 @@ def api_rate_limit(principal: ApiPrincipal) -> None:
         raise ApiAuthError(
             "RATE_LIMITED", "Too many requests: try again later", retry_after=retry_after
         )
+
+
+def api_address_retry_after(address: str, *, endpoint: str, limit: int) -> int | None:
+    """Count one call from this client address to ``endpoint`` (``api`` or ``token``); None
+    within ``limit`` a minute, else the seconds to wait.
+
+    Checked before the token is looked up, the assertion parsed or anything written, so that
+    callers with no token (who have no per-client budget) are bounded too. ``address`` is the
+    client's as the trusted proxies report it (core/client_address.py).
+    """
+    try:
+        return rate_limit_retry_after(f"linkage-api:{endpoint}-address:{address}", limit=limit)
+    except RateLimitUnavailableError as error:
+        raise CacheUnavailableError("rate limit") from error

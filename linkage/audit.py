@@ -6,10 +6,14 @@ recorded even though nothing else was written. Never the key, a token or the req
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.rate_limit import RateLimitUnavailableError, rate_limit_count
 from linkage.models import AuditEvent
+
+logger = logging.getLogger(__name__)
 
 
 class ActorType(StrEnum):
@@ -57,4 +61,43 @@ def audit_event_record(
         ods_code=ods_code[:10],
         nhs_number=nhs_number[:10],
         request_id=actor.request_id[:64],
+    )
+
+
+UNAUTHENTICATED = "unauthenticated"
+
+
+def audit_refusal_aggregate(
+    *, address: str, action: AuditAction, outcome: str, request_id: str = ""
+) -> AuditEvent | None:
+    """Record a refusal of a caller that never authenticated, in aggregate per address.
+
+    Anyone can send a request without a valid token, and a row for each would let them fill
+    the audit trail as fast as they can send (docs/operations.md, "Behind a load balancer").
+    The refusals are counted in the cache per address, action, outcome and minute; a row is
+    written at the 1st, 10th, 100th... refusal of that minute, its actor naming the address
+    and the count reached ("unauthenticated 203.0.113.7 (100 this minute)"). So a minute's
+    flood from one address costs a handful of rows, and the largest count of the minute gives
+    its size to within a factor of ten.
+
+    Why log-spaced rows rather than one row carrying an exact count: audit rows are
+    append-only (never updated, linkage/models.py), and a count kept in the cache and written
+    once the minute ends needs something to run when it ends; the portal has no scheduler, and
+    a flush that never ran would lose the refusals from the trail. Here every row is written
+    by the refusal that reaches its count, so nothing depends on a later request or a job.
+    Callers that did authenticate keep one row per call. Returns the row written, if any.
+    """
+    try:
+        count = rate_limit_count(f"audit-refusals:{action}:{outcome}:{address}")
+    except RateLimitUnavailableError:
+        logger.error("Refusal not audited: the cache is unavailable")
+        return None
+    if str(count).rstrip("0") != "1":  # 1, 10, 100, 1000...
+        return None
+    return audit_event_record(
+        actor=Actor(
+            ActorType.API_CLIENT, f"{UNAUTHENTICATED} {address} ({count} this minute)", request_id
+        ),
+        action=action,
+        outcome=outcome,
     )

@@ -74,6 +74,8 @@ LOGGING["handlers"]["console"]["formatter"] = "plain"
 
 # Every test signs in from 127.0.0.1 within the same minutes; the limit's own test lowers it.
 SIGN_IN_RATE_LIMIT_PER_MINUTE = 10_000
+LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
+LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
 
 # The browser the Playwright tests drive: Debian's chromium package unless set.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -347,17 +348,25 @@ def test_requests_without_a_valid_token_are_unauthorized(
     nhs_login_api: ApiCaller, practice: Practice, header: str | None, status: int
 ) -> None:
     headers = {"Authorization": header} if header else {}
+    # An address of its own: refusals without a token are counted per address and minute
+    # (linkage/audit.py), so another test's count must not be this one's.
+    address = f"198.18.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
 
     response = nhs_login_api.http.post(
         "/api/v1/linkage/retrieve",
         json.dumps(retrieve_body()),
         content_type="application/json",
         headers=headers,
+        REMOTE_ADDR=address,
     )
 
     assert _error(response) == (status, "UNAUTHORIZED")
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert AuditEvent.objects.get().outcome == "UNAUTHORIZED"
+    audited = AuditEvent.objects.get()
+    assert (audited.outcome, audited.actor) == (
+        "UNAUTHORIZED",
+        f"unauthenticated {address} (1 this minute)",
+    )
 
 
 def test_token_stops_working_when_its_lifetime_is_over(
