@@ -3,12 +3,15 @@ a trusted proxy, walking left from REMOTE_ADDR only while each hop is trusted.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core.client_address import client_address, client_rate_limit_key
+from tests.settings_process import PRODUCTION_ENV, settings_read
 
 LOAD_BALANCER = "10.0.0.5"
 
@@ -91,3 +94,42 @@ def test_a_malformed_trusted_proxy_stops_the_portal(settings: SettingsWrapper) -
 
     with pytest.raises(ImproperlyConfigured, match=r"load-balancer\.internal"):
         _address(LOAD_BALANCER, "198.51.100.7")
+
+
+_READ_LIMITS = """
+import json
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({name: getattr(settings, name) for name in (
+    "TRUSTED_PROXIES",
+    "SIGN_IN_RATE_LIMIT_PER_MINUTE",
+    "NHS_LOGIN_MAX_PENDING_FLOWS",
+    "OIDC_MAX_STATES",
+    "LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+    "LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+)}))
+"""
+
+
+def test_production_defaults_are_sized_for_a_national_service(tmp_path: Path) -> None:
+    """No trusted proxy unless configured; 60 sign-ins a minute per address, which a household
+    or a GP practice behind one address does not reach (docs/operations.md)."""
+    loaded = settings_read("production", PRODUCTION_ENV, tmp_path, script=_READ_LIMITS)
+
+    assert loaded == {
+        "TRUSTED_PROXIES": [],
+        "SIGN_IN_RATE_LIMIT_PER_MINUTE": 60,
+        "NHS_LOGIN_MAX_PENDING_FLOWS": 10,
+        "OIDC_MAX_STATES": 10,
+        "LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": 1200,
+        "LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": 60,
+    }
+
+
+def test_trusted_proxies_are_a_comma_separated_list(tmp_path: Path) -> None:
+    environment = {**PRODUCTION_ENV, "TRUSTED_PROXIES": "10.0.0.0/16,192.0.2.10"}
+
+    loaded = settings_read("production", environment, tmp_path, script=_READ_LIMITS)
+
+    assert loaded["TRUSTED_PROXIES"] == ["10.0.0.0/16", "192.0.2.10"]
