@@ -7,6 +7,7 @@ documented in ``.env.example``.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +211,13 @@ NHS_LOGIN_ACCESS_TOKEN_SIGNED = env_bool("NHS_LOGIN_ACCESS_TOKEN_SIGNED", defaul
 # the load balancer in front of gunicorn (docs/operations.md, "Behind a load balancer"). Empty
 # trusts no header, so REMOTE_ADDR is the client (core/client_address.py).
 TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:  # refused at start-up, not skipped at each request
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR network"
+        ) from _error
 # Sign-ins each client address may start a minute (429 beyond it). Sized for a national
 # service's Monday morning: a household behind one NAT or a GP practice's shared address, where
 # several patients sign in and some press the button twice, stays well under 60; a script

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core.client_address import client_address, client_rate_limit_key
-from tests.settings_process import PRODUCTION_ENV, settings_read
+from tests.settings_process import PRODUCTION_ENV, settings_import, settings_read
 
 LOAD_BALANCER = "10.0.0.5"
 
@@ -133,3 +133,12 @@ def test_trusted_proxies_are_a_comma_separated_list(tmp_path: Path) -> None:
     loaded = settings_read("production", environment, tmp_path, script=_READ_LIMITS)
 
     assert loaded["TRUSTED_PROXIES"] == ["10.0.0.0/16", "192.0.2.10"]
+
+
+def test_a_malformed_trusted_proxy_stops_the_portal_at_start_up(tmp_path: Path) -> None:
+    environment = {**PRODUCTION_ENV, "TRUSTED_PROXIES": "10.0.0.0/16,load-balancer.internal"}
+
+    completed = settings_import("production", environment, tmp_path, script=_READ_LIMITS)
+
+    assert completed.returncode != 0
+    assert "TRUSTED_PROXIES: 'load-balancer.internal' is not an IP address" in completed.stderr
