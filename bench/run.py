@@ -75,6 +75,12 @@ def nhs_number(sequence: int) -> str | None:
     return first_nine + str(0 if check == 11 else check)
 
 
+def retrieve_body(number: str, surname: str, born: str) -> dict[str, str]:
+    """A retrieve as NHS login sends it: the patient named by NHS number, surname and date of
+    birth (the API refuses one without them: docs/adr/0007)."""
+    return {"nhsNumber": number, "odsCode": BENCH_ODS, "surname": surname, "dateOfBirth": born}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -188,7 +194,7 @@ class Bench:
         op_base: str,
         client_id: str,
         key_pem: bytes,
-        keyed: list[tuple[str, str]],
+        keyed: list[tuple[str, str, str]],
         unkeyed: list[tuple[str, str, str]],
     ) -> None:
         self.base = base
@@ -232,10 +238,9 @@ class Bench:
         return (await client.get(f"{self.base}/bench/baseline")).status_code == 200
 
     async def retrieve(self, client: httpx.AsyncClient, _: int) -> bool:
-        number, surname = random.choice(self.keyed)
         response = await client.post(
             f"{self.base}/api/v1/linkage/retrieve",
-            json={"nhsNumber": number, "odsCode": BENCH_ODS, "surname": surname},
+            json=retrieve_body(*random.choice(self.keyed)),
             headers={"Authorization": f"Bearer {self.token}"},
         )
         return response.status_code == 200
@@ -461,6 +466,8 @@ def main() -> int:
         str(client_key),
         "--scopes",
         "linkage:read,linkage:create",
+        "--practices",
+        BENCH_ODS,
     ).strip()
 
     servers = [
@@ -493,7 +500,7 @@ def main() -> int:
             op_base,
             client_id,
             client_key.read_bytes(),
-            [(n, s) for n, s, _ in keyed],
+            keyed,
             list(reversed(patients[KEYED_PATIENTS:])),
         )
         bench.portal_pid, bench.simulator_pid = servers[0].pid, servers[1].pid
@@ -667,7 +674,7 @@ async def two_hundred_creates(bench: Bench, patient: tuple[str, str, str]) -> di
         elapsed = time.perf_counter() - started
         retrieved = await client.post(
             f"{bench.base}/api/v1/linkage/retrieve",
-            json={"nhsNumber": number, "odsCode": BENCH_ODS},
+            json=retrieve_body(number, surname, born),
             headers={"Authorization": f"Bearer {bench.token}"},
         )
     statuses = [r.status_code for r in responses]

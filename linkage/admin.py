@@ -540,7 +540,16 @@ class ApiClientForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = ApiClient
-        fields = ("name", "client_id", "public_key_pem", "jwks_url", "scopes", "enabled")
+        fields = (
+            "name",
+            "client_id",
+            "public_key_pem",
+            "jwks_url",
+            "scopes",
+            "all_practices",
+            "practices",
+            "enabled",
+        )
         help_texts = {
             "client_id": "Leave as it is: it is what the client puts in iss and sub.",
             "public_key_pem": "The client's RSA public key (PEM). Or give a JWKS URL instead.",
@@ -558,6 +567,11 @@ class ApiClientForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.add_error("public_key_pem", str(error))
         if jwks_url and not jwks_url.startswith("https://"):
             self.add_error("jwks_url", "The JWKS URL must use https")
+        # Bound to its practices or, explicitly, to all of them (docs/adr/0007).
+        if bool(cleaned.get("all_practices")) == bool(cleaned.get("practices")):
+            self.add_error(
+                "practices", "Choose the practices the client serves, or tick all practices"
+            )
         return cleaned
 
 
@@ -566,9 +580,21 @@ class ApiClientAdmin(SuperuserOnlyAdmin):
     """System-wide: only superusers register or disable API clients."""
 
     form = ApiClientForm
-    list_display = ("name", "client_id", "scopes", "enabled", "created_at")
-    list_filter = ("enabled",)
+    list_display = ("name", "client_id", "scopes", "practices_served", "enabled", "created_at")
+    list_filter = ("enabled", "all_practices")
+    filter_horizontal = ("practices",)
     actions = ("disable_clients",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiClient]:
+        return super().get_queryset(request).prefetch_related("practices")
+
+    @admin.display(description="practices")
+    def practices_served(self, client: ApiClient) -> str:
+        """Which practices' patients the client may ask about (docs/adr/0007)."""
+        if client.all_practices:
+            return "All practices"
+        codes = [practice.ods_code for practice in client.practices.all()]
+        return ", ".join(codes) or "None (every call refused)"
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"client_id": str(uuid.uuid4())}

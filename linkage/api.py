@@ -46,6 +46,7 @@ from linkage.audit import (
     audit_event_record,
     audit_refusal_aggregate,
 )
+from linkage.client_state import PracticeBinding
 from linkage.models import IdempotentCreate, LinkageKey, LinkageKeyStatus
 from linkage.services import (
     LinkageError,
@@ -94,11 +95,13 @@ class Field:
     required: bool
 
 
+# Surname and date of birth on retrieve as on create: the NHS number and ODS code alone never
+# reach a key (docs/adr/0007).
 RETRIEVE_FIELDS = (
     Field("nhsNumber", True),
     Field("odsCode", True),
-    Field("surname", False),
-    Field("dateOfBirth", False),
+    Field("surname", True),
+    Field("dateOfBirth", True),
 )
 CREATE_FIELDS = (
     Field("nhsNumber", True),
@@ -197,7 +200,8 @@ def _information_body(information: LinkageInformation) -> dict[str, str]:
     }
 
 
-ApiView = Callable[[HttpRequest, Actor], HttpResponse]
+# The view gets the practices its client is bound to, for the service to enforce.
+ApiView = Callable[[HttpRequest, Actor, PracticeBinding], HttpResponse]
 
 
 def _audit_refusal(actor: Actor, action: AuditAction, outcome: str, *, address: str) -> None:
@@ -255,7 +259,7 @@ def linkage_api(
                 if scope not in principal.scopes:
                     raise ApiAuthError("FORBIDDEN", f"The token lacks the {scope} scope")
                 api_rate_limit(principal)
-                response = view(request, actor)
+                response = view(request, actor, principal.practices)
             except ApiAuthError as error:
                 _audit_refusal(actor, action, error.error_code, address=address)
                 response = error_response(error.error_code, error.error_message)
@@ -280,15 +284,18 @@ def linkage_api(
 
 
 @linkage_api("linkage:read", AuditAction.RETRIEVE)
-def linkage_retrieve(request: HttpRequest, actor: Actor) -> HttpResponse:
+def linkage_retrieve(
+    request: HttpRequest, actor: Actor, practices: PracticeBinding
+) -> HttpResponse:
     """POST /api/v1/linkage/retrieve"""
     body = json_body(request, RETRIEVE_FIELDS)
     information = linkage_key_retrieve(
         actor=actor,
         nhs_number=body["nhsNumber"],
         ods_code=body["odsCode"],
-        surname=body.get("surname"),
-        date_of_birth=body.get("dateOfBirth"),
+        surname=body["surname"],
+        date_of_birth=body["dateOfBirth"],
+        practices=practices,
     )
     return JsonResponse(_information_body(information))
 
@@ -303,7 +310,12 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 
 
 def _replay(
-    actor: Actor, key: str, request_hash: str, *, already_audited: bool = False
+    actor: Actor,
+    practices: PracticeBinding,
+    key: str,
+    request_hash: str,
+    *,
+    already_audited: bool = False,
 ) -> HttpResponse | None:
     record = IdempotentCreate.objects.filter(
         client_id=actor.identifier, idempotency_key=key
@@ -315,18 +327,20 @@ def _replay(
     if already_audited:
         information = linkage_key_race_reply(linkage_key=record.linkage_key)
     else:
-        information = linkage_key_replay(actor=actor, linkage_key=record.linkage_key)
+        information = linkage_key_replay(
+            actor=actor, linkage_key=record.linkage_key, practices=practices
+        )
     return JsonResponse(_information_body(information), status=201)
 
 
 @linkage_api("linkage:create", AuditAction.CREATE)
-def linkage_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+def linkage_create(request: HttpRequest, actor: Actor, practices: PracticeBinding) -> HttpResponse:
     """POST /api/v1/linkage"""
     body = json_body(request, CREATE_FIELDS)
     idempotency_key = _idempotency_key(request)
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     if idempotency_key:
-        replayed = _replay(actor, idempotency_key, request_hash)
+        replayed = _replay(actor, practices, idempotency_key, request_hash)
         if replayed is not None:
             return replayed
     try:
@@ -336,11 +350,12 @@ def linkage_create(request: HttpRequest, actor: Actor) -> HttpResponse:
             ods_code=body["odsCode"],
             surname=body["surname"],
             date_of_birth=body["dateOfBirth"],
+            practices=practices,
         )
     except LinkageKeyExistsError:
         # A concurrent retry with the same key may have won the race: give its reply.
         replayed = (
-            _replay(actor, idempotency_key, request_hash, already_audited=True)
+            _replay(actor, practices, idempotency_key, request_hash, already_audited=True)
             if idempotency_key
             else None
         )

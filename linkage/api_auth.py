@@ -13,7 +13,7 @@ import functools
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -36,7 +36,12 @@ from core.outbound import (
     json_object,
 )
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
-from linkage.client_state import api_client_state_get, api_client_state_set
+from linkage.client_state import (
+    ApiClientState,
+    PracticeBinding,
+    api_client_state_get,
+    api_client_state_set,
+)
 from linkage.models import API_SCOPES, ApiClient
 
 JWKS_TIMEOUT_SECONDS = 5
@@ -69,6 +74,8 @@ class CacheUnavailableError(Exception):
 class ApiPrincipal:
     client_id: str
     scopes: tuple[str, ...]
+    # The practices the client serves now; none unless given (docs/adr/0007).
+    practices: PracticeBinding = field(default_factory=PracticeBinding)
 
 
 def token_endpoint_url() -> str:
@@ -170,33 +177,44 @@ def api_token_authenticate(authorization: str) -> ApiPrincipal:
     stored = _cache("get", _token_cache_key(token.strip()))
     if stored is None:
         raise ApiAuthError("UNAUTHORIZED", "The bearer token is not valid or has expired")
-    # A client disabled, or a scope withdrawn, after the token was issued is refused at once.
-    held = _client_scopes(stored["client_id"])
-    if not held:
+    # A client disabled, a scope withdrawn or a practice unbound after the token was issued
+    # is refused at once.
+    state = _client_state(stored["client_id"])
+    if not state.scopes:
         raise ApiAuthError("UNAUTHORIZED", "The client is disabled")
     return ApiPrincipal(
-        stored["client_id"], tuple(scope for scope in stored["scopes"] if scope in held)
+        stored["client_id"],
+        tuple(scope for scope in stored["scopes"] if scope in state.scopes),
+        state.practices,
     )
 
 
-def _client_scopes(client_id: str) -> tuple[str, ...]:
-    """The scopes the client holds now; none if it is disabled or gone."""
+def _client_state(client_id: str) -> ApiClientState:
+    """The scopes the client holds now (none if it is disabled or gone) and the practices it
+    serves, read in one query when the cache does not know them."""
     try:
-        scopes = api_client_state_get(client_id)
+        state = api_client_state_get(client_id)
     except Exception as error:  # django-redis raises its own ConnectionInterrupted
         raise CacheUnavailableError("client state") from error
-    if scopes is None:
-        held = (
-            ApiClient.objects.filter(client_id=client_id, enabled=True)
-            .values_list("scopes", flat=True)
-            .first()
+    if state is None:
+        # One row per bound practice (one row, with no code, for a client bound to none).
+        rows = list(
+            ApiClient.objects.filter(client_id=client_id, enabled=True).values_list(
+                "scopes", "all_practices", "practices__ods_code"
+            )
         )
-        scopes = tuple(held or ())
+        state = ApiClientState(
+            scopes=tuple(rows[0][0] or ()) if rows else (),
+            practices=PracticeBinding(
+                all_practices=bool(rows and rows[0][1]),
+                ods_codes=frozenset(code for _, _, code in rows if code),
+            ),
+        )
         try:
-            api_client_state_set(client_id, scopes)
+            api_client_state_set(client_id, state)
         except Exception as error:
             raise CacheUnavailableError("client state") from error
-    return scopes
+    return state
 
 
 def api_rate_limit(principal: ApiPrincipal) -> None:

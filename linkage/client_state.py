@@ -1,19 +1,21 @@
-"""The scopes an API client holds now (none when it is disabled), cached so that an API call
-need not ask the database.
+"""What an API client may do now (its scopes, none when it is disabled, and the practices it
+serves), cached so that an API call need not ask the database.
 
-Every linkage API call checks that its token's client is still enabled and still holds the
-scope the call needs: a token must not outlive a client disabled or a scope withdrawn after it
-was issued (issue 10). Asked of PostgreSQL, that was one query in every call (issue 9). The
-answer is cached for a minute and forgotten whenever the client's row changes through Django
-(save, delete, a queryset update: see ``linkage.models``), so a client disabled, or a scope
-withdrawn, in admin is refused on its very next call. A change made outside Django, in SQL,
-is seen within ``CLIENT_STATE_CACHE_SECONDS``.
+Every linkage API call checks that its token's client is still enabled, still holds the scope
+the call needs and serves the practice asked about: a token must not outlive a client disabled,
+a scope withdrawn or a practice unbound after it was issued. Asked of PostgreSQL, that was one
+query in every call (docs/adr/0008). The answer is cached for a minute and forgotten whenever
+the client's row, its practices or a practice bound to it change through Django (save, delete,
+a queryset update, the many-to-many: see ``linkage.models``), so a client disabled, a scope
+withdrawn or a practice unbound in admin is refused on its very next call. A change made
+outside Django, in SQL, is seen within ``CLIENT_STATE_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
@@ -22,24 +24,59 @@ logger = logging.getLogger(__name__)
 CLIENT_STATE_CACHE_SECONDS = 60
 
 
+@dataclass(frozen=True)
+class PracticeBinding:
+    """The practices an API client serves: those ODS codes, or every practice on this system
+    when ``all_practices`` is set. The default serves none, so a caller that forgets to give a
+    binding is refused rather than let through (docs/adr/0007)."""
+
+    all_practices: bool = False
+    ods_codes: frozenset[str] = field(default_factory=frozenset)
+
+    def serves(self, ods_code: str) -> bool:
+        return self.all_practices or ods_code in self.ods_codes
+
+
+@dataclass(frozen=True)
+class ApiClientState:
+    scopes: tuple[str, ...]  # empty when the client is disabled or gone
+    practices: PracticeBinding
+
+
 def _cache_key(client_id: str) -> str:
-    return f"linkage-api:client-scopes:{client_id}"
+    return f"linkage-api:client-state:{client_id}"
 
 
-def api_client_state_get(client_id: str) -> tuple[str, ...] | None:
-    """The client's scopes (empty when it is disabled) if known, None if the database must be
-    asked. Raises if the cache is unreachable: the caller fails closed."""
+def api_client_state_get(client_id: str) -> ApiClientState | None:
+    """The client's state if known, None if the database must be asked. Raises if the cache is
+    unreachable: the caller fails closed."""
     state = cache.get(_cache_key(client_id))
-    return None if state is None else tuple(state)
+    if not isinstance(state, dict):
+        return None
+    return ApiClientState(
+        scopes=tuple(state["scopes"]),
+        practices=PracticeBinding(
+            all_practices=bool(state["all_practices"]), ods_codes=frozenset(state["ods_codes"])
+        ),
+    )
 
 
-def api_client_state_set(client_id: str, scopes: tuple[str, ...]) -> None:
-    cache.set(_cache_key(client_id), list(scopes), CLIENT_STATE_CACHE_SECONDS)
+def api_client_state_set(client_id: str, state: ApiClientState) -> None:
+    cache.set(
+        _cache_key(client_id),
+        {
+            "scopes": list(state.scopes),
+            "all_practices": state.practices.all_practices,
+            "ods_codes": sorted(state.practices.ods_codes),
+        },
+        CLIENT_STATE_CACHE_SECONDS,
+    )
 
 
 def api_client_state_forget(client_ids: Iterable[str]) -> None:
-    """Called after the clients' rows changed. If the cache is unreachable the API refuses
-    every call anyway (it fails closed), and what it held expires within the minute."""
+    """Called after the clients' rows, or their practices, changed. If the cache is unreachable
+    the API refuses every call anyway (it fails closed), and what it held expires within the
+    minute."""
     keys = [_cache_key(client_id) for client_id in client_ids]
     if not keys:
         return

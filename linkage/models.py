@@ -6,7 +6,7 @@ from typing import Any, NoReturn
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from linkage.client_state import api_client_state_forget
@@ -108,7 +108,7 @@ API_SCOPES = ("linkage:read", "linkage:create")
 
 class ApiClientQuerySet(models.QuerySet["ApiClient"]):
     def update(self, **kwargs: Any) -> int:
-        """Also forget the cached scopes of every client changed (linkage.client_state)."""
+        """Also forget the cached state of every client changed (linkage.client_state)."""
         client_ids = list(self.values_list("client_id", flat=True))
         count = super().update(**kwargs)
         api_client_state_forget(client_ids)
@@ -124,6 +124,19 @@ class ApiClient(models.Model):
     jwks_url = models.URLField(blank=True)
     scopes = models.JSONField(default=list)
     enabled = models.BooleanField(default=True)
+    # The practices whose patients the client may ask about: those listed, or every practice
+    # when all_practices is set. Neither, and the client reaches no practice (docs/adr/0007).
+    all_practices = models.BooleanField(
+        "all practices",
+        default=False,
+        help_text="Every practice on this system, present and future (NHS login, say).",
+    )
+    practices = models.ManyToManyField(
+        Practice,
+        blank=True,
+        related_name="api_clients",
+        help_text="The practices the client serves, when it does not serve all of them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ApiClientQuerySet.as_manager()
@@ -144,6 +157,37 @@ class ApiClient(models.Model):
 @receiver(post_delete, sender=ApiClient)
 def _api_client_changed(sender: type[ApiClient], instance: ApiClient, **kwargs: Any) -> None:
     api_client_state_forget([instance.client_id])
+
+
+@receiver(m2m_changed, sender=ApiClient.practices.through)
+def _api_client_practices_changed(
+    sender: type[models.Model],
+    instance: ApiClient | Practice,
+    action: str,
+    pk_set: set[int] | None,
+    **kwargs: Any,
+) -> None:
+    """A practice bound or unbound, from either side: the clients concerned are asked again."""
+    if action not in {"post_add", "post_remove", "pre_clear", "post_clear"}:
+        return
+    if isinstance(instance, ApiClient):
+        api_client_state_forget([instance.client_id])
+    elif action == "pre_clear":
+        api_client_state_forget(instance.api_clients.values_list("client_id", flat=True))
+    elif pk_set:
+        clients = ApiClient.objects.filter(pk__in=pk_set).values_list("client_id", flat=True)
+        api_client_state_forget(clients)
+
+
+@receiver(post_save, sender=Practice)
+@receiver(pre_delete, sender=Practice)
+def _bound_practice_changed(sender: type[Practice], instance: Practice, **kwargs: Any) -> None:
+    """The cached state names practices by ODS code: a practice whose code changes, or that
+    goes, is forgotten by the clients bound to it (before a delete, while the binding is
+    still there to be read)."""
+    if instance.pk is None or kwargs.get("created"):
+        return
+    api_client_state_forget(instance.api_clients.values_list("client_id", flat=True))
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

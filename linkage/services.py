@@ -1,11 +1,11 @@
 """Creating, retrieving, revoking and reissuing linkage information (IDS68 NL01;
-shared/linkage-api.md). The API, the patient's pages, the admin and the commands all call these
+docs/adr/0007). The API, the patient's pages, the admin and the commands all call these
 functions, so each rule exists once. Every call writes exactly one audit event."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 
 from core.rsa_keys import rsa_public_key_pem_from
-from linkage.audit import SUCCESS, Actor, AuditAction, audit_event_record
+from linkage.audit import SUCCESS, Actor, ActorType, AuditAction, audit_event_record
+from linkage.client_state import PracticeBinding
 from linkage.crypto import linkage_key_decrypt, linkage_key_encrypt
 from linkage.models import (
     API_SCOPES,
@@ -81,6 +82,15 @@ class PracticeNotFoundError(LinkageError):
 class PracticeNotLiveError(LinkageError):
     error_code = "PRACTICE_NOT_LIVE"
     message = "The practice does not offer online services"
+
+
+class PracticeNotServedError(LinkageError):
+    """The API client is not bound to the practice asked about (docs/adr/0007): refused
+    before the register is read, so it tells the client nothing about the practice or its
+    patients, only about its own binding."""
+
+    error_code = "FORBIDDEN"
+    message = "This client is not bound to that practice"
 
 
 class PatientNotFoundError(LinkageError):
@@ -280,6 +290,28 @@ def _matching_registration(
     return registration
 
 
+def _served(actor: Actor, practices: PracticeBinding | None, ods_code: str) -> None:
+    """An API client reaches only the practices it is bound to (docs/adr/0007); one given no
+    binding reaches none. Checked before the register is read. Patients, staff and the system
+    are limited elsewhere (their own record; their practices in the admin)."""
+    if actor.type != ActorType.API_CLIENT:
+        return
+    if not (practices or PracticeBinding()).serves(ods_code):
+        raise PracticeNotServedError
+
+
+def _identified(actor: Actor, surname: str | None, date_of_birth: str | date | None) -> None:
+    """An API client names the patient by surname and date of birth as well as NHS number on
+    every call (NHS login has both from PDS), so the NHS number and ODS code alone never
+    reach a key (docs/adr/0007)."""
+    if actor.type != ActorType.API_CLIENT:
+        return
+    if surname is None or not surname.strip():
+        raise InvalidRequestError("surname is required")
+    if date_of_birth is None or (isinstance(date_of_birth, str) and not date_of_birth.strip()):
+        raise InvalidRequestError("dateOfBirth is required")
+
+
 def _eligible(patient: RegisteredPatient) -> None:
     if patient.deceased or patient.registration_status != RegistrationStatus.REGISTERED:
         raise PatientNotEligibleError
@@ -334,13 +366,20 @@ def linkage_key_retrieve(
     ods_code: str,
     surname: str | None = None,
     date_of_birth: str | date | None = None,
+    practices: PracticeBinding | None = None,
     action: AuditAction = AuditAction.RETRIEVE,
 ) -> LinkageInformation:
     """The patient's active linkage information at the practice. ``action`` says, in the audit,
-    why it was read: an API retrieve, a patient's page view, a patient showing their key."""
+    why it was read: an API retrieve, a patient's page view, a patient showing their key.
+
+    An API client must give ``surname`` and ``date_of_birth``, matched as create matches them,
+    and ``practices``, the practices it is bound to; a patient's own pages name their own
+    record from NHS login and need neither."""
     with _audited(actor, action, ods_code=ods_code, nhs_number=nhs_number):
         nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
+        _identified(actor, surname, date_of_birth)
         born = _date_of_birth(date_of_birth) if date_of_birth is not None else None
+        _served(actor, practices, ods_code)
         registration = _matching_registration(ods_code, nhs_number, surname, born)
         _eligible(registration.patient)
         if registration.active_encrypted_key is not None:
@@ -361,11 +400,14 @@ def linkage_key_create(
     ods_code: str,
     surname: str,
     date_of_birth: str | date,
+    practices: PracticeBinding | None = None,
 ) -> LinkageInformation:
-    """A first linkage key for an eligible patient of at least the minimum age."""
+    """A first linkage key for an eligible patient of at least the minimum age. An API client
+    gives ``practices``, the practices it is bound to."""
     with _audited(actor, AuditAction.CREATE, ods_code=ods_code, nhs_number=nhs_number, writes=True):
         nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
         born = _date_of_birth(date_of_birth)
+        _served(actor, practices, ods_code)
         registration = _matching_registration(ods_code, nhs_number, surname, born)
         patient = registration.patient
         _eligible(patient)
@@ -440,12 +482,17 @@ def linkage_key_reissue(
 
 
 def _active_key_information(
-    *, actor: Actor, action: AuditAction, linkage_key: LinkageKey
+    *,
+    actor: Actor,
+    action: AuditAction,
+    linkage_key: LinkageKey,
+    practices: PracticeBinding | None = None,
 ) -> LinkageInformation:
     practice = linkage_key.practice
     with _audited(
         actor, action, ods_code=practice.ods_code, nhs_number=linkage_key.patient.nhs_number
     ):
+        _served(actor, practices, practice.ods_code)
         linkage_key.refresh_from_db()
         if linkage_key.status != LinkageKeyStatus.ACTIVE:
             raise LinkageKeyRevokedError
@@ -462,16 +509,29 @@ def linkage_key_race_reply(*, linkage_key: LinkageKey) -> LinkageInformation:
     return _information(linkage_key, linkage_key.practice)
 
 
-def linkage_key_replay(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInformation:
+def linkage_key_replay(
+    *, actor: Actor, linkage_key: LinkageKey, practices: PracticeBinding | None = None
+) -> LinkageInformation:
     """The reply to a create retried with the same Idempotency-Key: the key first created, as
-    long as it is still active."""
-    return _active_key_information(actor=actor, action=AuditAction.CREATE, linkage_key=linkage_key)
+    long as it is still active and the client still serves its practice."""
+    return _active_key_information(
+        actor=actor, action=AuditAction.CREATE, linkage_key=linkage_key, practices=practices
+    )
 
 
 def api_client_register(
-    *, name: str, client_id: str, public_key_pem: str, jwks_url: str, scopes: list[str]
+    *,
+    name: str,
+    client_id: str,
+    public_key_pem: str,
+    jwks_url: str,
+    scopes: list[str],
+    ods_codes: Sequence[str] = (),
+    all_practices: bool = False,
 ) -> ApiClient:
-    """Register a system allowed to call the linkage API. Raises ValueError, naming the rule."""
+    """Register a system allowed to call the linkage API, bound to the practices it serves
+    (``ods_codes``) or, explicitly, to all of them (docs/adr/0007). Raises ValueError, naming
+    the rule."""
     if not name.strip():
         raise ValueError("A client needs a name")
     if ApiClient.objects.filter(client_id=client_id).exists():
@@ -485,13 +545,34 @@ def api_client_register(
     unknown = sorted(set(scopes) - set(API_SCOPES))
     if unknown or not scopes:
         raise ValueError(f"Scopes must be some of {', '.join(API_SCOPES)}")
-    return ApiClient.objects.create(
-        client_id=client_id,
-        name=name.strip(),
-        public_key_pem=public_key_pem,
-        jwks_url=jwks_url,
-        scopes=sorted(set(scopes)),
-    )
+    practices = _practices_named(ods_codes)
+    if all_practices == bool(practices):
+        raise ValueError("Bind the client either to its practices or to all practices")
+    with transaction.atomic():
+        client = ApiClient.objects.create(
+            client_id=client_id,
+            name=name.strip(),
+            public_key_pem=public_key_pem,
+            jwks_url=jwks_url,
+            scopes=sorted(set(scopes)),
+            all_practices=all_practices,
+        )
+        client.practices.set(practices)
+    return client
+
+
+def _practices_named(ods_codes: Sequence[str]) -> list[Practice]:
+    codes = set()
+    for raw in ods_codes:
+        try:
+            codes.add(ods_code_normalise(raw))
+        except InvalidValueError as error:
+            raise ValueError(f"{raw!r} is not an ODS code") from error
+    practices = list(Practice.objects.filter(ods_code__in=codes))
+    missing = sorted(codes - {practice.ods_code for practice in practices})
+    if missing:
+        raise ValueError(f"No practice with the ODS code {', '.join(missing)} uses this system")
+    return practices
 
 
 def linkage_key_load(

@@ -123,6 +123,27 @@ def test_local_setup_registers_the_demo_api_client_with_both_scopes(data_dir: Pa
 
 
 @pytest.mark.django_db
+def test_local_setup_binds_the_demo_api_client_to_the_demo_practice_only(data_dir: Path) -> None:
+    local_setup()
+
+    client = ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID)
+    assert client.all_practices is False
+    assert list(client.practices.values_list("ods_code", flat=True)) == [DEMO_ODS_CODE]
+
+
+@pytest.mark.django_db
+def test_local_setup_binds_a_demo_api_client_registered_before_bindings(data_dir: Path) -> None:
+    """A laptop set up before clients were bound: its migrated client serves no practice."""
+    local_setup()
+    ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID).practices.clear()
+
+    local_setup()
+
+    client = ApiClient.objects.get(client_id=DEMO_API_CLIENT_ID)
+    assert list(client.practices.values_list("ods_code", flat=True)) == [DEMO_ODS_CODE]
+
+
+@pytest.mark.django_db
 def test_local_setup_writes_the_demo_client_key_readable_only_by_its_owner(
     data_dir: Path,
 ) -> None:

@@ -101,13 +101,16 @@ class ApiCaller:
 
 @pytest.fixture
 def api_client_for(db: None, api_private_key: rsa.RSAPrivateKey) -> Callable[..., ApiCaller]:
-    def make(*scopes: str, name: str = "NHS login") -> ApiCaller:
+    def make(*scopes: str, name: str = "NHS login", ods_codes: tuple[str, ...] = ()) -> ApiCaller:
+        """A client of every practice (as NHS login is), or of the practices named."""
         client = api_client_register(
             name=name,
             client_id=str(uuid.uuid4()),
             public_key_pem=public_key_pem(api_private_key.public_key()),
             jwks_url="",
             scopes=list(scopes or ("linkage:read", "linkage:create")),
+            ods_codes=ods_codes,
+            all_practices=not ods_codes,
         )
         return ApiCaller(client, api_private_key, HttpClient())
 
@@ -146,6 +149,12 @@ def create_body(**overrides: Any) -> dict[str, Any]:
 
 
 def retrieve_body(**overrides: Any) -> dict[str, Any]:
-    body = {"nhsNumber": NHS_NUMBER, "odsCode": ODS_CODE}
+    """As NHS login sends it: the patient's NHS number, surname and date of birth from PDS."""
+    body = {
+        "nhsNumber": NHS_NUMBER,
+        "odsCode": ODS_CODE,
+        "surname": SURNAME,
+        "dateOfBirth": DATE_OF_BIRTH,
+    }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}

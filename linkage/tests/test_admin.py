@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import THIS_PRACTICE
+from conftest import OTHER_PRACTICE, THIS_PRACTICE
 from core.rsa_keys import private_key_generate, public_key_pem
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.crypto import linkage_key_decrypt
@@ -348,6 +349,7 @@ def test_superuser_registers_an_api_client_with_a_public_key_and_disables_it(
             "public_key_pem": pem,
             "jwks_url": "",
             "scopes": ["linkage:read", "linkage:create"],
+            "all_practices": "on",
             "enabled": "on",
         },
     )
@@ -422,3 +424,69 @@ def test_only_superusers_grant_practice_membership(
     assert list(
         PracticeStaff.objects.filter(user=newcomer).values_list("practice__ods_code", flat=True)
     ) == [THIS_PRACTICE]
+
+
+def _api_client_form(pem: str, **binding: Any) -> dict[str, Any]:
+    return {
+        "name": "Practice app",
+        "client_id": "practice-app",
+        "public_key_pem": pem,
+        "jwks_url": "",
+        "scopes": ["linkage:read"],
+        "enabled": "on",
+        **binding,
+    }
+
+
+def test_superuser_binds_an_api_client_to_practices_and_sees_the_binding(
+    superuser_client: Client, this_practice: Practice, other_practice: Practice
+) -> None:
+    pem = public_key_pem(private_key_generate().public_key())
+
+    superuser_client.post(
+        "/admin/linkage/apiclient/add/", _api_client_form(pem, practices=[this_practice.pk])
+    )
+    client = ApiClient.objects.get()
+    listed_bound = superuser_client.get("/admin/linkage/apiclient/").content.decode()
+    superuser_client.post(
+        f"/admin/linkage/apiclient/{client.pk}/change/",
+        _api_client_form(pem, practices=[this_practice.pk, other_practice.pk]),
+    )
+    rebound = sorted(client.practices.values_list("ods_code", flat=True))
+    superuser_client.post(
+        f"/admin/linkage/apiclient/{client.pk}/change/", _api_client_form(pem, all_practices="on")
+    )
+    listed_all = superuser_client.get("/admin/linkage/apiclient/").content.decode()
+
+    assert f'<td class="field-practices_served">{THIS_PRACTICE}</td>' in listed_bound
+    assert rebound == [THIS_PRACTICE, OTHER_PRACTICE]
+    client.refresh_from_db()
+    assert client.all_practices is True
+    assert not client.practices.exists()
+    assert '<td class="field-practices_served">All practices</td>' in listed_all
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [pytest.param({}, id="neither"), pytest.param({"all_practices": "on"}, id="both")],
+)
+def test_api_client_form_refuses_a_client_without_a_clear_binding(
+    superuser_client: Client, this_practice: Practice, binding: dict[str, Any]
+) -> None:
+    if binding:
+        binding = {**binding, "practices": [this_practice.pk]}
+    pem = public_key_pem(private_key_generate().public_key())
+
+    response = superuser_client.post(
+        "/admin/linkage/apiclient/add/", _api_client_form(pem, **binding)
+    )
+
+    assert "Choose the practices the client serves, or tick all practices" in (
+        response.content.decode()
+    )
+    assert not ApiClient.objects.exists()
+
+
+def test_practice_staff_cannot_see_or_change_api_client_bindings(staff_client: Client) -> None:
+    assert staff_client.get("/admin/linkage/apiclient/").status_code == 403
+    assert staff_client.get("/admin/linkage/apiclient/add/").status_code == 403

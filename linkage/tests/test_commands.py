@@ -64,9 +64,10 @@ def api_client_create(
     public_key: Path | None = None,
     jwks_url: str | None = None,
     client_id: str | None = None,
+    binding: tuple[str, ...] = ("--all-practices",),
 ) -> str:
     """`manage.py api_client_create` as an operator types it; returns what it prints."""
-    arguments = ["--name", name, "--scopes", scopes]
+    arguments = ["--name", name, "--scopes", scopes, *binding]
     if public_key is not None:
         arguments += ["--public-key", str(public_key)]
     if jwks_url is not None:
@@ -108,6 +109,45 @@ def test_api_client_create_prints_the_client_id_it_registers(public_key_path: Pa
     assert client.name == "NHS login"
     assert client.scopes == ["linkage:create", "linkage:read"]
     assert client.enabled is True
+    assert client.all_practices is True
+    assert not client.practices.exists()
+
+
+@pytest.mark.django_db
+def test_api_client_create_binds_the_client_to_the_practices_named(public_key_path: Path) -> None:
+    PracticeFactory.create(ods_code="A12345")
+    PracticeFactory.create(ods_code="B23456")
+    PracticeFactory.create(ods_code="C34567")
+
+    api_client_create(
+        public_key=public_key_path, scopes=BOTH_SCOPES, binding=("--practices", "a12345, B23456")
+    )
+
+    client = ApiClient.objects.get()
+    assert client.all_practices is False
+    assert sorted(client.practices.values_list("ods_code", flat=True)) == ["A12345", "B23456"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("binding", "message"),
+    [
+        pytest.param((), "one of the arguments", id="neither"),
+        pytest.param(("--practices", "A12345", "--all-practices"), "not allowed", id="both"),
+        pytest.param(("--practices", " , "), "at least one ODS code", id="no-codes"),
+        pytest.param(("--practices", "A12345,Z99999"), "Z99999", id="unknown-practice"),
+        pytest.param(("--practices", "A1"), "not an ODS code", id="bad-code"),
+    ],
+)
+def test_api_client_create_refuses_a_client_without_a_clear_binding(
+    public_key_path: Path, binding: tuple[str, ...], message: str
+) -> None:
+    PracticeFactory.create(ods_code="A12345")
+
+    with pytest.raises(CommandError, match=message):
+        api_client_create(public_key=public_key_path, scopes=BOTH_SCOPES, binding=binding)
+
+    assert not ApiClient.objects.exists()
 
 
 @pytest.mark.django_db
@@ -291,6 +331,7 @@ def test_api_client_assertion_is_accepted_by_the_token_endpoint(
         public_key_pem=public_key_pem(rsa_private_key.public_key()),
         jwks_url="",
         scopes=["linkage:read"],
+        all_practices=True,
     )
 
     response = HttpClient().post(

@@ -362,6 +362,7 @@ def live_api(live_server: LiveServer, settings: SettingsWrapper, transactional_d
         public_key_pem=public_key_pem(private_key.public_key()),
         jwks_url="",
         scopes=["linkage:read", "linkage:create"],
+        all_practices=True,
     )
     read_only = api_client_register(
         name="Read-only client",
@@ -369,6 +370,7 @@ def live_api(live_server: LiveServer, settings: SettingsWrapper, transactional_d
         public_key_pem=public_key_pem(private_key.public_key()),
         jwks_url="",
         scopes=["linkage:read"],
+        all_practices=True,
     )
     practice = PracticeFactory.create(ods_code=ODS_CODE)
     LinkageKeyFactory.create(
@@ -404,7 +406,12 @@ CREATE_BODY = body(
     [
         pytest.param(
             RETRIEVE,
-            body(nhsNumber="999 000 0018", odsCode=ODS_CODE),
+            body(
+                nhsNumber="999 000 0018",
+                odsCode=ODS_CODE,
+                surname="thompson",
+                dateOfBirth="1985-03-05",
+            ),
             "full",
             200,
             None,
@@ -421,7 +428,12 @@ CREATE_BODY = body(
         ),
         pytest.param(
             RETRIEVE,
-            body(nhsNumber=NHS_NUMBER_WITH_KEY, odsCode=ODS_CODE),
+            body(
+                nhsNumber=NHS_NUMBER_WITH_KEY,
+                odsCode=ODS_CODE,
+                surname="Thompson",
+                dateOfBirth="1985-03-05",
+            ),
             None,
             401,
             "UNAUTHORIZED",
@@ -430,7 +442,12 @@ CREATE_BODY = body(
         pytest.param(CREATE, CREATE_BODY, "read-only", 403, "FORBIDDEN", id="wrong-scope-403"),
         pytest.param(
             RETRIEVE,
-            body(nhsNumber=NHS_NUMBER_WITH_KEY, odsCode="Z99999"),
+            body(
+                nhsNumber=NHS_NUMBER_WITH_KEY,
+                odsCode="Z99999",
+                surname="Thompson",
+                dateOfBirth="1985-03-05",
+            ),
             "full",
             404,
             "PRACTICE_NOT_FOUND",
@@ -474,7 +491,12 @@ def test_live_call_is_answered_as_the_document_declares(
 def test_live_retrieve_returns_the_stored_linkage_information(live_api: LiveApi) -> None:
     response = live_api.post(
         RETRIEVE,
-        body(nhsNumber=NHS_NUMBER_WITH_KEY, odsCode=ODS_CODE.lower()),
+        body(
+            nhsNumber=NHS_NUMBER_WITH_KEY,
+            odsCode=ODS_CODE.lower(),
+            surname="Thompson",
+            dateOfBirth="1985-03-05",
+        ),
         token=live_api.token(live_api.full_client_id),
     )
 

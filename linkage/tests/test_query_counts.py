@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from linkage.audit import Actor, ActorType
+from linkage.client_state import PracticeBinding
 from linkage.models import RegisteredPatient
 from linkage.services import (
     LinkageInformation,
@@ -34,6 +35,7 @@ from linkage.tests.factories import LinkageKeyFactory
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor(ActorType.API_CLIENT, "nhs-login")
+EVERY_PRACTICE = PracticeBinding(all_practices=True)
 NOT_REGISTERED = "9990000026"  # synthetic, valid check digit, on no register
 
 
@@ -44,7 +46,14 @@ def test_retrieve_service_reads_once_and_writes_one_audit_event(
 
     # The patient, their practice and their keys in one query; the audit event.
     with django_assert_num_queries(2):
-        information = linkage_key_retrieve(actor=ACTOR, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+        information = linkage_key_retrieve(
+            actor=ACTOR,
+            nhs_number=NHS_NUMBER,
+            ods_code=ODS_CODE,
+            surname=SURNAME,
+            date_of_birth=DATE_OF_BIRTH,
+            practices=EVERY_PRACTICE,
+        )
 
     assert information.linkage_key
 
@@ -60,17 +69,18 @@ def test_create_service_reads_once_checks_the_account_id_and_writes_the_key_and_
             ods_code=ODS_CODE,
             surname=SURNAME,
             date_of_birth=DATE_OF_BIRTH,
+            practices=EVERY_PRACTICE,
         )
 
     assert information.linkage_key
 
 
 def _retrieve(**fields: Any) -> LinkageInformation:
-    return linkage_key_retrieve(actor=ACTOR, **fields)
+    return linkage_key_retrieve(actor=ACTOR, practices=EVERY_PRACTICE, **fields)
 
 
 def _create(**fields: Any) -> LinkageInformation:
-    return linkage_key_create(actor=ACTOR, **fields)
+    return linkage_key_create(actor=ACTOR, practices=EVERY_PRACTICE, **fields)
 
 
 def _queries_of_a_refusal(call: Callable[..., LinkageInformation], **fields: Any) -> list[str]:

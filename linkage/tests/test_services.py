@@ -8,10 +8,12 @@ import datetime
 import pytest
 
 from linkage.audit import Actor, ActorType
+from linkage.client_state import PracticeBinding
 from linkage.crypto import linkage_key_decrypt
 from linkage.models import AuditEvent, LinkageKey, Practice, RegisteredPatient
 from linkage.services import (
     InvalidRequestError,
+    LinkageInformation,
     LinkageKeyExistsError,
     LinkageKeyRevokedError,
     PatientNotEligibleError,
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 STAFF = Actor(ActorType.STAFF, "reception@a12345", "req-1")
 NHS_LOGIN = Actor(ActorType.API_CLIENT, "nhs-login", "req-2")
+EVERY_PRACTICE = PracticeBinding(all_practices=True)
 
 
 def _create(patient: RegisteredPatient) -> str:
@@ -39,7 +42,19 @@ def _create(patient: RegisteredPatient) -> str:
         ods_code=ODS_CODE,
         surname=SURNAME,
         date_of_birth=DATE_OF_BIRTH,
+        practices=EVERY_PRACTICE,
     ).linkage_key
+
+
+def _retrieve() -> LinkageInformation:
+    return linkage_key_retrieve(
+        actor=NHS_LOGIN,
+        nhs_number=NHS_NUMBER,
+        ods_code=ODS_CODE,
+        surname=SURNAME,
+        date_of_birth=DATE_OF_BIRTH,
+        practices=EVERY_PRACTICE,
+    )
 
 
 def test_revoked_key_is_kept_with_who_when_why_and_never_served(
@@ -56,7 +71,7 @@ def test_revoked_key_is_kept_with_who_when_why_and_never_served(
     assert key.revoked_reason == "Patient lost their phone"
     assert key.revoked_at is not None
     with pytest.raises(LinkageKeyRevokedError):
-        linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+        _retrieve()
 
 
 def test_revoke_needs_a_reason_and_changes_nothing_without_one(
@@ -91,7 +106,7 @@ def test_revoked_then_reissued_serves_a_new_key_with_the_same_account_id(
 
     reissued = linkage_key_reissue(actor=STAFF, patient=registered_patient, reason="new key")
 
-    retrieved = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    retrieved = _retrieve()
     assert retrieved.linkage_key == reissued.linkage_key != first_key
     assert retrieved.account_id == first.account_id
     assert LinkageKey.objects.filter(status="active").count() == 1
@@ -107,7 +122,7 @@ def test_created_after_a_revocation_keeps_the_account_id_and_is_served(
 
     second_key = _create(registered_patient)
 
-    retrieved = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    retrieved = _retrieve()
     assert retrieved.linkage_key == second_key != first_key
     assert retrieved.account_id == first.account_id
 
@@ -121,6 +136,7 @@ def test_different_patients_get_different_account_ids(practice: Practice) -> Non
             ods_code=ODS_CODE,
             surname=SURNAME,
             date_of_birth=patient.date_of_birth,
+            practices=EVERY_PRACTICE,
         ).account_id
         for patient in patients
     }
@@ -158,7 +174,7 @@ def test_every_service_call_writes_exactly_one_audit_event(
     registered_patient: RegisteredPatient,
 ) -> None:
     _create(registered_patient)
-    linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    _retrieve()
     with pytest.raises(LinkageKeyExistsError):
         _create(registered_patient)
     linkage_key_reissue(actor=STAFF, patient=registered_patient, reason="r")
@@ -197,7 +213,7 @@ def test_loaded_keys_may_be_long_with_punctuation(registered_patient: Registered
         actor=STAFF, patient=registered_patient, account_id="0012345678", linkage_key=imported
     )
 
-    retrieved = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    retrieved = _retrieve()
     assert retrieved.linkage_key == imported
     assert retrieved.account_id == "0012345678"  # leading zeros kept
 
@@ -223,7 +239,7 @@ def test_load_refuses_malformed_values(
 
 def test_information_never_shows_the_key_in_its_repr(registered_patient: RegisteredPatient) -> None:
     linkage_key = _create(registered_patient)
-    information = linkage_key_retrieve(actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE)
+    information = _retrieve()
 
     assert linkage_key not in repr(information)
 

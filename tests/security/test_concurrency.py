@@ -18,6 +18,7 @@ from django.db import connection
 from accounts.models import Patient, User
 from conftest import NhsLoginLive
 from linkage.audit import Actor, ActorType
+from linkage.client_state import PracticeBinding
 from linkage.models import LinkageKey, RegisteredPatient
 from linkage.services import (
     LinkageError,
@@ -25,7 +26,7 @@ from linkage.services import (
     linkage_key_retrieve,
     linkage_key_revoke,
 )
-from linkage.tests.conftest import NHS_NUMBER, ODS_CODE
+from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
 from linkage.tests.factories import LinkageKeyFactory
 from tests.portal_browser import PortalBrowser
 
@@ -38,6 +39,7 @@ pytestmark = [
 
 OLD_KEY = "Kp3nV8cT2wJsBqR"  # what LinkageKeyFactory stores
 NHS_LOGIN = Actor(ActorType.API_CLIENT, "nhs-login")
+EVERY_PRACTICE = PracticeBinding(all_practices=True)
 STAFF = Actor(ActorType.STAFF, "reception-a12345")
 RETRIEVERS = 8
 
@@ -59,7 +61,12 @@ def _retrieve_while(change: Callable[[], None]) -> tuple[list[Outcome], float]:
                 began = time.monotonic()
                 try:
                     information = linkage_key_retrieve(
-                        actor=NHS_LOGIN, nhs_number=NHS_NUMBER, ods_code=ODS_CODE
+                        actor=NHS_LOGIN,
+                        nhs_number=NHS_NUMBER,
+                        ods_code=ODS_CODE,
+                        surname=SURNAME,
+                        date_of_birth=DATE_OF_BIRTH,
+                        practices=EVERY_PRACTICE,
                     )
                     outcomes.append((began, information.linkage_key))
                 except LinkageError as error:

@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write, rsa_public_key_pem_from
-from linkage.demo import demo_practice_seed
-from linkage.models import ApiClient
+from linkage.demo import DEMO_ODS_CODE, demo_practice_seed
+from linkage.models import ApiClient, Practice
 from linkage.services import api_client_register
 
 DEMO_API_CLIENT_ID = "demo-api-client"
@@ -66,16 +66,22 @@ class Command(BaseCommand):
         public_pem = rsa_public_key_pem_from(key_path.read_bytes())
         client = ApiClient.objects.filter(client_id=DEMO_API_CLIENT_ID).first()
         if client is None:
+            # Bound to the demo practice only, as a real client is bound to those it serves.
             api_client_register(
                 name="Demo API client",
                 client_id=DEMO_API_CLIENT_ID,
                 public_key_pem=public_pem,
                 jwks_url="",
                 scopes=["linkage:read", "linkage:create"],
+                ods_codes=[DEMO_ODS_CODE],
             )
-        elif client.public_key_pem != public_pem:
-            client.public_key_pem = public_pem
-            client.save(update_fields=["public_key_pem"])
+        else:
+            if client.public_key_pem != public_pem:
+                client.public_key_pem = public_pem
+                client.save(update_fields=["public_key_pem"])
+            if not client.all_practices and not client.practices.exists():
+                # Registered before clients were bound to practices (docs/adr/0007).
+                client.practices.add(Practice.objects.get(ods_code=DEMO_ODS_CODE))
         (directory / "demo_client.json").write_text(
             json.dumps({"client_id": DEMO_API_CLIENT_ID, "private_key": str(key_path)}, indent=2)
         )

@@ -13,7 +13,10 @@ from linkage.services import api_client_register
 
 
 class Command(BaseCommand):
-    help = "Register a linkage API client with its public key and scopes; prints its client id."
+    help = (
+        "Register a linkage API client with its public key, scopes and the practices it serves;"
+        " prints its client id."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True)
@@ -23,9 +26,23 @@ class Command(BaseCommand):
             "--scopes", required=True, help=f"Comma-separated: {','.join(API_SCOPES)}"
         )
         parser.add_argument("--client-id", help="Default: a new random id")
+        binding = parser.add_mutually_exclusive_group(required=True)
+        binding.add_argument(
+            "--practices",
+            help="Comma-separated ODS codes of the practices the client serves, e.g. A12345,B23456",
+        )
+        binding.add_argument(
+            "--all-practices",
+            action="store_true",
+            help="The client serves every practice on this system (NHS login, say)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scopes = [scope.strip() for scope in options["scopes"].split(",") if scope.strip()]
+        ods_codes = [code.strip() for code in (options["practices"] or "").split(",")]
+        ods_codes = [code for code in ods_codes if code]
+        if options["practices"] is not None and not ods_codes:
+            raise CommandError("--practices needs at least one ODS code")
         public_key_pem = ""
         if options["public_key"]:
             try:
@@ -43,6 +60,8 @@ class Command(BaseCommand):
                 public_key_pem=public_key_pem,
                 jwks_url=options["jwks_url"] or "",
                 scopes=scopes,
+                ods_codes=ods_codes,
+                all_practices=options["all_practices"],
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
