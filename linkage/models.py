@@ -1,4 +1,4 @@
-"""The practice register, linkage keys, API clients and the audit trail (shared/linkage-api.md)."""
+"""The practice register, linkage keys, API clients and the audit trail (docs/adr/0007)."""
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One access to linkage information: append-only (shared/linkage-api.md, "Audit")."""
+    """One access to linkage information: append-only (docs/adr/0007, "The audit")."""
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor_type = models.CharField(max_length=20)  # api_client, patient, staff, system

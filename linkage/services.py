@@ -149,8 +149,8 @@ def _audited(
 
     An action that ``writes`` commits together with the record of its success, or not at all:
     no key is created, revoked or reissued without its audit event, and a create that failed
-    leaves nothing behind to turn its retry into LINKAGE_KEY_EXISTS (shared/linkage-api.md,
-    SERVICE_UNAVAILABLE: "nothing half-written"). A refusal is recorded after the rollback."""
+    leaves nothing behind to turn its retry into LINKAGE_KEY_EXISTS (the OpenAPI document's
+    503 SERVICE_UNAVAILABLE: "nothing was written"). A refusal is recorded after the rollback."""
 
     def record(outcome: str) -> None:
         audit_event_record(

@@ -1,6 +1,6 @@
-"""The OpenAPI document served at /api/v1/openapi.json against the implementation
-(shared/linkage-api.md: "the tests check the implementation against it"): its paths, request
-fields and error codes, and real calls to a live server answered as it declares."""
+"""The OpenAPI document served at /api/v1/openapi.json, the API's contract, against the
+implementation (docs/adr/0007): its paths, request fields and error codes, and real calls to a
+live server answered as it declares."""
 
 from __future__ import annotations
 
