@@ -508,14 +508,17 @@ class AuditEventAdmin(PracticeScopedAdmin):
             for event in events.iterator():
                 yield writer.writerow(
                     [
-                        event.occurred_at.isoformat(),
-                        event.actor_type,
-                        event.actor,
-                        event.action,
-                        event.outcome,
-                        event.ods_code,
-                        event.nhs_number,
-                        event.request_id,
+                        spreadsheet_safe(value)
+                        for value in (
+                            event.occurred_at.isoformat(),
+                            event.actor_type,
+                            event.actor,
+                            event.action,
+                            event.outcome,
+                            event.ods_code,
+                            event.nhs_number,
+                            event.request_id,
+                        )
                     ]
                 )
 
@@ -523,6 +526,17 @@ class AuditEventAdmin(PracticeScopedAdmin):
         response = StreamingHttpResponse(rows(), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The value as a spreadsheet shows it, never runs it (OWASP, "CSV Injection"): a staff
+    username or a caller's request id such as ``=HYPERLINK(...)`` or ``-2+3`` gets a leading
+    apostrophe, so the practice manager who opens the export sees text, not a formula."""
+    return f"'{value}" if value.startswith(_FORMULA_PREFIXES) else value
 
 
 class _Echo:
