@@ -29,13 +29,8 @@ from core.client_assertion import (
     client_assertion_issuer,
     client_assertion_verify,
 )
-from core.outbound import (
-    OutboundResponseInvalidError,
-    OutboundUnavailableError,
-    http_request,
-    json_object,
-)
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
+from linkage.client_key_sets import ClientKeySetCacheError, client_key_set_key
 from linkage.client_state import (
     ApiClientState,
     PracticeBinding,
@@ -43,9 +38,6 @@ from linkage.client_state import (
     api_client_state_set,
 )
 from linkage.models import API_SCOPES, ApiClient
-
-JWKS_TIMEOUT_SECONDS = 5
-JWKS_CACHE_SECONDS = 3600
 
 
 class OAuthError(Exception):
@@ -94,24 +86,12 @@ def _token_cache_key(token: str) -> str:
 
 
 def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
-    cache_key = f"linkage-api:jwks:{client.client_id}"
-    jwks = _cache("get", cache_key)
-    if jwks is None:
-        try:
-            response = http_request("GET", client.jwks_url, timeout=JWKS_TIMEOUT_SECONDS)
-            jwks = json_object(response, "API client JWKS")
-        except (OutboundUnavailableError, OutboundResponseInvalidError) as error:
-            raise ClientAssertionError("the client's JWKS cannot be read") from error
-        _cache("set", cache_key, jwks, JWKS_CACHE_SECONDS)
-    for candidate in jwks.get("keys", []):
-        if isinstance(candidate, dict) and (kid is None or candidate.get("kid") == kid):
-            try:
-                key = jwt.PyJWK(candidate, algorithm="RS512").key
-            except jwt.PyJWTError:
-                continue
-            if isinstance(key, rsa.RSAPublicKey):
-                return key
-    raise ClientAssertionError("no RS512 key in the client's JWKS matches the assertion's kid")
+    """The key from the client's JWKS URL: fetched with a short deadline, failures remembered
+    and never kept as keys (linkage/client_key_sets.py)."""
+    try:
+        return client_key_set_key(client_id=client.client_id, jwks_url=client.jwks_url, kid=kid)
+    except ClientKeySetCacheError as error:
+        raise CacheUnavailableError("client key set") from error
 
 
 @functools.lru_cache(maxsize=256)
