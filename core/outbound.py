@@ -204,6 +204,10 @@ def json_object(response: requests.Response, what: str) -> dict[str, Any]:
     except ValueError as error:
         logger.warning("%s was not JSON (HTTP %s)", what, response.status_code)
         raise OutboundResponseInvalidError(f"{what} was not JSON") from error
+    except RecursionError as error:
+        # JSON nested deeper than Python's parser goes: an answer no contract describes.
+        logger.warning("%s was nested too deeply (HTTP %s)", what, response.status_code)
+        raise OutboundResponseInvalidError(f"{what} was nested too deeply") from error
     if not isinstance(parsed, dict):
         raise OutboundResponseInvalidError(f"{what} was not a JSON object")
     return parsed

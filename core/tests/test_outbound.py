@@ -9,9 +9,15 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from core.outbound import OutboundResponseInvalidError, OutboundUnavailableError, http_request
+from core.outbound import (
+    OutboundResponseInvalidError,
+    OutboundUnavailableError,
+    http_request,
+    json_object,
+)
 
 DRIP_SECONDS = 0.05  # well inside any read timeout: only a deadline for the whole call stops it
 DEADLINE_SECONDS = 0.5
@@ -150,3 +156,14 @@ def test_the_default_size_cap_is_a_megabyte(server: str) -> None:
     assert len(http_request("GET", f"{server}/size/1000000", timeout=5).content) == 1_000_000
     with pytest.raises(OutboundResponseInvalidError):
         http_request("GET", f"{server}/size/1000001", timeout=5)
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_an_invalid_answer_not_a_crash() -> None:
+    """A provider (or someone in the middle) answering with JSON nested a hundred thousand deep
+    made the parser raise RecursionError, which escaped as a 500."""
+    answer = requests.Response()
+    answer.status_code = 200
+    answer._content = b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    with pytest.raises(OutboundResponseInvalidError, match="nested too deeply"):
+        json_object(answer, "NHS login token response")
