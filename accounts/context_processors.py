@@ -11,13 +11,13 @@ from django.urls import reverse
 
 from accounts.decorators import patient_of
 from accounts.middleware import (
-    portal_middleware_exempt,
     seconds_until_absolute_timeout,
     seconds_until_idle_timeout,
     seconds_until_session_ends,
     sign_in_again_url,
 )
 from accounts.sign_in_flow import sign_in_next_safe
+from core.middleware import portal_middleware_exempt
 
 # The page's timer fires this long after the limit, so the server sees the session as ended.
 TIMER_MARGIN_SECONDS = 5

@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from core.middleware import portal_middleware_exempt
+
 logger = logging.getLogger(__name__)
 
 SIGNED_IN_AT = "portal_signed_in_at"
@@ -46,14 +48,6 @@ def session_timeout_exempt(view: Callable[..., HttpResponse]) -> Callable[..., H
     """
     view.session_timeout_exempt = True  # type: ignore[attr-defined]
     return view
-
-
-def portal_middleware_exempt(request: HttpRequest) -> bool:
-    """Pages the portal's middleware leaves alone: the NHS login simulator's, when it is
-    mounted here (``PORTAL_MIDDLEWARE_EXEMPT_PREFIXES``). They stand in for NHS login, whose
-    pages the portal's session never reaches."""
-    prefixes: list[str] = settings.PORTAL_MIDDLEWARE_EXEMPT_PREFIXES
-    return request.path_info.startswith(tuple(prefixes))
 
 
 def session_signed_in_at_kept(session: SessionBase, *, user_id: object) -> float | None:

@@ -34,6 +34,14 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+def portal_middleware_exempt(request: HttpRequest) -> bool:
+    """Pages the portal's middleware leaves alone: the NHS login simulator's, when it is
+    mounted here (``PORTAL_MIDDLEWARE_EXEMPT_PREFIXES``). They stand in for NHS login, whose
+    pages the portal's session never reaches."""
+    prefixes: list[str] = settings.PORTAL_MIDDLEWARE_EXEMPT_PREFIXES
+    return request.path_info.startswith(tuple(prefixes))
+
+
 def _maybe_signed_in(request: HttpRequest) -> bool:
     """Whether the session names a user; when the session store cannot say (sessions kept in
     an unreachable database), assume so: a page not stored costs nothing."""
@@ -60,7 +68,6 @@ class SignedInPagesNotStoredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        exempt = tuple(settings.PORTAL_MIDDLEWARE_EXEMPT_PREFIXES)
-        if not (exempt and request.path.startswith(exempt)) and _maybe_signed_in(request):
+        if not portal_middleware_exempt(request) and _maybe_signed_in(request):
             add_never_cache_headers(response)
         return response

@@ -19,11 +19,11 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from accounts.middleware import (
     LAST_ACTIVITY_AT,
     SIGNED_IN_AT,
-    portal_middleware_exempt,
     session_signed_in_at_kept,
 )
 from accounts.models import Patient
 from accounts.tests.factories import PatientFactory
+from core.middleware import portal_middleware_exempt
 
 pytestmark = pytest.mark.django_db
 
