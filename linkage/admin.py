@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.presenters import nhs_number_display
 from core.rsa_keys import rsa_public_key_pem_from
+from core.uploads import upload_size_check
 from linkage.audit import SUCCESS, Actor, ActorType, AuditAction, audit_event_record
 from linkage.models import (
     API_SCOPES,
@@ -188,6 +189,7 @@ class RegisterImportForm(forms.Form):
     file = forms.FileField(
         label="Register CSV",
         help_text="Header: nhs_number,surname,given_name,date_of_birth,registration_status",
+        validators=[upload_size_check],
     )
 
     def __init__(self, *args: Any, practices: QuerySet[Practice], **kwargs: Any) -> None:
@@ -231,6 +233,7 @@ class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
         practices = practices_of(_staff(request))
         form = RegisterImportForm(request.POST or None, request.FILES or None, practices=practices)
         errors: list[str] = []
+        errors_not_shown = 0
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -242,6 +245,7 @@ class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
                 errors = ["The file is not UTF-8 text"]
             except RegisterImportError as error:
                 errors = [str(row_error) for row_error in error.errors]
+                errors_not_shown = error.errors_not_shown
             else:
                 messages.success(
                     request,
@@ -254,6 +258,7 @@ class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
             "title": "Import a practice register",
             "form": form,
             "import_errors": errors,
+            "import_errors_not_shown": errors_not_shown,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/linkage/registeredpatient/import.html", context)

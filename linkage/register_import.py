@@ -2,8 +2,9 @@
 
 Header: ``nhs_number,surname,given_name,date_of_birth,registration_status`` with
 ``registration_status`` one of ``registered``, ``ended`` or ``deceased``. Every row is checked
-first and every error reported with its line number; only a file with no errors is written, in
-one transaction, as a bulk upsert keyed on (practice, NHS number).
+first and every error counted, the first ``ERRORS_REPORTED`` reported with their line numbers
+(a file of garbage must not make a page or a log of the same size); only a file with no errors
+is written, in one transaction, as a bulk upsert keyed on (practice, NHS number).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ HEADER = ["nhs_number", "surname", "given_name", "date_of_birth", "registration_
 STATUSES = ("registered", "ended", "deceased")
 BATCH_SIZE = 2000
 NAME_MAX_LENGTH = 255  # RegisteredPatient.surname and given_name
+ERRORS_REPORTED = 100
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,16 @@ class RowError:
 
 
 class RegisterImportError(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} error(s); nothing imported")
-        self.errors = errors
+    """``errors`` holds the first ``ERRORS_REPORTED`` problems, ``error_count`` all of them."""
+
+    def __init__(self, errors: list[RowError], error_count: int | None = None) -> None:
+        self.errors = errors[:ERRORS_REPORTED]
+        self.error_count = len(errors) if error_count is None else error_count
+        super().__init__(f"{self.error_count} error(s); nothing imported")
+
+    @property
+    def errors_not_shown(self) -> int:
+        return self.error_count - len(self.errors)
 
 
 @dataclass(frozen=True)
@@ -86,20 +95,21 @@ def register_rows_parse(source: TextIO) -> list[_Row]:
         raise RegisterImportError([RowError(1, f"the header must be {','.join(HEADER)}")])
     rows: list[_Row] = []
     errors: list[RowError] = []
+    error_count = 0
     seen: dict[str, int] = {}
     for row in reader:
         parsed = _parse_row(reader.line_num, row)
+        if isinstance(parsed, _Row) and parsed.nhs_number in seen:
+            parsed = RowError(reader.line_num, f"NHS number repeats line {seen[parsed.nhs_number]}")
         if isinstance(parsed, RowError):
-            errors.append(parsed)
-        elif parsed.nhs_number in seen:
-            errors.append(
-                RowError(reader.line_num, f"NHS number repeats line {seen[parsed.nhs_number]}")
-            )
+            error_count += 1
+            if len(errors) < ERRORS_REPORTED:
+                errors.append(parsed)
         else:
             seen[parsed.nhs_number] = reader.line_num
             rows.append(parsed)
-    if errors:
-        raise RegisterImportError(errors)
+    if error_count:
+        raise RegisterImportError(errors, error_count)
     if not rows:
         raise RegisterImportError([RowError(2, "the file has no rows")])
     return rows

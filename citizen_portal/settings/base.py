@@ -91,6 +91,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Uploaded files (the practice register import) are capped before anything is written to disk:
+# core/uploads.py. 20 MB is a register of some 250,000 patients, larger than any practice's.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20_000_000)
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 ROOT_URLCONF = "citizen_portal.urls"
 WSGI_APPLICATION = "citizen_portal.wsgi.application"
 ASGI_APPLICATION = "citizen_portal.asgi.application"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.tests.factories import synthetic_nhs_number
 from linkage.audit import Actor, ActorType, AuditAction
 from linkage.models import AuditEvent, Practice, RegisteredPatient, RegistrationStatus
-from linkage.register_import import RegisterImportResult, register_import_text
+from linkage.register_import import ERRORS_REPORTED, RegisterImportResult, register_import_text
 from linkage.tests.factories import PracticeFactory, RegisteredPatientFactory
 
 HEADER = "nhs_number,surname,given_name,date_of_birth,registration_status"
@@ -520,3 +520,23 @@ def test_imports_twenty_thousand_rows_in_one_call(
     assert register_practice.patients.count() == 20_000
     assert set(register_practice.patients.values_list("nhs_number", flat=True)) == set(nhs_numbers)
     assert AuditEvent.objects.filter(action=AuditAction.IMPORT).count() == 1
+
+
+def test_a_file_of_bad_rows_reports_the_first_problems_and_counts_them_all(
+    register_practice: Practice, tmp_path: Path
+) -> None:
+    bad_rows = ERRORS_REPORTED + 250
+    path = csv_file(
+        tmp_path,
+        HEADER,
+        *(f"not-a-number-{index},Murphy,Finn,2001-06-01,registered" for index in range(bad_rows)),
+    )
+
+    refusal = register_import_refused(path)
+
+    listed = [line for line in refusal.error_lines if line.startswith("line ")]
+    assert len(listed) == ERRORS_REPORTED
+    assert listed[-1].startswith(f"line {ERRORS_REPORTED + 1}:")
+    assert refusal.error_lines[-1] == "... and 250 more"
+    assert f"{bad_rows} error(s)" in refusal.message
+    assert not RegisteredPatient.objects.exists()

@@ -43,8 +43,10 @@ class Command(BaseCommand):
         except RegisterImportError as error:
             for row_error in error.errors:
                 self.stderr.write(str(row_error))
+            if error.errors_not_shown:
+                self.stderr.write(f"... and {error.errors_not_shown} more")
             raise CommandError(
-                f"{len(error.errors)} error(s) in {path}: nothing imported"
+                f"{error.error_count} error(s) in {path}: nothing imported"
             ) from error
         self.stdout.write(
             f"Imported {result.created + result.updated} patients into {practice}: "
