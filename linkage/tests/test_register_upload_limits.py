@@ -9,10 +9,10 @@ import io
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.core.files.uploadhandler import load_handler
-from django.http.multipartparser import MultiPartParser
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParser
 from django.test import Client, RequestFactory
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -35,9 +35,10 @@ def register_csv(rows: int, *, valid: bool = True) -> bytes:
 
 
 def upload(client: Client, practice: Practice, content: bytes) -> HttpResponse:
-    response: HttpResponse = client.post(
+    response = client.post(
         IMPORT_URL, {"practice": practice.pk, "file": SimpleUploadedFile("register.csv", content)}
     )
+    assert isinstance(response, HttpResponse)
     return response
 
 
@@ -92,6 +93,7 @@ def test_bytes_past_the_cap_are_dropped_as_they_arrive_not_kept(
     _post, files = parser.parse()
 
     kept = files["file"]
+    assert isinstance(kept, UploadedFile)
     assert kept.size == 1001
     kept.seek(0)
     assert kept.read() == content[:1001]
