@@ -12,14 +12,27 @@ import re
 
 REDACTED = "[redacted]"
 
+# The names of values that are secret wherever they appear, snake_case or camelCase:
+# ``linkage_key``, ``linkageKey``, ``access_token``, ``accessToken``, ``code_verifier``...
+_REDACTED_NAMES = (
+    r"code|state|nonce|access_?token|id_?token|refresh_?token|client_?assertion"
+    r"|linkage_?key|password|code_?verifier"
+)
+# What may stand between the groups of an NHS number: nothing, a space of any kind, a hyphen,
+# a dot, a slash, an underscore, or a space or hyphen URL-encoded ("+", "%20", "%2D").
+_NHS_NUMBER_GAP = r"(?:[\s.+/_\u00a0\u2009\u202f-]|%20|%2[dD])?"
+# An NHS number starts where no letter or digit comes before it, or straight after a
+# URL-encoded character ("nhs%3D9990000018"); hex strings such as UUIDs hold runs of ten
+# digits between letters, so a digit run inside letters is not taken for one.
+_NHS_NUMBER_START = r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))"
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # OAuth and OIDC values in query strings and form bodies.
+    (re.compile(rf"(?i)\b({_REDACTED_NAMES})=[^&\s\"']+"), rf"\1={REDACTED}"),
+    # The same names as keys in JSON or in a Python dict's repr: {"linkageKey": "..."}.
     (
-        re.compile(
-            r"(?i)\b(code|state|nonce|access_token|id_token|refresh_token|client_assertion"
-            r"|linkage_key|password)=[^&\s\"']+"
-        ),
-        rf"\1={REDACTED}",
+        re.compile(rf"""(?i)(["'])({_REDACTED_NAMES})\1(\s*:\s*)(["'])(?:(?!\4)[^\\]|\\.)*\4"""),
+        rf"\1\2\1\3\4{REDACTED}\4",
     ),
     # "Authorization: Bearer ..." and similar.
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
@@ -30,8 +43,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.S),
         REDACTED,
     ),
-    # NHS numbers, with or without spaces.
-    (re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b"), REDACTED),
+    # NHS numbers: ten digits, grouped 3-3-4 or not, as written, spaced or URL-encoded.
+    (
+        re.compile(
+            rf"{_NHS_NUMBER_START}\d{{3}}{_NHS_NUMBER_GAP}\d{{3}}{_NHS_NUMBER_GAP}\d{{4}}"
+            r"(?![0-9A-Za-z])"
+        ),
+        REDACTED,
+    ),
 )
 
 

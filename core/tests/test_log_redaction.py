@@ -24,6 +24,34 @@ JWT = "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
         pytest.param("9990000018", "claims: {'nhs_number': '9990000018'}", id="nhs-number"),
         pytest.param("999 000 0018", "NHS number 999 000 0018", id="nhs-number-spaced"),
         pytest.param("Xw7kQ2mR9tLpZ", "linkage_key=Xw7kQ2mR9tLpZ", id="linkage-key"),
+        pytest.param("Xw7kQ2mR9tLpZ", "linkageKey=Xw7kQ2mR9tLpZ", id="linkage-key-camel"),
+        pytest.param(
+            "Xw7kQ2mR9tLpZ",
+            '{"accountId": "acc", "linkageKey": "Xw7kQ2mR9tLpZ", "odsCode": "A12345"}',
+            id="linkage-key-json",
+        ),
+        pytest.param(
+            "Xw7kQ2mR9tLpZ", "{'linkage_key': 'Xw7kQ2mR9tLpZ'}", id="linkage-key-python-repr"
+        ),
+        pytest.param('Xw7k\\"Q2mR', '{"linkageKey": "Xw7k\\"Q2mR"}', id="json-escaped-quote"),
+        pytest.param(
+            "opaqueT0ken", '{"access_token": "opaqueT0ken", "expires_in": 300}', id="token-json"
+        ),
+        pytest.param("opaqueT0ken", '{"accessToken":"opaqueT0ken"}', id="token-json-camel"),
+        pytest.param("v3rifier", "code_verifier=v3rifier&grant_type=x", id="code-verifier"),
+        pytest.param("v3rifier", '{"code_verifier": "v3rifier"}', id="code-verifier-json"),
+        pytest.param("999-000-0018", "nhs 999-000-0018", id="nhs-number-hyphens"),
+        pytest.param("999%20000%200018", "/search?q=999%20000%200018", id="nhs-number-url-encoded"),
+        pytest.param("999+000+0018", "/search?q=999+000+0018", id="nhs-number-form-encoded"),
+        pytest.param("9990000018", "next=%2Fhome%3Fnhs%3D9990000018", id="nhs-number-after-escape"),
+        pytest.param("999.000.0018", "NHS number 999.000.0018", id="nhs-number-dots"),
+        pytest.param(
+            "999\u00a0000\u00a00018", "NHS number 999\u00a0000\u00a00018", id="nhs-number-nbsp"
+        ),
+        pytest.param("9990000018", "patient_9990000018_record", id="nhs-number-in-an-identifier"),
+        pytest.param(
+            "9990000018", "https://fhir.nhs.uk/Id/nhs-number|9990000018", id="nhs-number-fhir"
+        ),
     ],
 )
 def test_redacts(secret: str, message: str) -> None:
@@ -42,9 +70,17 @@ def test_redacts_a_private_key() -> None:
     assert redacted == f"loaded key {REDACTED} from disk"
 
 
-def test_leaves_ordinary_messages_alone() -> None:
-    message = "NHS login refused the token request: invalid_grant (HTTP 400)"
-
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("NHS login refused the token request: invalid_grant (HTTP 400)", id="prose"),
+        pytest.param('{"errorCode": "PATIENT_NOT_FOUND", "odsCode": "A12345"}', id="api-error"),
+        pytest.param("request 4f1e2d3c-1234-4567-89ab-a1234567890b", id="uuid-with-ten-digits"),
+        pytest.param("took 12345678901 ns", id="eleven-digits"),
+        pytest.param("ods_code=A12345 error_code=RATE_LIMITED", id="names-ending-in-code"),
+    ],
+)
+def test_leaves_ordinary_messages_alone(message: str) -> None:
     assert redact(message) == message
 
 
