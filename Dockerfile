@@ -1,6 +1,8 @@
 # The portal as a container image: Python packages from uv.lock, the NHS.UK frontend built
 # from package-lock.json, static files collected and hashed, run by gunicorn as a non-root
-# user. Configuration comes from the environment at run time (see .env.example).
+# user who cannot write its own code. Configuration comes from the environment at run time
+# (see .env.example); production settings unless DJANGO_SETTINGS_MODULE says otherwise
+# (compose.yaml's one-machine stack: citizen_portal.settings.stack).
 
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /build
@@ -28,8 +30,10 @@ RUN pip install --no-cache-dir "uv>=0.5,<1" \
     && mkdir -p /data && chown portal:portal /data
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project --python python3
-COPY --chown=portal:portal . .
-COPY --from=frontend --chown=portal:portal /build/static/vendor static/vendor
+# The code, its packages and the collected static files stay root's: the portal user can read
+# them and write nothing but /data, so a flaw that lets it write files cannot change the code.
+COPY . .
+COPY --from=frontend /build/static/vendor static/vendor
 # collectstatic needs settings to import, not real secrets: these values exist only here.
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=postgres://build@build/build \
     PORTAL_BASE_URL=https://build NHS_LOGIN_ISSUER=https://build NHS_LOGIN_CLIENT_ID=build \

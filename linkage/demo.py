@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
+
 from linkage.audit import Actor, ActorType
 from linkage.models import Practice, RegisteredPatient, RegistrationStatus
 from linkage.services import linkage_key_load
@@ -24,8 +26,21 @@ DEMO_PATIENTS = (
 DEMO_KEYS = (("9990000018", "5100000001", "Xw7kQ2mR9tLpZ"),)
 
 
+class DemoSeedRefusedError(Exception):
+    """The demo practice asked for where only real patients belong (production settings)."""
+
+
 def demo_practice_seed() -> Practice | None:
-    """Create the demo practice, its register and its keys; None if it exists already."""
+    """Create the demo practice, its register and its keys; None if it exists already.
+
+    Refused unless the settings allow it (``DEMO_SEED_ALLOWED``: laptop, tests and the
+    one-machine stack, never production), so synthetic patients and a published linkage key
+    can never reach a real practice register."""
+    if not settings.DEMO_SEED_ALLOWED:
+        raise DemoSeedRefusedError(
+            "The demo practice is for a laptop, the tests and the one-machine stack only; "
+            "these settings (production) never seed it"
+        )
     practice, created = Practice.objects.get_or_create(
         ods_code=DEMO_ODS_CODE, defaults={"name": "Demo Surgery", "online_services_live": True}
     )

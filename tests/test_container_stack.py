@@ -26,7 +26,7 @@ DOCKERFILE = (BASE / "Dockerfile").read_text()
 
 def _production_required_variables() -> set[str]:
     """Read, not imported: importing production settings without them refuses to start."""
-    module = ast.parse((BASE / "citizen_portal" / "settings" / "production.py").read_text())
+    module = ast.parse((BASE / "citizen_portal" / "settings" / "start_up_checks.py").read_text())
     for node in module.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(target, ast.Name) and target.id == "REQUIRED_VARIABLES"
@@ -62,7 +62,7 @@ def test_the_portal_waits_for_its_migration_and_its_key_and_does_not_migrate_its
 def test_the_portal_is_given_every_variable_production_requires() -> None:
     environment = SERVICES["portal"]["environment"]
 
-    assert environment["DJANGO_SETTINGS_MODULE"] == "citizen_portal.settings.production"
+    assert environment["DJANGO_SETTINGS_MODULE"] == "citizen_portal.settings.stack"
     required = _production_required_variables()
     assert "SECRET_KEY" in required
     assert required <= set(environment)
@@ -93,6 +93,29 @@ def test_the_image_runs_gunicorn_from_its_config_as_a_user_of_its_own() -> None:
     assert "collectstatic" in final_stage
     assert "--no-dev" in final_stage
     assert (BASE / "gunicorn.conf.py").exists()
+
+
+def test_the_image_user_cannot_write_its_own_code() -> None:
+    """Files COPY brings in are root's unless --chown says otherwise; only /data is the
+    portal user's."""
+    final_stage = DOCKERFILE.rsplit("\nFROM ", 1)[1]
+    copies = [line for line in final_stage.splitlines() if line.startswith("COPY ")]
+
+    assert copies
+    assert not [line for line in copies if "--chown" in line]
+    assert "chown portal:portal /data" in final_stage
+    assert not re.search(r"chown\b[^\n]*\s/app\b", final_stage)
+    assert not re.search(r"chmod\b[^\n]*\s/app\b", final_stage)
+
+
+def test_the_stack_runs_the_one_machine_settings_and_the_image_production() -> None:
+    """The stack's relaxed settings are named by compose.yaml alone: the image, run anywhere
+    else, gets production's."""
+    assert "DJANGO_SETTINGS_MODULE=citizen_portal.settings.production" in DOCKERFILE
+    for name, service in SERVICES.items():
+        environment = service.get("environment", {})
+        if name != "simulator" and service.get("build") == ".":
+            assert environment["DJANGO_SETTINGS_MODULE"] == "citizen_portal.settings.stack"
 
 
 def _compose_default(value: str) -> str:

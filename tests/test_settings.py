@@ -236,22 +236,99 @@ def test_production_refuses_an_address_that_is_not_https(
     assert other not in last_line
 
 
+# compose.yaml's defaults for the one-machine stack (citizen_portal.settings.stack).
+STACK_ENV = {
+    **PRODUCTION_ENV,
+    "ALLOWED_HOSTS": "localhost,127.0.0.1",
+    "PORTAL_BASE_URL": "http://localhost:8000",
+    "NHS_LOGIN_ISSUER": "http://simulator.localhost:8001/nhs-login-simulator",
+}
+
+
 @pytest.mark.parametrize(
-    "environment",
+    ("name", "value", "refusal"),
     [
-        {"PORTAL_BASE_URL": "http://localhost:8000"},
-        {"NHS_LOGIN_ISSUER": "http://simulator.localhost:8001/nhs-login-simulator"},
-        {"PORTAL_BASE_URL": "http://127.0.0.1:8000"},
+        ("PORTAL_BASE_URL", "http://localhost:8000", "must be an https:// address"),
+        ("PORTAL_BASE_URL", "https://localhost:8443", "must not be this machine"),
+        ("PORTAL_BASE_URL", "https://portal.localhost", "must not be this machine"),
+        ("NHS_LOGIN_ISSUER", "http://127.0.0.1:8001/nhs-login-simulator", "https://"),
+        ("NHS_LOGIN_ISSUER", "https://simulator.localhost/nhs-login-simulator", "this machine"),
+        (
+            "NHS_LOGIN_ISSUER",
+            "https://portal.example.org/nhs-login-simulator/",
+            "is the NHS login simulator",
+        ),
     ],
-    ids=["localhost", "dot-localhost", "loopback-address"],
+    ids=[
+        "http-localhost",
+        "https-localhost",
+        "dot-localhost",
+        "simulator-over-http",
+        "simulator-on-this-machine",
+        "simulator-on-a-public-host",
+    ],
 )
-def test_production_accepts_http_on_this_machine_only(
-    tmp_path: Path, environment: dict[str, str]
+def test_production_refuses_the_one_machine_stacks_addresses(
+    tmp_path: Path, name: str, value: str, refusal: str
 ) -> None:
-    """compose.yaml's one-machine stack runs production settings over plain HTTP."""
-    loaded = _settings("production", {**PRODUCTION_ENV, **environment}, tmp_path)
+    """compose.yaml's defaults must never reach production."""
+    completed = _import_settings("production", {**PRODUCTION_ENV, name: value}, tmp_path)
+
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert completed.returncode != 0
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured:")
+    assert f"{name} " in last_line
+    assert refusal in last_line
+
+
+def test_the_stack_starts_with_compose_yamls_defaults_and_deployed_hardening(
+    tmp_path: Path,
+) -> None:
+    loaded = _settings("stack", STACK_ENV, tmp_path)
 
     assert loaded["DEBUG"] is False
+    assert loaded["NHS_LOGIN_ISSUER"] == STACK_ENV["NHS_LOGIN_ISSUER"]
+    assert loaded["SESSION_COOKIE_SECURE"] is True
+    assert loaded["SECURE_HSTS_SECONDS"] == 63072000
+    assert loaded["SIMULATOR_INSTALLED"] is False
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        (
+            {"PORTAL_BASE_URL": "https://portal.example.org"},
+            "PORTAL_BASE_URL must be this machine",
+        ),
+        (
+            {"ALLOWED_HOSTS": "localhost,portal.example.org"},
+            "ALLOWED_HOSTS may name only this machine",
+        ),
+        (
+            {"NHS_LOGIN_ISSUER": "http://auth.sandpit.signin.nhs.uk"},
+            "NHS_LOGIN_ISSUER must be an https:// address",
+        ),
+        ({"DEBUG": "true"}, "DEBUG must not be on"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY is missing or empty"),
+    ],
+    ids=["public-base-url", "public-allowed-host", "http-issuer-elsewhere", "debug", "no-secret"],
+)
+def test_the_stack_refuses_to_serve_anything_but_this_machine(
+    tmp_path: Path, environment: dict[str, str], refusal: str
+) -> None:
+    """The stack's relaxations are paid for: it can never be put in front of patients."""
+    completed = _import_settings("stack", {**STACK_ENV, **environment}, tmp_path)
+
+    assert completed.returncode != 0
+    assert refusal in completed.stderr.strip().splitlines()[-1]
+
+
+def test_the_stack_may_sign_in_with_nhs_login_itself(tmp_path: Path) -> None:
+    loaded = _settings(
+        "stack", {**STACK_ENV, "NHS_LOGIN_ISSUER": "https://auth.sandpit.signin.nhs.uk"}, tmp_path
+    )
+
+    assert loaded["NHS_LOGIN_ISSUER"] == "https://auth.sandpit.signin.nhs.uk"
 
 
 def test_production_names_both_http_addresses_at_once(tmp_path: Path) -> None:

@@ -300,6 +300,10 @@ LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env.int(
 # A bare JSON view at /bench/baseline for `make bench` to measure the stack's own ceiling.
 # Off everywhere but the benchmark; production refuses it.
 BENCHMARK_BASELINE_ENABLED = env_bool("BENCHMARK_BASELINE_ENABLED", default=False)
+# Whether linkage/demo.py may create the demo practice and its synthetic patients: a property of
+# the settings module, not of the environment. On for a laptop, the tests and the one-machine
+# stack; off in production, which never holds anyone but real patients.
+DEMO_SEED_ALLOWED = False
 
 # The built-in NHS login simulator (docs/adr/0005): an OpenID Provider for offline development
 # and tests. Installed and mounted at /nhs-login-simulator/ only when enabled; production

@@ -105,3 +105,5 @@ def _local_linkage_encryption_key(path: Path) -> str:
 
 if not LINKAGE_ENCRYPTION_KEYS:
     LINKAGE_ENCRYPTION_KEYS = [_local_linkage_encryption_key(DATA_DIR / "linkage_encryption_key")]
+
+DEMO_SEED_ALLOWED = True

@@ -79,3 +79,5 @@ LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
 
 # The browser the Playwright tests drive: Debian's chromium package unless set.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+
+DEMO_SEED_ALLOWED = True

@@ -1,0 +1,116 @@
+"""What a deployed portal refuses to start without, shared by ``production`` and ``stack``.
+
+Every problem is found before any is reported, so an operator fixes the deployment in one pass
+rather than one restart per variable. ``production`` serves patients on the internet: https
+addresses only, never this machine's, never the NHS login simulator. ``stack`` is
+compose.yaml's production-like stack on one computer: the same checks, except that its own
+addresses must be this machine's (so it can never be put in front of the public) and it may sign
+in through the simulator.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from citizen_portal.settings.base import env, env_bool
+
+REQUIRED_VARIABLES = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "PORTAL_BASE_URL",
+    "NHS_LOGIN_ISSUER",
+    "NHS_LOGIN_CLIENT_ID",
+    "NHS_LOGIN_PRIVATE_KEY_PATH",
+    "LINKAGE_ENCRYPTION_KEYS",
+    # Replay records, tokens, rate limits and sessions must be shared by every worker and
+    # server: without Redis each worker keeps its own, and one client assertion buys a token
+    # from each of them.
+    "REDIS_URL",
+)
+
+# Names that can only ever mean this machine (RFC 6761, 6.3: localhost and *.localhost).
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Where the simulator serves its endpoints (nhs_login_simulator/urls.py, mounted by the root
+# URLs): an issuer ending so is the simulator, whatever host it is on.
+SIMULATOR_ISSUER_PATH = "/nhs-login-simulator"
+
+
+def loopback(host: str | None) -> bool:
+    return host is not None and (
+        host.lower() in _LOOPBACK_HOSTS or host.lower().endswith(".localhost")
+    )
+
+
+def _address_problem(name: str, *, on_this_machine: bool) -> str | None:
+    """NHS login registers https redirect URIs only (Federation specification 7.3) and its
+    issuers are https (4.2, iss): an http issuer would let anyone on the path answer for it."""
+    value = env.str(name, default="").strip()
+    if not value:
+        return None  # reported as missing
+    try:
+        address = urlsplit(value)
+        host = address.hostname
+    except ValueError:
+        return f"{name} ({value}) is not a URL"
+    if not host or address.scheme not in ("http", "https"):
+        return f"{name} must be an https:// address, not {value}"
+    if on_this_machine:
+        if name == "PORTAL_BASE_URL" and not loopback(host):
+            return (
+                f"{name} must be this machine (localhost or *.localhost) in the one-machine "
+                f"stack, not {value}: a portal for patients runs with production settings"
+            )
+        if address.scheme == "http" and not loopback(host):
+            return f"{name} must be an https:// address, not {value}"
+        return None
+    if address.scheme != "https":
+        return f"{name} must be an https:// address, not {value}"
+    if loopback(host):
+        return (
+            f"{name} must not be this machine ({value}) in production; the one-machine stack "
+            "runs with citizen_portal.settings.stack"
+        )
+    if name == "NHS_LOGIN_ISSUER" and address.path.rstrip("/").endswith(SIMULATOR_ISSUER_PATH):
+        return f"{name} is the NHS login simulator ({value}); production signs in with NHS login"
+    return None
+
+
+def _allowed_hosts_problem() -> str | None:
+    hosts = [host.strip() for host in env.list("ALLOWED_HOSTS", default=[]) if host.strip()]
+    public = [host for host in hosts if not loopback(host.lstrip("."))]
+    if public:
+        return (
+            "ALLOWED_HOSTS may name only this machine (localhost or *.localhost) in the "
+            f"one-machine stack, not {', '.join(public)}"
+        )
+    return None
+
+
+def start_up_problems(*, on_this_machine: bool) -> list[str]:
+    problems = [
+        f"{name} is missing or empty"
+        for name in REQUIRED_VARIABLES
+        if not env.str(name, default="").strip()
+    ]
+    problems += [
+        problem
+        for name in ("PORTAL_BASE_URL", "NHS_LOGIN_ISSUER")
+        if (problem := _address_problem(name, on_this_machine=on_this_machine))
+    ]
+    if on_this_machine and (problem := _allowed_hosts_problem()):
+        problems.append(problem)
+    for switch in ("DEBUG", "BENCHMARK_BASELINE_ENABLED", "NHS_LOGIN_SIMULATOR_ENABLED"):
+        if env_bool(switch, default=False):
+            problems.append(f"{switch} must not be on in production")
+    return problems
+
+
+def refuse_to_start_unless_ready(settings_name: str, *, on_this_machine: bool) -> None:
+    problems = start_up_problems(on_this_machine=on_this_machine)
+    if problems:
+        raise ImproperlyConfigured(
+            f"{settings_name} settings cannot start: " + "; ".join(problems) + ". See .env.example."
+        )
