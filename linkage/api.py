@@ -388,11 +388,14 @@ def api_token(request: HttpRequest) -> HttpResponse:
     The client address's limit comes before the assertion is parsed, its key fetched or its
     ``jti`` written: each request otherwise costs an RS512 verification and a cache write,
     whoever sends it. Over it, 429 with Retry-After and RFC 6749's ``temporarily_unavailable``.
+    Every refusal is audited in aggregate per address (``audit_refusal_aggregate``): a stolen
+    or forged assertion tried again and again shows in the trail without filling it.
     """
     retry_after: int | None = None
+    address = client_rate_limit_key(request)
     try:
         retry_after = api_address_retry_after(
-            client_rate_limit_key(request),
+            address,
             endpoint="token",
             limit=settings.LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
         )
@@ -404,6 +407,13 @@ def api_token(request: HttpRequest) -> HttpResponse:
             )
         body = api_token_issue(request.POST)
     except OAuthError as error:
+        # Refused before any client authenticated: counted per address, not a row each.
+        _audit_refusal(
+            Actor(ActorType.API_CLIENT, UNAUTHENTICATED, _request_id(request)),
+            AuditAction.TOKEN_REQUEST,
+            error.error,
+            address=address,
+        )
         response: HttpResponse = JsonResponse(
             {"error": error.error, "error_description": error.description}, status=error.status
         )

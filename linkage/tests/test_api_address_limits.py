@@ -14,6 +14,7 @@ import requests
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core.client_assertion import JWT_BEARER
+from core.rsa_keys import private_key_generate
 from linkage.models import AuditEvent, RegisteredPatient
 from linkage.tests.conftest import ApiCaller, assertion_for, retrieve_body
 from linkage.tests.test_openapi import RETRIEVE, LiveApi, live_api  # noqa: F401 (fixture)
@@ -108,6 +109,34 @@ def test_authenticated_calls_keep_one_audit_row_each(
     assert rows.count() == 13
     assert {row.actor for row in rows} == {reader.client.client_id}
     assert sorted({row.outcome for row in rows}) == ["FORBIDDEN", "INVALID_REQUEST"]
+
+
+def test_refused_token_requests_are_audited_in_aggregate_and_granted_ones_not_at_all(
+    nhs_login_api: ApiCaller, settings: SettingsWrapper
+) -> None:
+    """A stolen client id tried with the wrong key, again and again, shows in the audit trail
+    without filling it; a token granted is not an access to linkage information."""
+    settings.LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 1000
+    address = _fresh_address()
+    wrong_key = private_key_generate()
+
+    statuses = {
+        _token_request(  # type: ignore[attr-defined]
+            nhs_login_api, address, assertion_for(nhs_login_api.client.client_id, wrong_key)
+        ).status_code
+        for _ in range(100)
+    }
+    granted = _token_request(nhs_login_api, _fresh_address())
+
+    assert statuses == {401}
+    assert granted.status_code == 200  # type: ignore[attr-defined]
+    rows = AuditEvent.objects.order_by("pk")
+    assert [row.actor for row in rows] == [
+        f"unauthenticated {address} (1 this minute)",
+        f"unauthenticated {address} (10 this minute)",
+        f"unauthenticated {address} (100 this minute)",
+    ]
+    assert {(row.action, row.outcome) for row in rows} == {("token_request", "invalid_client")}
 
 
 # --- The per-address limits ----------------------------------------------------------------
