@@ -34,7 +34,7 @@ from linkage.models import Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
 
-# Every run logs at DEBUG and fails if a secret reaches any log record (issue 10).
+# Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md).
 pytest_plugins = ["tests.security.secrets_in_logs"]
 
 AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"

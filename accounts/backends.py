@@ -1,7 +1,8 @@
 """NHS login as a Django authentication backend: mozilla-django-oidc, extended.
 
 mozilla-django-oidc runs the flow (state, nonce, callback, login). It has no private_key_jwt
-client authentication (its issues #457 and #553) and checks little of the ID token, so this
+client authentication (https://github.com/mozilla/mozilla-django-oidc/issues/457 and /553)
+and checks little of the ID token, so this
 subclass replaces the token request, the ID token verification and the userinfo request with
 the portal's own, which read NHS login's endpoints from discovery, and checks the access token
 as well (docs/adr/0006).

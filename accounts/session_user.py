@@ -4,7 +4,7 @@ App servers keep sessions in Redis (docs/operations.md). When PostgreSQL is brie
 unreachable (a restart, a failover), Django could not load the signed-in user and every
 signed-in page answered 503. With a copy of the patient's details in the session, pages that
 need nothing more (their home page, the step-up explanation, sign-out) keep working; pages
-that need the database still answer 503 (issue 8).
+that need the database still answer 503 (docs/operations.md, "What happens when something fails").
 
 The copy is written at each sign-in, step-up included, from the same NHS login claims the
 database row was written from, and goes when the session does. It is used only when the

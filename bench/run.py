@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """`make bench`: the linkage API and the sign-in flow, measured beside a bare baseline view,
-in one run on this machine (issue 9). Not a test: it prints and records figures.
+in one run on this machine (docs/adr/0008). Not a test: it prints and records figures.
 
 The portal runs under gunicorn (2 workers, DEBUG off, PostgreSQL and Redis) with the built-in
 NHS login simulator; load comes from this separate process with an asyncio httpx client.
@@ -370,7 +370,7 @@ def main() -> int:
         "LINKAGE_API_RATE_LIMIT_PER_MINUTE": "100000000",
         "SIGN_IN_RATE_LIMIT_PER_MINUTE": "100000000",
         "LOG_LEVEL": "WARNING",
-        # gunicorn.conf.py reads these: 2 workers, as issue 9 asks; the rest as in production
+        # gunicorn.conf.py reads these: 2 workers, as the targets assume; the rest as in production
         # unless set for a comparison.
         "GUNICORN_WORKERS": "2",
         "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "1"),

@@ -1,4 +1,4 @@
-"""The one place the portal makes outbound HTTP calls (STYLE.md, "One seam for the outside
+"""The one place the portal makes outbound HTTP calls (CONTRIBUTING.md, "One seam for the outside
 world"): a deadline for the whole call, a cap on the answer's size, no redirects followed, no
 retries, and failures turned into one exception. Nothing else imports requests.
 

@@ -1,4 +1,4 @@
-"""The linkage JSON API (shared/linkage-api.md, "Endpoints"): thin views over the services.
+"""The linkage JSON API (docs/linkage-api.md, "Calls"): thin views over the services.
 
 Each request: a request id; the bearer token and its scope; the client's rate limit; a strict
 JSON body (unknown, repeated or mistyped fields refused, 16 KB at most); one service call; the
@@ -68,7 +68,7 @@ MAX_FIELD_LENGTH = 255
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
-# errorCode -> HTTP status (shared/linkage-api.md, "Errors").
+# errorCode -> HTTP status (docs/linkage-api.md, "Errors").
 ERROR_STATUS = {
     "INVALID_REQUEST": 400,
     "INVALID_NHS_NUMBER": 400,

@@ -1,4 +1,4 @@
-"""Authentication for the linkage API (shared/linkage-api.md, "Callers and authentication").
+"""Authentication for the linkage API (docs/linkage-api.md, "Callers and authentication").
 
 Clients swap a signed RS512 client assertion for a bearer token at POST /api/oauth2/token (the
 NHS England API platform's signed-JWT pattern). Tokens are random strings kept, hashed, in the
@@ -97,7 +97,7 @@ def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
 @functools.lru_cache(maxsize=256)
 def registered_public_key(pem: str) -> rsa.RSAPublicKey:
     """A registered client's key, parsed once per process rather than at every token request
-    (issue 9). Keyed by the PEM itself, so a client whose key changes gets the new one."""
+    (docs/adr/0008). Keyed by the PEM itself, so a client whose key changes gets the new one."""
     key = serialization.load_pem_public_key(pem.encode())
     if not isinstance(key, rsa.RSAPublicKey):
         raise ClientAssertionError("the client's registered key is not an RSA key")

@@ -1,4 +1,4 @@
-"""Who did what to whose linkage information (shared/linkage-api.md, "Audit").
+"""Who did what to whose linkage information (docs/linkage-api.md, "Audit").
 
 Written after the action's own transaction, success or failure, so that a refused request is
 recorded even though nothing else was written. Never the key, a token or the request body.

@@ -1,4 +1,4 @@
-"""Input rules shared by the API, the pages and the register import (shared/linkage-api.md,
+"""Input rules shared by the API, the pages and the register import (docs/linkage-api.md,
 "Terms")."""
 
 from __future__ import annotations

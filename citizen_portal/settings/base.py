@@ -277,7 +277,7 @@ SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Linkage keys (shared/linkage-api.md). Keys are encrypted at rest with Fernet; the list lets
+# Linkage keys (docs/linkage-api.md). Keys are encrypted at rest with Fernet; the list lets
 # them rotate: the first key encrypts, every key decrypts (docs/adr/0007). Required in
 # production; local settings generate one under DATA_DIR.
 LINKAGE_ENCRYPTION_KEYS: list[str] = env.list("LINKAGE_ENCRYPTION_KEYS", default=[])
@@ -428,7 +428,7 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        # At DEBUG these log what must never be logged (issue 10): every SQL statement with
+        # At DEBUG these log what must never be logged (docs/security.md): every SQL statement with
         # its parameters (NHS numbers), and each template variable that cannot be resolved
         # with the repr of the whole template context (a linkage key). Never below INFO.
         **{

@@ -1,5 +1,5 @@
 """The linkage API over HTTP with real signed client assertions: every errorCode of
-shared/linkage-api.md, the token endpoint, idempotency, rate limits and the audit."""
+docs/linkage-api.md, the token endpoint, idempotency, rate limits and the audit."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A pytest plugin: the whole test run logs at DEBUG, every record is kept, and none may carry a
-secret (issue 10): a linkage key, an access, ID or refresh token, an authorization code, a
-client assertion, a private key or an NHS number.
+secret (docs/security.md, "Secrets in logs"): a linkage key, an access, ID or refresh token, an
+authorization code, a client assertion, a private key or an NHS number.
 
 Loaded for every run from the root conftest.py. Each record is checked as the code emitted
 it, before the console handler's redaction filter (core/log_redaction.py), which is a safety
