@@ -27,8 +27,16 @@ simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001
 	$(MANAGE) runserver 127.0.0.1:8001
 
 .PHONY: test
-test: setup chromium lint typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
+test: setup chromium lint secrets-check typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
 	$(BIN)/pytest
+
+# The unit and service tests, in parallel, without the browser journeys, with coverage: for the
+# edit-test loop. `make test` is what lands.
+COVERAGE_FLOOR ?= 92
+.PHONY: test-fast
+test-fast: setup ## Run the tests but the browser journeys, in parallel, with coverage (floor: COVERAGE_FLOOR %)
+	$(BIN)/pytest -n auto -m "not browser" -p no:cacheprovider \
+		--cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 .PHONY: setup
 setup: .venv/.synced static ## Install Python and npm packages and build static assets (fast when done)
@@ -66,6 +74,11 @@ lint: setup ## ruff lint and format check
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+.PHONY: secrets-check
+secrets-check: setup ## Scan every tracked file for secrets (detect-secrets; known test values in .secrets.baseline)
+	git ls-files -z | grep -zv -E '(^|/)(uv\.lock|package-lock\.json)$$' \
+		| xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
 
 .PHONY: typecheck
 typecheck: setup ## mypy, strict, with django-stubs
