@@ -13,11 +13,12 @@ import re
 REDACTED = "[redacted]"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # OAuth and OIDC values in query strings and form bodies.
+    # OAuth and OIDC values in query strings and form bodies, PKCE's (RFC 7636) among them:
+    # the verifier is the proof that goes with a code, and the challenge is redacted with it.
     (
         re.compile(
-            r"(?i)\b(code|state|nonce|access_token|id_token|refresh_token|client_assertion"
-            r"|linkage_key|password)=[^&\s\"']+"
+            r"(?i)\b(code|code_verifier|code_challenge|state|nonce|access_token|id_token"
+            r"|refresh_token|client_assertion|linkage_key|password)=[^&\s\"']+"
         ),
         rf"\1={REDACTED}",
     ),

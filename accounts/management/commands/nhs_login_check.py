@@ -333,7 +333,8 @@ def token_request_check() -> Check:
             "a PEM has no key of that kid, so unset it"
         )
     try:
-        token_request(code=DUMMY_CODE)
+        # A made-up code answers no sign-in, so there is no verifier to send with it.
+        token_request(code=DUMMY_CODE, code_verifier=None)
     except ProviderRefusedError as refused:
         said = f" (the provider said: {refused.description})" if refused.description else ""
         if refused.error == "invalid_grant":
