@@ -198,9 +198,9 @@ def pkce_check(document: dict[str, Any]) -> Check:
     """What the provider says of PKCE, which the portal sends on every sign-in with S256
     (docs/adr/0011). NHS login's published documents say nothing of it for the clients it
     serves, so a document without ``code_challenge_methods_supported`` is not a problem: a
-    provider without PKCE ignores the challenge (RFC 6749, 3.1), and the line says the codes
-    are then not bound to the sign-in. A provider that lists methods without S256 would refuse
-    every sign-in (RFC 7636, 4.4.1)."""
+    provider without PKCE ignores the challenge (RFC 6749, 3.1), and the line says its codes are
+    then bound to the sign-in by the nonce alone. A provider that lists methods without S256
+    would refuse every sign-in (RFC 7636, 4.4.1)."""
     name = "PKCE"
     offered = document.get("code_challenge_methods_supported")
     if offered is None:
