@@ -1,11 +1,10 @@
 """NHS login as a Django authentication backend: mozilla-django-oidc, extended.
 
-mozilla-django-oidc runs the flow (state, nonce, callback, login). It has no private_key_jwt
-client authentication (https://github.com/mozilla/mozilla-django-oidc/issues/457 and /553)
-and checks little of the ID token, so this
-subclass replaces the token request, the ID token verification and the userinfo request with
-the portal's own, which read NHS login's endpoints from discovery, and checks the access token
-as well (docs/adr/0006).
+mozilla-django-oidc runs the flow (state, nonce, PKCE verifier, callback, login). It has no
+private_key_jwt client authentication (https://github.com/mozilla/mozilla-django-oidc/issues/457
+and /553) and checks little of the ID token, so this subclass replaces the token request, the ID
+token verification and the userinfo request with the portal's own, which read NHS login's
+endpoints from discovery, and checks the access token as well (docs/adr/0006).
 """
 
 from __future__ import annotations
@@ -62,7 +61,11 @@ class NhsLoginBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         return user if user is not None and user.is_active else None
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return nhs_login_client.token_request(code=payload["code"])
+        """The parent's token payload carries the code and, from the state's entry in the
+        session, this sign-in's PKCE verifier (``OIDC_USE_PKCE``; RFC 7636, 4.5)."""
+        return nhs_login_client.token_request(
+            code=payload["code"], code_verifier=payload.get("code_verifier")
+        )
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         return id_token_verify(

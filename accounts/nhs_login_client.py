@@ -4,7 +4,8 @@ Every call to NHS login (discovery, JWKS, token, userinfo) goes through here, ov
 one HTTP seam (core/outbound.py) with a deadline for the whole call, and comes back parsed or as
 one of this module's exceptions. Within a sign-in's callback the calls share one budget
 (``provider_call_budget``), so together they end before the app server's worker timeout.
-Nothing here logs a token, code or claim: only endpoints, status codes and OAuth error codes.
+Nothing here logs a token, code, PKCE verifier or claim: only endpoints, status codes and OAuth
+error codes.
 """
 
 from __future__ import annotations
@@ -287,20 +288,26 @@ def redirect_uri() -> str:
     return f"{settings.PORTAL_BASE_URL}/auth/nhs-login/callback/"
 
 
-def token_request(*, code: str) -> dict[str, Any]:
-    """Exchange an authorization code for tokens, authenticating with private_key_jwt."""
+def token_request(*, code: str, code_verifier: str | None) -> dict[str, Any]:
+    """Exchange an authorization code for tokens, authenticating with private_key_jwt.
+
+    ``code_verifier`` is the PKCE verifier of the sign-in the code answers (RFC 7636, 4.5):
+    only a provider that saw its challenge can bind the code to this sign-in. None only when
+    there is none to send: a made-up code (``manage.py nhs_login_check``) or a sign-in started
+    before the portal sent PKCE (mozilla-django-oidc kept no verifier for it). It is a secret
+    like the code: sent in the body, never logged.
+    """
     token_endpoint = provider_metadata().token_endpoint
-    response = _send(
-        "POST",
-        token_endpoint,
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri(),
-            "client_assertion_type": JWT_BEARER,
-            "client_assertion": client_assertion(token_endpoint=token_endpoint),
-        },
-    )
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri(),
+        "client_assertion_type": JWT_BEARER,
+        "client_assertion": client_assertion(token_endpoint=token_endpoint),
+    }
+    if code_verifier is not None:
+        form["code_verifier"] = code_verifier
+    response = _send("POST", token_endpoint, data=form)
     if response.status_code != 200:
         raise _refused(response, "token request")
     tokens = _json_object(response, "token response")

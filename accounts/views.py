@@ -190,7 +190,8 @@ def _problem_for_error(error: str, flow: SignInFlow | None) -> str:
 
 
 def _forget_state(request: HttpRequest, state: str) -> None:
-    """A state is good for one answer, whatever the answer was."""
+    """A state is good for one answer, whatever the answer was: its nonce and PKCE verifier
+    go with it."""
     states = request.session.get("oidc_states", {})
     if state in states:
         del states[state]
@@ -218,9 +219,10 @@ def _sign_in_rate_limited(request: HttpRequest) -> HttpResponse | None:
 
 
 class _AuthorizationRequest(OIDCAuthenticationRequestView):  # type: ignore[misc]
-    """mozilla-django-oidc's authorization request (state, nonce, the redirect) for one flow,
-    with NHS login's parameters (Federation specification 3.4.1): its ``vtr`` and ``prompt``,
-    the ``PORTAL_BASE_URL`` redirect URI and, from the NHS App, ``asserted_login_identity``."""
+    """mozilla-django-oidc's authorization request (state, nonce, the S256 PKCE challenge of a
+    verifier it keeps with them, the redirect) for one flow, with NHS login's parameters
+    (Federation specification 3.4.1): its ``vtr`` and ``prompt``, the ``PORTAL_BASE_URL``
+    redirect URI and, from the NHS App, ``asserted_login_identity``."""
 
     def __init__(
         self, *, flow: SignInFlow, authorization_endpoint: str, asserted_login_identity: str
@@ -248,8 +250,10 @@ def _sign_in_start(
 ) -> HttpResponse:
     """Send the browser to NHS login's authorization endpoint for this flow, and remember it.
 
-    Every way in (the button, the automatic sign-in at the end of a session, the NHS App's
-    jump-off, the retry after a prompt=none flow) comes through here, so each is rate limited.
+    Every way in (the button, the step-up, the automatic sign-in at the end of a session, the
+    NHS App's jump-off, the retry after a prompt=none flow) comes through here, so each is rate
+    limited and each sends a PKCE challenge of its own (RFC 9700, 2.1.1: the verifier is
+    specific to one sign-in and kept in this browser's session only).
     """
     refusal = _sign_in_rate_limited(request)
     if refusal is not None:

@@ -13,10 +13,11 @@ import re
 REDACTED = "[redacted]"
 
 # The names of values that are secret wherever they appear, snake_case or camelCase:
-# ``linkage_key``, ``linkageKey``, ``access_token``, ``accessToken``, ``code_verifier``...
+# ``linkage_key``, ``linkageKey``, ``access_token``, ``accessToken``, ``code_verifier``,
+# ``code_challenge``...
 _REDACTED_NAMES = (
     r"code|state|nonce|access_?token|id_?token|refresh_?token|client_?assertion"
-    r"|linkage_?key|password|code_?verifier"
+    r"|linkage_?key|password|code_?verifier|code_?challenge"
 )
 # What may stand between the groups of an NHS number: nothing, a space of any kind, a hyphen,
 # a dot, a slash, an underscore, or a space or hyphen URL-encoded ("+", "%20", "%2D").
@@ -27,7 +28,8 @@ _NHS_NUMBER_GAP = r"(?:[\s.+/_\u00a0\u2009\u202f-]|%20|%2[dD])?"
 _NHS_NUMBER_START = r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # OAuth and OIDC values in query strings and form bodies.
+    # OAuth and OIDC values in query strings and form bodies, PKCE's (RFC 7636) among them:
+    # the verifier is the proof that goes with a code, and the challenge is redacted with it.
     (re.compile(rf"(?i)\b({_REDACTED_NAMES})=[^&\s\"']+"), rf"\1={REDACTED}"),
     # The same names as keys in JSON or in a Python dict's repr: {"linkageKey": "..."}.
     (

@@ -9,10 +9,17 @@ As strict as NHS login where a relying party can tell, and no stricter: paramete
 specification marks "not supported" (``max_age``, ``ui_locales``, ``id_token_hint``,
 ``login_hint``, ``acr_values``, ``response_mode``) are ignored, not refused, as are values of
 ``display``, ``prompt`` and ``allow_registration`` it does not act on.
+
+PKCE (RFC 7636), on which NHS login's documents are silent for the confidential clients it
+serves: a request without ``code_challenge`` is answered as before (PKCE is not required); one
+with it must use S256 with a well-formed challenge, which is then bound to the code and checked
+against the ``code_verifier`` at the token endpoint (nhs_login_simulator/tokens.py), as RFC 9700
+(2.1.1) asks of every authorization server.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -47,6 +54,9 @@ AUTHORIZATION_ERRORS = (
 _REQUEST_SALT = "nhs-login-simulator.authorization-request"
 # Proving who you are can take a long time; a sign-in begun an hour ago is still answered.
 REQUEST_MAX_AGE = 2 * 60 * 60
+# RFC 7636, 4.2: an S256 challenge is BASE64URL(SHA256(verifier)), 32 bytes unpadded.
+PKCE_S256 = "S256"
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 class UntrustedRedirectError(Exception):
@@ -80,6 +90,8 @@ class AuthorizationRequest:
     nonce: str
     vtr: tuple[str, ...]
     prompt: str
+    # The S256 PKCE challenge, or "" when the client sent none.
+    code_challenge: str = ""
 
     def error(self, error: str, description: str = "") -> AuthorizationError:
         return AuthorizationError(
@@ -101,6 +113,7 @@ class AuthorizationRequest:
             nonce=values["nonce"],
             vtr=tuple(values["vtr"]),
             prompt=values["prompt"],
+            code_challenge=values.get("code_challenge", ""),
         )
 
 
@@ -120,6 +133,27 @@ def _prompt(raw: str) -> str:
     if "login" in values:
         return "login"
     return "none" if values == {"none"} else ""
+
+
+def _code_challenge(parameters: QueryDict) -> str:
+    """The request's S256 PKCE challenge, "" without one; ValueError for what an authorization
+    server supporting only S256 refuses with ``invalid_request`` (RFC 7636, 4.3 and 4.4.1):
+    ``plain`` (also what a challenge without a method means), any other method, a method
+    without a challenge, and a challenge that cannot be a SHA-256 in base64url."""
+    challenge = parameters.get("code_challenge", "")
+    method = parameters.get("code_challenge_method", "")
+    if not challenge and not method:
+        return ""
+    if not challenge:
+        raise ValueError("code_challenge_method was sent without a code_challenge")
+    if method != PKCE_S256:
+        raise ValueError(
+            "code_challenge_method must be S256"
+            + ("" if method else ": without one the method would be plain")
+        )
+    if not _S256_CHALLENGE.fullmatch(challenge):
+        raise ValueError("code_challenge is not an S256 challenge (43 base64url characters)")
+    return challenge
 
 
 def authorization_request_parse(parameters: QueryDict) -> AuthorizationRequest:
@@ -173,6 +207,7 @@ def authorization_request_parse(parameters: QueryDict) -> AuthorizationRequest:
         raise refuse("invalid_request", "vtr is not one registered for this client")
     try:
         prompt = _prompt(parameters.get("prompt", ""))
+        code_challenge = _code_challenge(parameters)
     except ValueError as error:
         raise refuse("invalid_request", str(error)) from error
     return AuthorizationRequest(
@@ -183,6 +218,7 @@ def authorization_request_parse(parameters: QueryDict) -> AuthorizationRequest:
         nonce=nonce,
         vtr=vtr,
         prompt=prompt,
+        code_challenge=code_challenge,
     )
 
 
@@ -195,7 +231,8 @@ def authorization_code_issue(
     auth_time: datetime,
     fault: str,
 ) -> str:
-    """Make a single-use code for the client and return the redirect that delivers it."""
+    """Make a single-use code for the client, bound to the request's PKCE challenge if it sent
+    one, and return the redirect that delivers it."""
     code = secrets.token_urlsafe(32)
     now = timezone.now()
     AuthorizationCode.objects.create(
@@ -205,6 +242,7 @@ def authorization_code_issue(
         user_id=user_id,
         scope=" ".join(request.scope),
         nonce=request.nonce,
+        code_challenge=request.code_challenge,
         vtr=list(request.vtr),
         vot=vot,
         identity_proofing_level=identity_proofing_level,

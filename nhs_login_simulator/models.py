@@ -45,6 +45,9 @@ class AuthorizationCode(models.Model):
     user_id = models.CharField(max_length=100)
     scope = models.TextField()
     nonce = models.TextField()
+    # The authorization request's S256 PKCE challenge (RFC 7636, 4.4), "" if it sent none: the
+    # token request must then prove the verifier behind it.
+    code_challenge = models.CharField(max_length=43, blank=True)
     vtr = models.JSONField()
     vot = models.CharField(max_length=20)
     identity_proofing_level = models.CharField(max_length=2)

@@ -1,11 +1,12 @@
 """The token endpoint's rules and the tokens it signs (Federation specification 3.5 and 4;
-RFC 7523 for the client assertion)."""
+RFC 7523 for the client assertion; RFC 7636 for the PKCE verifier)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
 ID_TOKEN_LIFETIME = timedelta(minutes=60)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 CLOCK_LEEWAY = timedelta(seconds=30)
+# RFC 7636, 4.1: 43 to 128 of the unreserved characters.
+_CODE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
 
 class TokenError(Exception):
@@ -132,6 +135,28 @@ def client_authenticate(form: QueryDict) -> Client:
     return client
 
 
+def code_verifier_check(*, code_challenge: str, code_verifier: str) -> None:
+    """The token request proves the verifier behind the code's PKCE challenge (RFC 7636, 4.6:
+    ``invalid_grant`` if it does not). A code issued without a challenge takes no verifier:
+    RFC 9700 (2.1.1, 4.8.2) has an authorization server refuse one, or an attacker could pass a
+    code whose challenge was stripped from the request as one that was checked."""
+    if not code_challenge:
+        if code_verifier:
+            raise TokenError(
+                "invalid_grant", "code_verifier sent, but the authorization request had no PKCE"
+            )
+        return
+    if not code_verifier:
+        raise TokenError(
+            "invalid_grant", "code_verifier is required: the authorization request used PKCE"
+        )
+    if not _CODE_VERIFIER.fullmatch(code_verifier):
+        raise TokenError("invalid_request", "code_verifier must be 43 to 128 unreserved characters")
+    derived = b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
+    if not hmac.compare_digest(derived, code_challenge):
+        raise TokenError("invalid_grant", "code_verifier does not match the code_challenge")
+
+
 def grant_from_code(*, client: Client, form: QueryDict) -> Grant:
     code = form.get("code", "")
     redirect_uri = form.get("redirect_uri", "")
@@ -145,6 +170,11 @@ def grant_from_code(*, client: Client, form: QueryDict) -> Grant:
         raise TokenError("invalid_grant", "redirect_uri does not match the authorization request")
     if found.expires_at <= now:
         raise TokenError("invalid_grant", "The code has expired")
+    # Before the code is spent, as oidc-provider does: whoever holds a stolen code without its
+    # verifier cannot use it up and so turn away the sign-in it belongs to.
+    code_verifier_check(
+        code_challenge=found.code_challenge, code_verifier=form.get("code_verifier", "")
+    )
     # Single use, even when two requests race: only one update finds it unused.
     claimed = AuthorizationCode.objects.filter(pk=found.pk, used_at__isnull=True).update(
         used_at=now

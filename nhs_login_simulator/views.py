@@ -78,7 +78,11 @@ _SESSION_MAX_AGE = 12 * 60 * 60
 @login_not_required
 @require_GET
 def discovery(request: HttpRequest) -> JsonResponse:
-    """OpenID Connect Discovery 1.0, section 3."""
+    """OpenID Connect Discovery 1.0, section 3.
+
+    No ``code_challenge_methods_supported``: NHS login's published documents name no PKCE
+    support, so the simulator does not claim any; it still holds a client that sends an S256
+    challenge to its verifier (nhs_login_simulator/authorization.py)."""
     return JsonResponse(
         {
             "issuer": issuer(),
@@ -706,7 +710,8 @@ def _slow_or_broken(
 @csrf_exempt  # a back-channel call authenticated by the client assertion, not a browser form
 @require_POST
 def token(request: HttpRequest) -> HttpResponseBase:
-    """The token endpoint (Federation specification 3.5)."""
+    """The token endpoint (Federation specification 3.5; RFC 7636, 4.5 and 4.6, for a code
+    bound to a PKCE challenge)."""
     try:
         client = client_authenticate(request.POST)
         grant_type = request.POST.get("grant_type", "")

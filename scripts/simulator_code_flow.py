@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Run the whole NHS login code flow against the simulator, as a relying party would.
 
-Discovery, authorize (picking a test user, and sharing on the consent screen when it is
-shown), token exchange with a real RS512 client assertion, ID token verification against the
-JWKS, userinfo, and a refresh. Prints what each step proved, never a token. Exit status 0 means
-every step passed. The client must be registered with the scopes and vtr it sends.
+Discovery, authorize with an S256 PKCE challenge (picking a test user, and sharing on the
+consent screen when it is shown), token exchange with a real RS512 client assertion and the
+PKCE verifier, ID token verification against the JWKS, userinfo, and a refresh. Prints what
+each step proved, never a token. Exit status 0 means every step passed. The client must be
+registered with the scopes and vtr it sends.
 
     .venv/bin/python scripts/simulator_code_flow.py \\
         --issuer http://127.0.0.1:8000/nhs-login-simulator \\
@@ -15,6 +16,8 @@ every step passed. The client must be registered with the scopes and vtr it send
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import re
 import secrets
@@ -73,6 +76,14 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     step("discovery document read; endpoints come from it")
 
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    # RFC 7636, 4.1 and 4.2: a 64-character verifier, sent at the token endpoint only; its
+    # SHA-256 goes in the authorization request.
+    code_verifier = secrets.token_urlsafe(48)
+    code_challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode("ascii")).digest())
+        .rstrip(b"=")
+        .decode("ascii")
+    )
     vtr = json.loads(arguments.vtr)
     page = browser.get(
         discovery["authorization_endpoint"],
@@ -84,6 +95,8 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
             "state": state,
             "nonce": nonce,
             "vtr": arguments.vtr,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
         },
         timeout=TIMEOUT,
     )
@@ -133,6 +146,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
         data={
             "grant_type": "authorization_code",
             "code": code,
+            "code_verifier": code_verifier,
             "redirect_uri": arguments.redirect_uri,
             "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             "client_assertion": client_assertion(
@@ -146,7 +160,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     if tokens.headers.get("Cache-Control") != "no-store":
         raise FlowError("token response is cacheable")
     token_set = tokens.json()
-    step("code exchanged with an RS512 client assertion")
+    step("code exchanged with an RS512 client assertion and the PKCE verifier")
 
     jwks = jwt.PyJWKSet.from_dict(requests.get(discovery["jwks_uri"], timeout=TIMEOUT).json())
     kid = jwt.get_unverified_header(token_set["id_token"])["kid"]

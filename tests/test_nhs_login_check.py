@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from accounts.management.commands.nhs_login_check import pkce_check
 from conftest import NhsLoginLive
 from core.rsa_keys import private_key_generate, private_key_write, public_key_pem
 
@@ -74,6 +75,7 @@ def test_a_good_configuration_passes_and_proves_the_assertion_is_accepted(
         "redirect URI",
         "scopes",
         "vtr",
+        "PKCE",
     ):
         assert line(report, name).startswith("OK "), line(report, name)
     assert f"{nhs_login_live.base_url}/auth/nhs-login/callback/" in line(report, "redirect URI")
@@ -275,6 +277,33 @@ def test_a_vector_nhs_login_does_not_offer_is_explained(
 
     assert vtr.startswith("PROBLEM ")
     assert "P9.Cp.Cx is not an NHS login vector" in vtr
+
+
+@pytest.mark.parametrize(
+    ("methods", "ok", "said"),
+    [
+        pytest.param(None, True, "does not say it supports PKCE", id="not-advertised"),
+        pytest.param(["S256"], True, "S256 supported", id="s256"),
+        pytest.param(["plain", "S256"], True, "S256 supported", id="plain-and-s256"),
+        pytest.param(["plain"], False, "without S256", id="plain-only"),
+        pytest.param("S256", False, "without S256", id="not-a-list"),
+    ],
+)
+def test_what_the_provider_says_of_pkce_is_reported(
+    methods: list[str] | str | None, ok: bool, said: str
+) -> None:
+    document = {} if methods is None else {"code_challenge_methods_supported": methods}
+
+    found = pkce_check(document)
+
+    assert found.ok is ok
+    assert said in found.found
+
+
+def test_the_simulator_like_nhs_logins_documents_claims_no_pkce_and_that_is_no_problem(
+    nhs_login_live: NhsLoginLive,
+) -> None:
+    assert "does not say it supports PKCE" in line(check(), "PKCE")
 
 
 def test_a_provider_that_is_down_is_reported_and_nothing_else_is_tried(

@@ -34,6 +34,9 @@ print(json.dumps({
     "SIMULATOR_INSTALLED": "nhs_login_simulator" in settings.INSTALLED_APPS,
     "NHS_LOGIN_ISSUER": settings.NHS_LOGIN_ISSUER,
     "NHS_LOGIN_PRIVATE_KEY_PATH": settings.NHS_LOGIN_PRIVATE_KEY_PATH,
+    "OIDC_USE_PKCE": settings.OIDC_USE_PKCE,
+    "OIDC_PKCE_CODE_CHALLENGE_METHOD": settings.OIDC_PKCE_CODE_CHALLENGE_METHOD,
+    "OIDC_PKCE_CODE_VERIFIER_SIZE": settings.OIDC_PKCE_CODE_VERIFIER_SIZE,
 }))
 """
 
@@ -113,6 +116,24 @@ def test_production_starts_with_https_only_cookies_and_hsts(tmp_path: Path) -> N
     assert loaded["CSRF_COOKIE_SECURE"] is True
     assert loaded["SECURE_SSL_REDIRECT"] is True
     assert loaded["SECURE_HSTS_SECONDS"] >= 31536000
+
+
+@pytest.mark.parametrize("module", ["production", "local"])
+def test_every_sign_in_sends_pkce_with_s256_and_no_variable_turns_it_off(
+    tmp_path: Path, module: str
+) -> None:
+    """docs/adr/0012: PKCE is not configuration, so an environment cannot drop it."""
+    environment = {
+        **(PRODUCTION_ENV if module == "production" else {}),
+        "OIDC_USE_PKCE": "false",
+        "OIDC_PKCE_CODE_CHALLENGE_METHOD": "plain",
+    }
+
+    loaded = _settings(module, environment, tmp_path)
+
+    assert loaded["OIDC_USE_PKCE"] is True
+    assert loaded["OIDC_PKCE_CODE_CHALLENGE_METHOD"] == "S256"
+    assert 43 <= loaded["OIDC_PKCE_CODE_VERIFIER_SIZE"] <= 128  # RFC 7636, 4.1
 
 
 def test_local_defaults_to_debug_and_sqlite_under_the_data_dir(tmp_path: Path) -> None:

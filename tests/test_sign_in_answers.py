@@ -312,8 +312,8 @@ def provider_answers(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     ) -> None:
         real = nhs_login_client.token_request
 
-        def token_request(*, code: str) -> dict[str, Any]:
-            tokens = dict(real(code=code))
+        def token_request(*, code: str, code_verifier: str | None) -> dict[str, Any]:
+            tokens = dict(real(code=code, code_verifier=code_verifier))
             if id_token is not None:
                 tokens["id_token"] = _resign(tokens["id_token"], id_token)
             if access_token is not None:

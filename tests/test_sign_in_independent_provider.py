@@ -97,6 +97,8 @@ def provider_set_up(
             public_key_path=portal_public_path,
             scope=settings.NHS_LOGIN_SCOPES,
             vtr_sets=vtr_sets_sent(),
+            # Stricter than NHS login documents: a sign-in here proves the portal's PKCE.
+            pkce_required=True,
         ),
         ClientRegistration(
             client_id=CHECKER_CLIENT_ID,
@@ -366,6 +368,45 @@ def test_provider_refuses_a_vtr_not_registered_for_the_client(
     answer = browser.get(_authorize_url(provider, vtr=json.dumps(["P5.Cp.Cd"])))
 
     assert _redirect_query(answer)["error"] == ["invalid_request"]
+
+
+@pytest.mark.parametrize(
+    ("pkce", "description"),
+    [
+        pytest.param({}, "requires PKCE", id="no-challenge"),
+        pytest.param(
+            {"code_challenge": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"},
+            "code_challenge_method must be provided",
+            id="challenge-without-method-is-plain",
+        ),
+        pytest.param(
+            {
+                "code_challenge": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                "code_challenge_method": "plain",
+            },
+            "not supported value of code_challenge_method",
+            id="plain",
+        ),
+    ],
+)
+def test_provider_refuses_the_portals_client_without_s256_pkce(
+    provider: IndependentProvider, live_server: LiveServer, pkce: dict[str, str], description: str
+) -> None:
+    """The portal's client is registered with PKCE required, S256 only: the sign-ins above
+    could not have worked had the portal's challenge been missing or plain, and their token
+    requests were refused unless the verifier matched (oidc-provider's own check)."""
+    callback = f"{live_server.url}/auth/nhs-login/callback/"
+    browser = ProviderBrowser(provider.issuer)
+
+    answer = browser.get(
+        _authorize_url(provider, client_id=PORTAL_CLIENT_ID, redirect_uri=callback, **pkce)
+    )
+
+    location = answer.headers["Location"]
+    assert location.startswith(callback), location
+    query = parse_qs(urlsplit(location).query)
+    assert query["error"] == ["invalid_request"]
+    assert description in query["error_description"][0]
 
 
 def test_provider_signs_in_again_with_prompt_login_and_not_without(

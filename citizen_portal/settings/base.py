@@ -236,7 +236,8 @@ SIGN_IN_RATE_LIMIT_PER_MINUTE = env.int("SIGN_IN_RATE_LIMIT_PER_MINUTE", default
 # button); older ones are dropped, so the session store holds a bounded amount per session
 # whatever the address (accounts/sign_in_flow.py).
 NHS_LOGIN_MAX_PENDING_FLOWS = env.int("NHS_LOGIN_MAX_PENDING_FLOWS", default=10)
-# mozilla-django-oidc keeps its own state and nonce per sign-in started: the same bound.
+# mozilla-django-oidc keeps its own state, nonce and PKCE verifier per sign-in started: the
+# same bound.
 OIDC_MAX_STATES = NHS_LOGIN_MAX_PENDING_FLOWS
 # How long the state of a sign-in the portal started stays usable. Not a limit on the time a
 # patient spends at NHS login (proving who they are can take an hour): NHS login's code lives
@@ -265,6 +266,14 @@ OIDC_RP_SIGN_ALGO = "RS512"
 OIDC_USE_NONCE = True
 OIDC_STATE_SIZE = 43
 OIDC_NONCE_SIZE = 43
+# PKCE (RFC 7636) on every authorization request, with S256, the one method that keeps the
+# verifier out of the request (RFC 9700, 2.1.1): mozilla-django-oidc makes a verifier per
+# sign-in, keeps it with that sign-in's state and nonce in the session and sends it with the
+# code. Not a variable: nothing should turn it off (docs/adr/0012).
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+# 64 characters drawn from 62 (about 380 bits), within RFC 7636 4.1's 43 to 128.
+OIDC_PKCE_CODE_VERIFIER_SIZE = 64
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:nhs_login_callback"
 
 # NHS login keeps no session for us (NHS login's "Session management"): after 30 minutes

@@ -18,6 +18,16 @@ JWT = "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
         pytest.param("abc123", "GET /auth/nhs-login/callback/?code=abc123&state=x", id="code"),
         pytest.param("s7a7e", "GET /callback/?state=s7a7e", id="state"),
         pytest.param("n0nce", "authorize?nonce=n0nce&x=1", id="nonce"),
+        pytest.param(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            "grant_type=authorization_code&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            id="pkce-code-verifier",
+        ),
+        pytest.param(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "authorize?code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&x=1",
+            id="pkce-code-challenge",
+        ),
         pytest.param("r3fresh", "refresh_token=r3fresh", id="refresh-token-form"),
         pytest.param(JWT, f"id token was {JWT}", id="jwt"),
         pytest.param("tok3n.value", "Authorization: Bearer tok3n.value", id="bearer"),

@@ -35,6 +35,9 @@ P0_VTR = '["P0.Cp.Cd","P5.Cp.Cd","P9.Cp.Cd"]'
 # Every vtr set these tests send, registered for the test client as NHS login registers them.
 REGISTERED_VTR = [P9_VTR, BOTH_VTR, P0_VTR, '["P9.Cm"]', json.dumps(sorted(ALLOWED_VECTORS))]
 CONSENT_SHARE = "/nhs-login-simulator/authorize/consent/share"
+# RFC 7636, appendix B: the specification's own example of a verifier and its S256 challenge.
+PKCE_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+PKCE_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,12 @@ import pytest
 from django.test import Client as HttpClient
 
 from nhs_login_simulator.authorization import AUTHORIZATION_ERRORS
-from nhs_login_simulator.models import AuthorizationCode, Client
+from nhs_login_simulator.models import AuthorizationCode, Client, token_hash
 from nhs_login_simulator.tests.conftest import (
     BOTH_VTR,
     P9_VTR,
+    PKCE_CHALLENGE,
+    PKCE_VERIFIER,
     REDIRECT_URI,
     SimulatorFlow,
     authorize_params,
@@ -115,6 +117,84 @@ def test_bad_request_goes_back_to_the_client_with_the_error_and_state(
     assert description in query["error_description"]
     assert query["state"] == "state-123"
     assert "code" not in query
+
+
+def test_an_s256_pkce_challenge_is_bound_to_the_code(flow: SimulatorFlow) -> None:
+    code = flow.code_for(code_challenge=PKCE_CHALLENGE, code_challenge_method="S256")
+
+    assert AuthorizationCode.objects.get(code_hash=token_hash(code)).code_challenge == (
+        PKCE_CHALLENGE
+    )
+
+
+def test_a_request_without_pkce_gets_a_code_bound_to_no_challenge(flow: SimulatorFlow) -> None:
+    code = flow.code_for()
+
+    assert AuthorizationCode.objects.get(code_hash=token_hash(code)).code_challenge == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "description"),
+    [
+        pytest.param(
+            {"code_challenge": PKCE_VERIFIER, "code_challenge_method": "plain"},
+            "code_challenge_method must be S256",
+            id="plain",
+        ),
+        pytest.param(
+            {"code_challenge": PKCE_CHALLENGE},
+            "without one the method would be plain",
+            id="no-method-means-plain",
+        ),
+        pytest.param(
+            {"code_challenge": PKCE_CHALLENGE, "code_challenge_method": "s256"},
+            "code_challenge_method must be S256",
+            id="method-in-lower-case",
+        ),
+        pytest.param(
+            {"code_challenge": PKCE_CHALLENGE, "code_challenge_method": "S512"},
+            "code_challenge_method must be S256",
+            id="unknown-method",
+        ),
+        pytest.param(
+            {"code_challenge_method": "S256"},
+            "without a code_challenge",
+            id="method-without-challenge",
+        ),
+        pytest.param(
+            {"code_challenge": PKCE_CHALLENGE[:-1], "code_challenge_method": "S256"},
+            "not an S256 challenge",
+            id="challenge-too-short",
+        ),
+        pytest.param(
+            {"code_challenge": PKCE_CHALLENGE + "A", "code_challenge_method": "S256"},
+            "not an S256 challenge",
+            id="challenge-too-long",
+        ),
+        pytest.param(
+            {"code_challenge": PKCE_CHALLENGE[:-1] + "=", "code_challenge_method": "S256"},
+            "not an S256 challenge",
+            id="challenge-padded",
+        ),
+        pytest.param(
+            {"code_challenge": "+/" + PKCE_CHALLENGE[2:], "code_challenge_method": "S256"},
+            "not an S256 challenge",
+            id="challenge-base64-not-base64url",
+        ),
+    ],
+)
+def test_a_pkce_challenge_other_than_a_well_formed_s256_one_is_an_invalid_request(
+    flow: SimulatorFlow, overrides: dict[str, str], description: str
+) -> None:
+    """RFC 7636, 4.4.1: an authorization server answers a transformation it does not support
+    with invalid_request; the simulator supports S256 only (RFC 9700, 2.1.1)."""
+    response = flow.authorize(**overrides)
+
+    query = redirect_query(response["Location"])
+    assert query["error"] == "invalid_request"
+    assert description in query["error_description"]
+    assert query["state"] == "state-123"
+    assert not AuthorizationCode.objects.exists()
 
 
 def test_missing_state_is_an_invalid_request_returned_without_state(flow: SimulatorFlow) -> None:

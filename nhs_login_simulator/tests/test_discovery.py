@@ -28,6 +28,9 @@ def test_discovery_names_every_endpoint_under_the_issuer(client: HttpClient) -> 
     assert document["token_endpoint_auth_signing_alg_values_supported"] == ["RS512"]
     assert {"openid", "profile", "gp_integration_credentials"} <= set(document["scopes_supported"])
     assert "P9.Cp.Cd" in document["vtr_supported"]
+    # NHS login's published documents name no PKCE support, so the simulator claims none,
+    # though it holds a client that sends a challenge to its verifier.
+    assert "code_challenge_methods_supported" not in document
 
 
 def test_discovery_follows_the_configured_issuer(client: HttpClient) -> None:

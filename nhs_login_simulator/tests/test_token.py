@@ -18,6 +18,8 @@ from nhs_login_simulator.models import Client, RefreshToken
 from nhs_login_simulator.tests.conftest import (
     CLIENT_ID,
     ISSUER,
+    PKCE_CHALLENGE,
+    PKCE_VERIFIER,
     REDIRECT_URI,
     SimulatorFlow,
     assertion_claims,
@@ -517,3 +519,57 @@ def test_every_id_token_issued_is_recorded_with_its_user_and_client(
         abs((record.expires_at - timezone.now()) - timedelta(minutes=60)) < timedelta(seconds=5)
         for record in issued
     )
+
+
+# --- PKCE (RFC 7636, 4.5 and 4.6; RFC 9700, 2.1.1) -----------------------------------------
+
+
+def _code_with_a_challenge(flow: SimulatorFlow) -> str:
+    return flow.code_for(code_challenge=PKCE_CHALLENGE, code_challenge_method="S256")
+
+
+def test_a_code_bound_to_a_challenge_is_exchanged_with_its_verifier(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    response = exchange(code=_code_with_a_challenge(flow), code_verifier=PKCE_VERIFIER)
+
+    assert response.status_code == 200
+    assert "id_token" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("code_verifier", "error"),
+    [
+        pytest.param(None, "invalid_grant", id="verifier-missing"),
+        pytest.param(PKCE_VERIFIER[:-1] + "l", "invalid_grant", id="verifier-wrong"),
+        pytest.param(PKCE_CHALLENGE, "invalid_grant", id="challenge-sent-as-if-plain"),
+        pytest.param("too-short-to-be-a-verifier", "invalid_request", id="verifier-too-short"),
+        pytest.param("v" * 129, "invalid_request", id="verifier-too-long"),
+        pytest.param(PKCE_VERIFIER[:-1] + "+", "invalid_request", id="verifier-not-unreserved"),
+    ],
+)
+def test_a_token_request_without_the_right_verifier_is_refused_and_spends_nothing(
+    flow: SimulatorFlow, exchange: Exchange, code_verifier: str | None, error: str
+) -> None:
+    """Whoever holds a code but not its verifier gets no tokens, and cannot use the code up
+    for the client whose sign-in it belongs to."""
+    code = _code_with_a_challenge(flow)
+
+    refused = exchange(code=code, code_verifier=code_verifier)
+
+    assert refused.status_code == 400
+    assert refused.json()["error"] == error
+    assert "id_token" not in refused.json()
+    assert exchange(code=code, code_verifier=PKCE_VERIFIER).status_code == 200
+
+
+def test_a_verifier_for_a_code_issued_without_a_challenge_is_refused(
+    flow: SimulatorFlow, exchange: Exchange
+) -> None:
+    """RFC 9700, 4.8.2: else a request whose challenge was stripped on the way would pass for
+    one that was checked."""
+    refused = exchange(code=flow.code_for(), code_verifier=PKCE_VERIFIER)
+
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"
+    assert "no PKCE" in refused.json()["error_description"]

@@ -19,7 +19,8 @@
  *     "public_key": "/tmp/portal-public.pem",
  *     "scope": "openid profile email phone gp_registration_details",
  *     "vtr_sets": [["P5.Cp.Cd", "P5.Cp.Ck", "P5.Cm", "P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"],
- *                  ["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]]}]
+ *                  ["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]],
+ *     "pkce_required": true}]
  *   JSON
  *   node tests/independent_provider/provider.mjs --port 9000 --clients /tmp/clients.json
  *
@@ -29,7 +30,8 @@
  * Each client is registered as NHS login's onboarding registers one (Federation 7.1): redirect
  * URIs, a name, scopes, and the public key as a PEM file (2048-bit RSA), which becomes a JWK
  * with no `kid`, so an assertion whose header names a `kid` finds no key and is refused with
- * `invalid_client`. `vtr_sets` lists the `vtr` values the client may send.
+ * `invalid_client`. `vtr_sets` lists the `vtr` values the client may send; `pkce_required`
+ * (default false) refuses the client's authorization requests without an S256 PKCE challenge.
  *
  * Test-only endpoints, for the test suite's eyes (not part of any specification):
  *   GET  /test-only/client-assertion-headers  the JOSE header of every client assertion the
@@ -241,6 +243,7 @@ function registeredClient(registration) {
     jwks: { keys: [{ kty, n, e }] },
     scope: registration.scope || 'openid profile email phone gp_registration_details',
     vtr_sets: registration.vtr_sets || [DEFAULT_VTR],
+    pkce_required: registration.pkce_required === true,
   };
 }
 
@@ -306,8 +309,11 @@ const provider = new Provider(issuer, {
     requestObjectSigningAlgValues: ['RS512'],
     userinfoSigningAlgValues: ['RS512'],
   },
-  // Federation 3.2: PKCE is for public clients, which NHS login does not support.
-  pkce: { required: () => false },
+  // RFC 7636 with S256 only (RFC 9700 2.1.1: plain would show the verifier in the request).
+  // NHS login documents PKCE for public clients only (Federation 3.2), which it does not
+  // support; a client registered with `pkce_required` (the portal) must send it, so that a
+  // sign-in here proves the portal's challenge and verifier, not merely that they are ignored.
+  pkce: { methods: ['S256'], required: (ctx, client) => client.pkce_required === true },
   claims: CLAIMS,
   scopes: ['openid'],
   // Federation 4.2: the ID token carries the profile claims, not only userinfo.
@@ -336,10 +342,13 @@ const provider = new Provider(issuer, {
     },
   },
   extraClientMetadata: {
-    properties: ['vtr_sets'],
+    properties: ['vtr_sets', 'pkce_required'],
     validator(ctx, key, value) {
       if (key === 'vtr_sets' && !(Array.isArray(value) && value.every(Array.isArray))) {
         throw new errors.InvalidClientMetadata('vtr_sets must be a list of vtr lists');
+      }
+      if (key === 'pkce_required' && typeof value !== 'boolean') {
+        throw new errors.InvalidClientMetadata('pkce_required must be true or false');
       }
     },
   },

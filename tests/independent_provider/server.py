@@ -2,7 +2,8 @@
 
 The provider is registered with its clients before it starts, as NHS login's onboarding team
 registers a service (Federation specification 7.1): client id, name, redirect URIs, scopes, the
-``vtr`` sets it may send and its public key as a PEM file.
+``vtr`` sets it may send and its public key as a PEM file; and whether the provider refuses its
+authorization requests without an S256 PKCE challenge (the portal's: docs/adr/0012).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ClientRegistration:
     public_key_path: Path
     scope: str
     vtr_sets: tuple[tuple[str, ...], ...]
+    pkce_required: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class ClientRegistration:
             "public_key": str(self.public_key_path),
             "scope": self.scope,
             "vtr_sets": [list(vtr) for vtr in self.vtr_sets],
+            "pkce_required": self.pkce_required,
         }
 
 

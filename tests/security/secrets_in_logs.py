@@ -1,16 +1,17 @@
 """A pytest plugin: the whole test run logs at DEBUG, every record is kept, and none may carry a
 secret (docs/security.md, "Secrets in logs"): a linkage key, an access, ID or refresh token, an
-authorization code, a client assertion, a private key or an NHS number.
+authorization code, a PKCE code verifier, a client assertion, a private key or an NHS number.
 
 Loaded for every run from the root conftest.py. Each record is checked as the code emitted
 it, before the console handler's redaction filter (core/log_redaction.py), which is a safety
 net, not a licence: code must not log secrets in the first place. A record is a leak if
 
 - the redaction patterns would change it (JWTs, so ID and access tokens and client
-  assertions; PEM blocks; bearer values; code=, state=, token= and similar parameters; NHS
-  numbers with or without spaces), or
+  assertions; PEM blocks; bearer values; code=, code_verifier=, code_challenge=, state=,
+  token= and similar parameters; NHS numbers with or without spaces), or
 - it contains a value the tests registered with ``secret_register`` as they made it: every
-  linkage key saved (caught as it is saved), the linkage API's bearer tokens and the
+  linkage key saved (caught as it is saved), every PKCE code verifier the portal makes (caught
+  as mozilla-django-oidc keeps it in the session), the linkage API's bearer tokens and the
   authorization codes NHS login hands the browser, which have no recognisable shape.
 
 A leak fails the test during which it was logged (at teardown, naming the logger and the kind
@@ -50,6 +51,11 @@ def secret_register(value: str) -> None:
     """A value that must never appear in a log record (a token or key a test just made)."""
     if len(value) >= SHORTEST_SECRET:
         _REGISTRY.secrets.add(value)
+
+
+def secret_is_registered(value: str) -> bool:
+    """Whether the check looks for this value in every record."""
+    return value in _REGISTRY.secrets
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,40 @@ def _record_registered_linkage_keys(sender: Any, instance: Any, **kwargs: Any) -
         return
 
 
+# The function mozilla-django-oidc's authorization request view hands each new sign-in's
+# state, nonce and PKCE code verifier to, to keep them in the session.
+_KEEP_IN_SESSION = "add_state_and_verifier_and_nonce_to_session"
+
+
+def _record_pkce_code_verifiers() -> None:
+    """Register every PKCE code verifier the portal makes, as it is kept in the session: a
+    random string with no shape of its own, so only the registry can recognise it in a log.
+
+    The hook is on the library's own step, so every way into sign-in is covered, whatever
+    the test drives it with. If a new mozilla-django-oidc renames that step, the run stops here
+    rather than silently checking less."""
+    from mozilla_django_oidc import views
+
+    keep = getattr(views, _KEEP_IN_SESSION, None)
+    if not callable(keep):
+        raise RuntimeError(
+            f"mozilla_django_oidc.views.{_KEEP_IN_SESSION} is gone: the secrets check can no "
+            "longer see the PKCE code verifiers it makes"
+        )
+    if getattr(keep, "registers_code_verifiers", False):
+        return
+
+    def keep_and_register(
+        request: Any, state: str, params: dict[str, Any], code_verifier: str | None = None
+    ) -> None:
+        if code_verifier:
+            secret_register(code_verifier)
+        keep(request, state, params, code_verifier)
+
+    keep_and_register.registers_code_verifiers = True  # type: ignore[attr-defined]
+    setattr(views, _KEEP_IN_SESSION, keep_and_register)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     from django.db.models.signals import post_save
 
@@ -154,6 +194,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     post_save.connect(
         _record_registered_linkage_keys, sender=LinkageKey, dispatch_uid="secrets_in_logs"
     )
+    _record_pkce_code_verifiers()
     _attach()
 
 

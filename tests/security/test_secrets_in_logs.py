@@ -4,10 +4,16 @@ from the portal's loggers, and finds each kind of secret in them."""
 from __future__ import annotations
 
 import logging
+from importlib import import_module
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 
+from conftest import NhsLoginLive
 from core.rsa_keys import private_key_generate, private_key_pem
+from tests.portal_browser import PortalBrowser
 from tests.security import secrets_in_logs
 from tests.security.secrets_in_logs import leaks_in, secret_register
 
@@ -20,6 +26,8 @@ JWT = "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
         pytest.param(f"id token {JWT}", id="jwt"),
         pytest.param("Authorization: Bearer 7Yq2xkP0aZ", id="bearer"),
         pytest.param("GET /auth/nhs-login/callback/?code=abc123&state=s", id="code"),
+        pytest.param("POST /token code_verifier=Zk3Jq9vW2mXr7LpT", id="pkce-code-verifier"),
+        pytest.param("GET /authorize?code_challenge=Yw8Hn2kQ5sDf&x=1", id="pkce-code-challenge"),
         pytest.param("patient 9990000018", id="nhs-number"),
         pytest.param("patient 999 000 0018", id="nhs-number-spaced"),
         pytest.param("registered: Zq8nVt3cW2kJsBx", id="registered-linkage-key"),
@@ -56,3 +64,20 @@ def test_a_debug_record_from_the_portal_is_seen_and_a_leak_in_it_reported(
     planted = handler.leaks.pop(request.node.nodeid)  # or this test would fail at teardown
     assert [(leak.logger, leak.level) for leak in planted] == [(logger_name, "DEBUG")]
     assert "9990000018" not in str(planted[0])  # the report never repeats the secret
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_pkce_code_verifier_the_portal_makes_is_looked_for(
+    nhs_login_live: NhsLoginLive,
+) -> None:
+    """A verifier is a random string with no shape of its own: the check knows each one
+    because it is registered as mozilla-django-oidc keeps it in the session."""
+    browser = PortalBrowser(nhs_login_live.base_url)
+    location = browser.press_nhs_login_button().headers["Location"]
+    state = parse_qs(urlsplit(location).query)["state"][0]
+    store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
+    verifier = store(browser.session.cookies.get("sessionid"))["oidc_states"][state][
+        "code_verifier"
+    ]
+
+    assert leaks_in(f"kept {verifier}", logger="accounts.views", level="DEBUG", where="here")

@@ -190,7 +190,34 @@ def discovery_checks(document: dict[str, Any]) -> list[Check]:
                 "the provider must accept RS512 client assertions",
             )
         )
+    checks.append(pkce_check(document))
     return checks
+
+
+def pkce_check(document: dict[str, Any]) -> Check:
+    """What the provider says of PKCE, which the portal sends on every sign-in with S256
+    (docs/adr/0012). NHS login's published documents say nothing of it for the clients it
+    serves, so a document without ``code_challenge_methods_supported`` is not a problem: a
+    provider without PKCE ignores the challenge (RFC 6749, 3.1), and the line says its codes are
+    then bound to the sign-in by the nonce alone. A provider that lists methods without S256
+    would refuse every sign-in (RFC 7636, 4.4.1)."""
+    name = "PKCE"
+    offered = document.get("code_challenge_methods_supported")
+    if offered is None:
+        return Check(
+            name,
+            "the provider does not say it supports PKCE (no code_challenge_methods_supported): "
+            "the portal sends an S256 challenge anyway, which such a provider ignores, and its "
+            "codes are then bound to the sign-in by the nonce alone",
+        )
+    if isinstance(offered, list) and "S256" in offered:
+        return Check(name, "S256 supported: each code is bound to the sign-in that asked for it")
+    return Check(
+        name,
+        f"code_challenge_methods_supported is {str(offered)[:200]}, without S256",
+        "the portal sends S256 challenges only (plain would put the verifier in the browser's "
+        "address bar, RFC 9700 2.1.1): ask the provider to support S256",
+    )
 
 
 def _supported(document: dict[str, Any], member: str, value: str, name: str, fix: str) -> Check:
@@ -333,7 +360,8 @@ def token_request_check() -> Check:
             "a PEM has no key of that kid, so unset it"
         )
     try:
-        token_request(code=DUMMY_CODE)
+        # A made-up code answers no sign-in, so there is no verifier to send with it.
+        token_request(code=DUMMY_CODE, code_verifier=None)
     except ProviderRefusedError as refused:
         said = f" (the provider said: {refused.description})" if refused.description else ""
         if refused.error == "invalid_grant":
