@@ -10,9 +10,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 
 from citizen_portal.settings.base import *  # noqa: F403
-from citizen_portal.settings.base import env, env_bool
+from citizen_portal.settings.base import ADMIN_HOST, ALLOWED_HOSTS, env, env_bool
 
 REQUIRED_VARIABLES = (
     "SECRET_KEY",
@@ -70,6 +71,8 @@ if env_bool("BENCHMARK_BASELINE_ENABLED", default=False):
     _problems.append("BENCHMARK_BASELINE_ENABLED must not be on in production")
 if env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=False):
     _problems.append("NHS_LOGIN_SIMULATOR_ENABLED must not be on in production")
+if ADMIN_HOST and not validate_host(ADMIN_HOST, ALLOWED_HOSTS):
+    _problems.append(f"ADMIN_HOST ({ADMIN_HOST}) must be one of ALLOWED_HOSTS too")
 if _problems:
     raise ImproperlyConfigured(
         "Production settings cannot start: " + "; ".join(_problems) + ". See .env.example."
