@@ -1,6 +1,6 @@
 """Practice staff signing in to the admin in Chromium: a first sign-in sets up an authenticator
 app (QR code and key, confirmed with a code), a later one asks for a code, and too many wrong
-passwords pause signing in. axe-core on every page; screenshots in /tmp for a person to look at."""
+passwords pause signing in. axe-core on every page."""
 
 from __future__ import annotations
 
