@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
@@ -26,6 +30,7 @@ from accounts.models import Patient, User
 from accounts.nhs_login_client import provider_metadata_forget
 from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import vtr_sets_sent
+from accounts.staff_two_factor import staff_totp_device_of
 from accounts.tests.factories import PatientFactory, UserFactory
 from core.outbound import outbound_connections_close
 from core.rsa_keys import private_key_generate, private_key_write
@@ -227,9 +232,34 @@ def other_practice(db: None) -> Practice:
     return PracticeFactory.create(ods_code=OTHER_PRACTICE, name="Other Surgery")
 
 
-def _signed_in(user: User) -> Client:
+def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the staff member's authenticator app shows now (or ``steps_ahead`` time steps
+    later: a code is accepted once, and the device accepts the next step's too)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def two_factor_passed(client: Client, user: User) -> TOTPDevice:
+    """Give ``user`` a confirmed authenticator app and mark the client's session as having
+    entered its code, as the admin's second step does (django_otp.login). The one way tests
+    reach the admin past that step: the step itself stays on and is tested as on
+    (accounts/tests/test_two_factor.py)."""
+    device = staff_totp_device_of(user=user) or TOTPDevice.objects.create(
+        user=user, name="Test authenticator", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+def staff_signed_in(user: User) -> Client:
+    """A browser signed in to the admin as ``user``, password and security code both given."""
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if user.is_staff:
+        two_factor_passed(client, user)
     return client
 
 
@@ -263,7 +293,7 @@ def staff_client(this_practice: Practice) -> Client:
     """Reception staff of this practice."""
     user = UserFactory.create(username="reception-a12345", is_staff=True)
     PracticeStaff.objects.create(user=user, practice=this_practice)
-    return _signed_in(user)
+    return staff_signed_in(user)
 
 
 @pytest.fixture
@@ -271,9 +301,11 @@ def other_practice_staff_client(other_practice: Practice) -> Client:
     """Staff of another practice: must never reach this practice's data."""
     user = UserFactory.create(username="reception-b23456", is_staff=True)
     PracticeStaff.objects.create(user=user, practice=other_practice)
-    return _signed_in(user)
+    return staff_signed_in(user)
 
 
 @pytest.fixture
 def superuser_client(db: None) -> Client:
-    return _signed_in(UserFactory.create(username="operator", is_staff=True, is_superuser=True))
+    return staff_signed_in(
+        UserFactory.create(username="operator", is_staff=True, is_superuser=True)
+    )

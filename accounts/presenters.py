@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from accounts.models import IdentityProofingLevel, Patient
 
@@ -28,6 +28,15 @@ def date_display(value: date | None) -> str:
     if value is None:
         return NOT_AVAILABLE
     return f"{value.day} {value:%B %Y}"
+
+
+def time_display(value: datetime, *, now: datetime) -> str:
+    """NHS.UK style: 2:35pm, and the date as well when it is not today's
+    (2:35pm on 5 March 2026). Both in the same time zone."""
+    clock = f"{value.hour % 12 or 12}:{value:%M}{'am' if value.hour < 12 else 'pm'}"
+    if value.date() == now.date():
+        return clock
+    return f"{clock} on {date_display(value.date())}"
 
 
 @dataclass(frozen=True)

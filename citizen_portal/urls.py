@@ -1,26 +1,17 @@
-"""Root URLs: each app mounts its own, and the error handlers render NHS.UK-styled pages."""
+"""Root URLs: the patient-facing portal and, at /admin/, the practice administration, on every
+host. With ``ADMIN_HOST`` set each host gets only its own (core/admin_host.py)."""
 
-from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
 
-from core import views as core_views
+from citizen_portal import portal_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", include("core.urls")),
-    path("", include("accounts.urls")),
-    path("", include("linkage.urls")),
+    *portal_urls.urlpatterns,
     path("admin/", admin.site.urls),
 ]
 
-if settings.BENCHMARK_BASELINE_ENABLED:
-    urlpatterns.append(path("bench/baseline", core_views.benchmark_baseline))
-
-if settings.NHS_LOGIN_SIMULATOR_ENABLED:
-    # Wiring only: the portal reaches the simulator over HTTP, like any provider.
-    urlpatterns.append(path("nhs-login-simulator/", include("nhs_login_simulator.urls")))
-
-handler400 = "core.views.bad_request"
-handler403 = "core.views.permission_denied"
-handler404 = "core.views.page_not_found"
-handler500 = "core.views.server_error"
+handler400 = portal_urls.handler400
+handler403 = portal_urls.handler403
+handler404 = portal_urls.handler404
+handler500 = portal_urls.handler500

@@ -103,3 +103,15 @@ def client_rate_limit_key(request: HttpRequest) -> str:
         network = ipaddress.IPv6Network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False)
         return str(network)
     return str(address)
+
+
+def client_lockout_address(request: HttpRequest) -> str | None:
+    """The client's address as the admin sign-in lockout counts it (django-axes'
+    ``AXES_CLIENT_IP_CALLABLE``): the trusted client address, never ``REMOTE_ADDR`` behind a
+    proxy nor a hop the client wrote; an IPv6 client by the first address of its /64, which
+    is still an address, as axes' ``ip_address`` column needs. None when there is no address
+    at all: such requests then share one bucket."""
+    address = client_ip(request)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False)[0])
+    return None if address is None else str(address)

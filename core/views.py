@@ -12,11 +12,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from core import health
+from core.admin_host import on_admin_host
 
 logger = logging.getLogger(__name__)
 
@@ -106,5 +108,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
-    """A form arrived without a valid CSRF token: most often an expired page or blocked cookies."""
+    """A form arrived without a valid CSRF token: most often an expired page or blocked cookies.
+    On the admin's own host, Django's page: the portal's links are not there."""
+    if on_admin_host(request):
+        return django_csrf_failure(request, reason)
     return _error_page(request, "errors/403_csrf.jinja", 403)

@@ -47,10 +47,6 @@ from linkage.services import (
 )
 from linkage.validation import InvalidValueError, nhs_number_normalise
 
-admin.site.site_header = "Citizen portal: practice administration"
-admin.site.site_title = "Citizen portal admin"
-admin.site.index_title = "Your practices"
-
 
 def staff_actor(request: HttpRequest) -> Actor:
     return Actor(ActorType.STAFF, request.user.get_username(), str(uuid.uuid4()))

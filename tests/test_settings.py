@@ -366,3 +366,85 @@ def test_production_names_both_http_addresses_at_once(tmp_path: Path) -> None:
     last_line = completed.stderr.strip().splitlines()[-1]
     assert "PORTAL_BASE_URL must be an https:// address" in last_line
     assert "NHS_LOGIN_ISSUER must be an https:// address" in last_line
+
+
+_READ_STAFF_SIGN_IN = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "ADMIN_TWO_FACTOR_REQUIRED": settings.ADMIN_TWO_FACTOR_REQUIRED,
+    "ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT": settings.ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT,
+    "ADMIN_LOCKOUT_FAILURES_PER_ADDRESS": settings.ADMIN_LOCKOUT_FAILURES_PER_ADDRESS,
+    "AXES_COOLOFF_SECONDS": settings.AXES_COOLOFF_TIME.total_seconds(),
+    "AXES_CLIENT_IP_CALLABLE": settings.AXES_CLIENT_IP_CALLABLE,
+    "ADMIN_HOST": settings.ADMIN_HOST,
+}))
+"""
+
+
+def test_production_requires_two_factors_and_locks_out_by_default(tmp_path: Path) -> None:
+    loaded = settings_read("production", PRODUCTION_ENV, tmp_path, script=_READ_STAFF_SIGN_IN)
+
+    assert loaded == {
+        "ADMIN_TWO_FACTOR_REQUIRED": True,
+        "ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT": 5,
+        "ADMIN_LOCKOUT_FAILURES_PER_ADDRESS": 20,
+        "AXES_COOLOFF_SECONDS": 900.0,
+        "AXES_CLIENT_IP_CALLABLE": "core.client_address.client_lockout_address",
+        "ADMIN_HOST": "",
+    }
+
+
+def test_the_staff_sign_in_limits_are_read_from_the_environment(tmp_path: Path) -> None:
+    environment = {
+        **PRODUCTION_ENV,
+        "ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT": "3",
+        "ADMIN_LOCKOUT_FAILURES_PER_ADDRESS": "50",
+        "ADMIN_LOCKOUT_MINUTES": "30",
+        "ADMIN_TWO_FACTOR_REQUIRED": "false",
+    }
+
+    loaded = settings_read("production", environment, tmp_path, script=_READ_STAFF_SIGN_IN)
+
+    assert loaded["ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT"] == 3
+    assert loaded["ADMIN_LOCKOUT_FAILURES_PER_ADDRESS"] == 50
+    assert loaded["AXES_COOLOFF_SECONDS"] == 1800.0
+    assert loaded["ADMIN_TWO_FACTOR_REQUIRED"] is False
+
+
+def test_a_lockout_limit_of_zero_stops_the_portal(tmp_path: Path) -> None:
+    environment = {**PRODUCTION_ENV, "ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT": "0"}
+
+    completed = settings_import("production", environment, tmp_path, script=_READ_STAFF_SIGN_IN)
+
+    assert completed.returncode != 0
+    assert "ADMIN_LOCKOUT_FAILURES_PER_ACCOUNT must be at least 1" in completed.stderr
+
+
+def test_local_settings_let_staff_in_with_a_password_alone(tmp_path: Path) -> None:
+    loaded = settings_read("local", {}, tmp_path, script=_READ_STAFF_SIGN_IN)
+
+    assert loaded["ADMIN_TWO_FACTOR_REQUIRED"] is False
+
+
+def test_production_refuses_an_admin_host_it_would_not_answer_to(tmp_path: Path) -> None:
+    environment = {**PRODUCTION_ENV, "ADMIN_HOST": "admin.portal.example.org"}
+
+    completed = settings_import("production", environment, tmp_path, script=_READ_STAFF_SIGN_IN)
+
+    assert completed.returncode != 0
+    assert "ADMIN_HOST (admin.portal.example.org) must be one of ALLOWED_HOSTS too" in (
+        completed.stderr
+    )
+
+
+def test_production_serves_the_admin_on_a_host_it_answers_to(tmp_path: Path) -> None:
+    environment = {
+        **PRODUCTION_ENV,
+        "ADMIN_HOST": "Admin.Portal.Example.org",
+        "ALLOWED_HOSTS": "portal.example.org,admin.portal.example.org",
+    }
+
+    loaded = settings_read("production", environment, tmp_path, script=_READ_STAFF_SIGN_IN)
+
+    assert loaded["ADMIN_HOST"] == "admin.portal.example.org"

@@ -40,6 +40,11 @@ DEBUG = env_bool("DEBUG", default=True)
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
+# Staff sign in to the admin with their password alone, unless .env turns the second factor on
+# (ADMIN_TWO_FACTOR_REQUIRED=true) to try setting up an authenticator app. Production and the
+# tests require it.
+ADMIN_TWO_FACTOR_REQUIRED = env_bool("ADMIN_TWO_FACTOR_REQUIRED", default=False)
+
 # Offline sign-in out of the box: the simulator is on unless .env turns it off.
 NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=True)
 if NHS_LOGIN_SIMULATOR_ENABLED and "nhs_login_simulator" not in INSTALLED_APPS:

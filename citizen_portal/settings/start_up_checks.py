@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 
 from citizen_portal.settings.base import env, env_bool
 
@@ -89,6 +90,15 @@ def _allowed_hosts_problem() -> str | None:
     return None
 
 
+def _admin_host_problem() -> str | None:
+    """The admin on a host of its own (docs/operations.md) must be a host Django serves."""
+    admin_host = env.str("ADMIN_HOST", default="").strip().lower()
+    allowed = [host.strip() for host in env.list("ALLOWED_HOSTS", default=[]) if host.strip()]
+    if admin_host and not validate_host(admin_host, allowed):
+        return f"ADMIN_HOST ({admin_host}) must be one of ALLOWED_HOSTS too"
+    return None
+
+
 def start_up_problems(*, on_this_machine: bool) -> list[str]:
     problems = [
         f"{name} is missing or empty"
@@ -101,6 +111,8 @@ def start_up_problems(*, on_this_machine: bool) -> list[str]:
         if (problem := _address_problem(name, on_this_machine=on_this_machine))
     ]
     if on_this_machine and (problem := _allowed_hosts_problem()):
+        problems.append(problem)
+    if problem := _admin_host_problem():
         problems.append(problem)
     for switch in ("DEBUG", "BENCHMARK_BASELINE_ENABLED", "NHS_LOGIN_SIMULATOR_ENABLED"):
         if env_bool(switch, default=False):

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import OTHER_PRACTICE, THIS_PRACTICE
+from conftest import OTHER_PRACTICE, THIS_PRACTICE, staff_signed_in
 from core.rsa_keys import private_key_generate, public_key_pem
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.crypto import linkage_key_decrypt
@@ -391,8 +391,7 @@ def test_patients_cannot_use_the_admin(patient_client: Client) -> None:
 def test_staff_without_a_practice_see_nothing(db: None) -> None:
     from accounts.tests.factories import UserFactory
 
-    client = Client()
-    client.force_login(UserFactory.create(is_staff=True))
+    client = staff_signed_in(UserFactory.create(is_staff=True))
 
     assert client.get("/admin/linkage/linkagekey/").status_code == 403
     assert client.get("/admin/linkage/auditevent/").status_code == 403

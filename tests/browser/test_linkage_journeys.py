@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import UserFactory
-from conftest import NhsLoginLive
+from conftest import NhsLoginLive, totp_code
 from linkage.audit import Actor, ActorType
 from linkage.models import AuditEvent, LinkageKey, Practice, PracticeStaff
 from linkage.services import linkage_key_revoke
@@ -125,6 +126,7 @@ def test_staff_revoke_and_reissue_a_key_in_admin(
     staff = UserFactory.create(username="reception", is_staff=True)
     staff.set_password("a-long-test-password-1")
     staff.save()
+    app = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
     PracticeStaff.objects.create(user=staff, practice=Practice.objects.get(ods_code="A12345"))
     base = nhs_login_live.base_url
 
@@ -132,6 +134,8 @@ def test_staff_revoke_and_reissue_a_key_in_admin(
     page.get_by_label("Username").fill("reception")
     page.get_by_label("Password").fill("a-long-test-password-1")
     page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Security code").fill(totp_code(app))
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your practices")
     check_accessibility(page)
 

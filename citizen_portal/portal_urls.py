@@ -1,0 +1,26 @@
+"""The patient-facing portal's URLs: each app mounts its own, and the error handlers render
+NHS.UK-styled pages. Served with the admin on every host (``citizen_portal.urls``), or alone on
+every host but the admin's when it has one (``ADMIN_HOST``, core/admin_host.py)."""
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, include, path
+
+from core import views as core_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("core.urls")),
+    path("", include("accounts.urls")),
+    path("", include("linkage.urls")),
+]
+
+if settings.BENCHMARK_BASELINE_ENABLED:
+    urlpatterns.append(path("bench/baseline", core_views.benchmark_baseline))
+
+if settings.NHS_LOGIN_SIMULATOR_ENABLED:
+    # Wiring only: the portal reaches the simulator over HTTP, like any provider.
+    urlpatterns.append(path("nhs-login-simulator/", include("nhs_login_simulator.urls")))
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
