@@ -27,6 +27,7 @@ from accounts.presenters import nhs_number_display
 from core.rsa_keys import rsa_public_key_pem_from
 from core.uploads import upload_size_check
 from linkage.audit import SUCCESS, Actor, ActorType, AuditAction, audit_event_record
+from linkage.errors import LinkageError
 from linkage.models import (
     API_SCOPES,
     ApiClient,
@@ -40,7 +41,6 @@ from linkage.models import (
 from linkage.register_import import RegisterImportError, register_import_text
 from linkage.selectors import ods_codes_of, practices_of
 from linkage.services import (
-    LinkageError,
     linkage_key_reissue,
     linkage_key_reveal,
     linkage_key_revoke,

@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -47,46 +47,27 @@ from linkage.audit import (
     audit_refusal_aggregate,
 )
 from linkage.client_state import PracticeBinding
-from linkage.models import IdempotentCreate, LinkageKey, LinkageKeyStatus
-from linkage.services import (
+from linkage.errors import (
+    ERROR_STATUS,
+    BodyTooLargeError,
+    InvalidRequestError,
     LinkageError,
+    ServiceUnavailableError,
+    UnauthorizedError,
+)
+from linkage.services import (
+    IdempotentRequest,
     LinkageInformation,
-    LinkageKeyExistsError,
     linkage_key_create,
-    linkage_key_race_reply,
-    linkage_key_replay,
     linkage_key_retrieve,
 )
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
-# The one status outside ERROR_STATUS: a body over MAX_BODY_BYTES is INVALID_REQUEST, sent as
-# 413 so that proxies and clients see the real reason (docs/adr/0007).
-BODY_TOO_LARGE_STATUS = 413
 MAX_FIELD_LENGTH = 255
 OPENAPI_DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-
-# errorCode -> HTTP status (docs/linkage-api.md, "Errors").
-ERROR_STATUS = {
-    "INVALID_REQUEST": 400,
-    "INVALID_NHS_NUMBER": 400,
-    "INVALID_ODS_CODE": 400,
-    "INVALID_DATE_OF_BIRTH": 400,
-    "UNAUTHORIZED": 401,
-    "FORBIDDEN": 403,
-    "PRACTICE_NOT_FOUND": 404,
-    "PRACTICE_NOT_LIVE": 403,
-    "PATIENT_NOT_FOUND": 404,
-    "PATIENT_NOT_ELIGIBLE": 403,
-    "UNDER_MINIMUM_AGE": 403,
-    "LINKAGE_KEY_NOT_FOUND": 404,
-    "LINKAGE_KEY_REVOKED": 403,
-    "LINKAGE_KEY_EXISTS": 409,
-    "RATE_LIMITED": 429,
-    "SERVICE_UNAVAILABLE": 503,
-}
 
 
 @dataclass(frozen=True)
@@ -113,19 +94,16 @@ CREATE_FIELDS = (
 )
 
 
-class BadRequestError(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+_WWW_AUTHENTICATE = 'Bearer realm="linkage", error="invalid_token"'
 
 
-def error_response(error_code: str, message: str, *, status: int | None = None) -> JsonResponse:
+def error_response(error: LinkageError) -> JsonResponse:
+    """The contract's error body with the error's own status (docs/linkage-api.md, "Errors")."""
     response = JsonResponse(
-        {"errorCode": error_code, "errorMessage": message},
-        status=status or ERROR_STATUS[error_code],
+        {"errorCode": error.error_code, "errorMessage": error.error_message}, status=error.status
     )
-    if error_code == "UNAUTHORIZED":
-        response["WWW-Authenticate"] = 'Bearer realm="linkage", error="invalid_token"'
+    if isinstance(error, UnauthorizedError):
+        response["WWW-Authenticate"] = _WWW_AUTHENTICATE
     return response
 
 
@@ -137,7 +115,7 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        raise BadRequestError(f"Fields given more than once: {', '.join(repeated)}")
+        raise InvalidRequestError(f"Fields given more than once: {', '.join(repeated)}")
     return dict(pairs)
 
 
@@ -145,10 +123,8 @@ def json_body(request: HttpRequest, fields: tuple[Field, ...]) -> dict[str, str]
     """The body as the fields allow: an object of strings, nothing unknown or missing."""
     content_type = request.content_type or ""
     if content_type != "application/json":
-        raise BadRequestError("Content-Type must be application/json")
-    too_large = BadRequestError(
-        f"The body must be at most {MAX_BODY_BYTES} bytes", status=BODY_TOO_LARGE_STATUS
-    )
+        raise InvalidRequestError("Content-Type must be application/json")
+    too_large = BodyTooLargeError(f"The body must be at most {MAX_BODY_BYTES} bytes")
     # The declared length first, so a large body is refused unread; Django's own limit
     # (DATA_UPLOAD_MAX_MEMORY_SIZE) would otherwise answer with an HTML page.
     try:
@@ -165,28 +141,28 @@ def json_body(request: HttpRequest, fields: tuple[Field, ...]) -> dict[str, str]
         raise too_large
     try:
         body = json.loads(raw, object_pairs_hook=_refuse_duplicates)
-    except BadRequestError:
+    except InvalidRequestError:
         raise
     except (ValueError, RecursionError) as error:
-        raise BadRequestError("The body is not valid JSON") from error
+        raise InvalidRequestError("The body is not valid JSON") from error
     if not isinstance(body, dict):
-        raise BadRequestError("The body must be a JSON object")
+        raise InvalidRequestError("The body must be a JSON object")
     allowed = {field.name for field in fields}
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise BadRequestError(f"Unknown fields: {', '.join(unknown)}")
+        raise InvalidRequestError(f"Unknown fields: {', '.join(unknown)}")
     for field in fields:
         if field.name not in body:
             if field.required:
-                raise BadRequestError(f"{field.name} is required")
+                raise InvalidRequestError(f"{field.name} is required")
             continue
         value = body[field.name]
         if not isinstance(value, str):
-            raise BadRequestError(f"{field.name} must be a string")
+            raise InvalidRequestError(f"{field.name} must be a string")
         if field.required and not value.strip():
-            raise BadRequestError(f"{field.name} must not be empty")
+            raise InvalidRequestError(f"{field.name} must not be empty")
         if len(value) > MAX_FIELD_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise BadRequestError(
+            raise InvalidRequestError(
                 f"{field.name} must be at most {MAX_FIELD_LENGTH} printable characters"
             )
     return body
@@ -262,20 +238,24 @@ def linkage_api(
                 response = view(request, actor, principal.practices)
             except ApiAuthError as error:
                 _audit_refusal(actor, action, error.error_code, address=address)
-                response = error_response(error.error_code, error.error_message)
+                response = JsonResponse(
+                    {"errorCode": error.error_code, "errorMessage": error.error_message},
+                    status=ERROR_STATUS[error.error_code],
+                )
+                if error.error_code == UnauthorizedError.error_code:
+                    response["WWW-Authenticate"] = _WWW_AUTHENTICATE
                 if error.retry_after is not None:
                     response["Retry-After"] = str(error.retry_after)
                 return response
-            except BadRequestError as error:
-                _audit_refusal(actor, action, "INVALID_REQUEST", address=address)
-                return error_response("INVALID_REQUEST", str(error), status=error.status)
             except LinkageError as error:
-                return error_response(error.error_code, error.error_message)
+                # A service records its own refusals; one refused before any service (the
+                # body, the Idempotency-Key) is recorded here.
+                if not error.audited:
+                    _audit_refusal(actor, action, error.error_code, address=address)
+                return error_response(error)
             except (DatabaseError, CacheUnavailableError) as error:
                 logger.error("Linkage API unavailable: %s", type(error).__name__)
-                return error_response(
-                    "SERVICE_UNAVAILABLE", "The service is unavailable: try again later"
-                )
+                return error_response(ServiceUnavailableError())
             return response
 
         return wrapped
@@ -305,32 +285,8 @@ def _idempotency_key(request: HttpRequest) -> str | None:
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise BadRequestError("Idempotency-Key must be 1 to 255 printable characters")
+        raise InvalidRequestError("Idempotency-Key must be 1 to 255 printable characters")
     return key
-
-
-def _replay(
-    actor: Actor,
-    practices: PracticeBinding,
-    key: str,
-    request_hash: str,
-    *,
-    already_audited: bool = False,
-) -> HttpResponse | None:
-    record = IdempotentCreate.objects.filter(
-        client_id=actor.identifier, idempotency_key=key
-    ).first()
-    if record is None:
-        return None
-    if record.request_hash != request_hash:
-        raise BadRequestError("This Idempotency-Key was used with a different request")
-    if already_audited:
-        information = linkage_key_race_reply(linkage_key=record.linkage_key)
-    else:
-        information = linkage_key_replay(
-            actor=actor, linkage_key=record.linkage_key, practices=practices
-        )
-    return JsonResponse(_information_body(information), status=201)
 
 
 @linkage_api("linkage:create", AuditAction.CREATE)
@@ -338,44 +294,24 @@ def linkage_create(request: HttpRequest, actor: Actor, practices: PracticeBindin
     """POST /api/v1/linkage"""
     body = json_body(request, CREATE_FIELDS)
     idempotency_key = _idempotency_key(request)
-    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    if idempotency_key:
-        replayed = _replay(actor, practices, idempotency_key, request_hash)
-        if replayed is not None:
-            return replayed
-    try:
-        information = linkage_key_create(
-            actor=actor,
-            nhs_number=body["nhsNumber"],
-            ods_code=body["odsCode"],
-            surname=body["surname"],
-            date_of_birth=body["dateOfBirth"],
-            practices=practices,
+    idempotent = (
+        IdempotentRequest(
+            client_id=actor.identifier,
+            idempotency_key=idempotency_key,
+            request_hash=hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(),
         )
-    except LinkageKeyExistsError:
-        # A concurrent retry with the same key may have won the race: give its reply.
-        replayed = (
-            _replay(actor, practices, idempotency_key, request_hash, already_audited=True)
-            if idempotency_key
-            else None
-        )
-        if replayed is None:
-            raise
-        return replayed
-    if idempotency_key:
-        try:
-            IdempotentCreate.objects.create(
-                client_id=actor.identifier,
-                idempotency_key=idempotency_key,
-                request_hash=request_hash,
-                linkage_key=LinkageKey.objects.get(
-                    practice__ods_code=information.ods_code,
-                    account_id=information.account_id,
-                    status=LinkageKeyStatus.ACTIVE,
-                ),
-            )
-        except IntegrityError:
-            logger.warning("Idempotency-Key recorded twice; the first record stands")
+        if idempotency_key
+        else None
+    )
+    information = linkage_key_create(
+        actor=actor,
+        nhs_number=body["nhsNumber"],
+        ods_code=body["odsCode"],
+        surname=body["surname"],
+        date_of_birth=body["dateOfBirth"],
+        practices=practices,
+        idempotent=idempotent,
+    )
     return JsonResponse(_information_body(information), status=201)
 
 

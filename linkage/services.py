@@ -4,12 +4,13 @@ functions, so each rule exists once. Every call writes exactly one audit event."
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
@@ -19,9 +20,26 @@ from core.rsa_keys import rsa_public_key_pem_from
 from linkage.audit import SUCCESS, Actor, ActorType, AuditAction, audit_event_record
 from linkage.client_state import PracticeBinding
 from linkage.crypto import linkage_key_decrypt, linkage_key_encrypt
+from linkage.errors import (
+    InvalidDateOfBirthError,
+    InvalidNhsNumberError,
+    InvalidOdsCodeError,
+    InvalidRequestError,
+    LinkageError,
+    LinkageKeyExistsError,
+    LinkageKeyNotFoundError,
+    LinkageKeyRevokedError,
+    PatientNotEligibleError,
+    PatientNotFoundError,
+    PracticeNotFoundError,
+    PracticeNotLiveError,
+    PracticeNotServedError,
+    UnderMinimumAgeError,
+)
 from linkage.models import (
     API_SCOPES,
     ApiClient,
+    IdempotentCreate,
     LinkageKey,
     LinkageKeyStatus,
     Practice,
@@ -37,90 +55,12 @@ from linkage.validation import (
     surnames_match,
 )
 
+logger = logging.getLogger(__name__)
+
 # No 0 O 1 I l: keys are read aloud and typed from paper.
 LINKAGE_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 LINKAGE_KEY_LENGTH = 15
 ACCOUNT_ID_DIGITS = 10
-
-
-class LinkageError(Exception):
-    """A refusal with one of the contract's error codes; the message is safe to show anyone."""
-
-    error_code: ClassVar[str]
-    message: ClassVar[str]
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        self.error_message = message or self.message
-
-
-class InvalidRequestError(LinkageError):
-    error_code = "INVALID_REQUEST"
-    message = "The request is not valid"
-
-
-class InvalidNhsNumberError(LinkageError):
-    error_code = "INVALID_NHS_NUMBER"
-    message = "nhsNumber must be 10 digits with a valid check digit"
-
-
-class InvalidOdsCodeError(LinkageError):
-    error_code = "INVALID_ODS_CODE"
-    message = "odsCode must be 6 letters or digits"
-
-
-class InvalidDateOfBirthError(LinkageError):
-    error_code = "INVALID_DATE_OF_BIRTH"
-    message = "dateOfBirth must be a real date, written YYYY-MM-DD, not in the future"
-
-
-class PracticeNotFoundError(LinkageError):
-    error_code = "PRACTICE_NOT_FOUND"
-    message = "No practice with that ODS code uses this system"
-
-
-class PracticeNotLiveError(LinkageError):
-    error_code = "PRACTICE_NOT_LIVE"
-    message = "The practice does not offer online services"
-
-
-class PracticeNotServedError(LinkageError):
-    """The API client is not bound to the practice asked about (docs/adr/0007): refused
-    before the register is read, so it tells the client nothing about the practice or its
-    patients, only about its own binding."""
-
-    error_code = "FORBIDDEN"
-    message = "This client is not bound to that practice"
-
-
-class PatientNotFoundError(LinkageError):
-    error_code = "PATIENT_NOT_FOUND"
-    message = "No matching patient is registered at that practice"
-
-
-class PatientNotEligibleError(LinkageError):
-    error_code = "PATIENT_NOT_ELIGIBLE"
-    message = "The patient cannot have online services at that practice"
-
-
-class UnderMinimumAgeError(LinkageError):
-    error_code = "UNDER_MINIMUM_AGE"
-    message = "The patient is younger than the minimum age for online services"
-
-
-class LinkageKeyNotFoundError(LinkageError):
-    error_code = "LINKAGE_KEY_NOT_FOUND"
-    message = "The patient has no linkage key"
-
-
-class LinkageKeyRevokedError(LinkageError):
-    error_code = "LINKAGE_KEY_REVOKED"
-    message = "The patient's linkage key was revoked; the practice can issue a new one"
-
-
-class LinkageKeyExistsError(LinkageError):
-    error_code = "LINKAGE_KEY_EXISTS"
-    message = "The patient already has an active linkage key"
 
 
 @dataclass(frozen=True)
@@ -169,6 +109,7 @@ def _audited(
             record(SUCCESS)  # a success must never go unrecorded
     except LinkageError as error:
         outcome = error.error_code
+        error.audited = True
         raise
     except Exception:
         outcome = "SERVICE_UNAVAILABLE"
@@ -338,7 +279,7 @@ def linkage_key_generate() -> str:
 
 def _issue(
     *, actor: Actor, practice: Practice, patient: RegisteredPatient, previous_account_id: str | None
-) -> LinkageInformation:
+) -> tuple[LinkageKey, LinkageInformation]:
     """A new active key. The patient keeps their Account ID across reissues; a first key gets a
     new one."""
     linkage_key = linkage_key_generate()
@@ -356,7 +297,7 @@ def _issue(
     except IntegrityError as error:
         # Another request created the patient's key first: the database kept only one.
         raise LinkageKeyExistsError from error
-    return LinkageInformation(key.account_id, linkage_key, practice.ods_code)
+    return key, LinkageInformation(key.account_id, linkage_key, practice.ods_code)
 
 
 def linkage_key_retrieve(
@@ -393,6 +334,43 @@ def linkage_key_retrieve(
         raise LinkageKeyNotFoundError
 
 
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A create sent with an ``Idempotency-Key`` (docs/linkage-api.md, "Calls"): the client,
+    its key, and a hash of the body, so that a retry gets the first answer and a different
+    body under the same key is refused."""
+
+    client_id: str
+    idempotency_key: str
+    request_hash: str
+
+
+def _idempotent_record(idempotent: IdempotentRequest) -> IdempotentCreate | None:
+    return (
+        IdempotentCreate.objects.select_related("linkage_key__practice", "linkage_key__patient")
+        .filter(client_id=idempotent.client_id, idempotency_key=idempotent.idempotency_key)
+        .first()
+    )
+
+
+def _idempotent_answer(
+    record: IdempotentCreate,
+    idempotent: IdempotentRequest,
+    practices: PracticeBinding | None,
+    actor: Actor,
+) -> LinkageInformation:
+    """The first answer again, while its key is active and the client still serves the
+    practice; a different body under the same key is refused."""
+    if record.request_hash != idempotent.request_hash:
+        raise InvalidRequestError("This Idempotency-Key was used with a different request")
+    key = record.linkage_key
+    _served(actor, practices, key.practice.ods_code)
+    key.refresh_from_db()
+    if key.status != LinkageKeyStatus.ACTIVE:
+        raise LinkageKeyRevokedError
+    return _information(key, key.practice)
+
+
 def linkage_key_create(
     *,
     actor: Actor,
@@ -401,9 +379,56 @@ def linkage_key_create(
     surname: str,
     date_of_birth: str | date,
     practices: PracticeBinding | None = None,
+    idempotent: IdempotentRequest | None = None,
 ) -> LinkageInformation:
     """A first linkage key for an eligible patient of at least the minimum age. An API client
-    gives ``practices``, the practices it is bound to."""
+    gives ``practices``, the practices it is bound to, and may make the create ``idempotent``:
+    the key and the record of its request commit together, a retry gets the first answer (one
+    audit event for each call, as for any create), and a retry that lost a race to its twin
+    gets the twin's answer, recorded once, as the LINKAGE_KEY_EXISTS its own attempt met."""
+    record = _idempotent_record(idempotent) if idempotent is not None else None
+    if record is not None and idempotent is not None:
+        key = record.linkage_key
+        with _audited(
+            actor,
+            AuditAction.CREATE,
+            ods_code=key.practice.ods_code,
+            nhs_number=key.patient.nhs_number,
+        ):
+            return _idempotent_answer(record, idempotent, practices, actor)
+    try:
+        return _linkage_key_create(
+            actor=actor,
+            nhs_number=nhs_number,
+            ods_code=ods_code,
+            surname=surname,
+            date_of_birth=date_of_birth,
+            practices=practices,
+            idempotent=idempotent,
+        )
+    except LinkageKeyExistsError:
+        # A concurrent retry with the same Idempotency-Key may have won: give its answer,
+        # unaudited, because this call is already recorded (as LINKAGE_KEY_EXISTS).
+        record = _idempotent_record(idempotent) if idempotent is not None else None
+        if record is None or idempotent is None:
+            raise
+        try:
+            return _idempotent_answer(record, idempotent, practices, actor)
+        except LinkageError as error:
+            error.audited = True
+            raise
+
+
+def _linkage_key_create(
+    *,
+    actor: Actor,
+    nhs_number: str,
+    ods_code: str,
+    surname: str,
+    date_of_birth: str | date,
+    practices: PracticeBinding | None,
+    idempotent: IdempotentRequest | None,
+) -> LinkageInformation:
     with _audited(actor, AuditAction.CREATE, ods_code=ods_code, nhs_number=nhs_number, writes=True):
         nhs_number, ods_code = _nhs_number(nhs_number), _ods_code(ods_code)
         born = _date_of_birth(date_of_birth)
@@ -415,12 +440,31 @@ def linkage_key_create(
             raise UnderMinimumAgeError
         if registration.active_encrypted_key is not None:
             raise LinkageKeyExistsError
-        return _issue(
+        key, information = _issue(
             actor=actor,
             practice=patient.practice,
             patient=patient,
             previous_account_id=registration.latest_account_id,
         )
+        if idempotent is not None:
+            _idempotent_remember(idempotent, key)
+        return information
+
+
+def _idempotent_remember(idempotent: IdempotentRequest, key: LinkageKey) -> None:
+    """In the create's own transaction: the key is never kept without its request's record."""
+    try:
+        with transaction.atomic():
+            IdempotentCreate.objects.create(
+                client_id=idempotent.client_id,
+                idempotency_key=idempotent.idempotency_key,
+                request_hash=idempotent.request_hash,
+                linkage_key=key,
+            )
+    except IntegrityError:
+        # The same Idempotency-Key, at the same moment, for another patient's body: the
+        # first record stands, and this create stands as an ordinary one.
+        logger.warning("Idempotency-Key recorded twice; the first record stands")
 
 
 def _revoke(key: LinkageKey, *, actor: Actor, reason: str) -> None:
@@ -473,12 +517,13 @@ def linkage_key_reissue(
             for key in active:
                 _revoke(key, actor=actor, reason=reason)
             previous = patient.linkage_keys.order_by("-created_at", "-pk").first()
-            return _issue(
+            _key, information = _issue(
                 actor=actor,
                 practice=practice,
                 patient=patient,
                 previous_account_id=previous.account_id if previous else None,
             )
+            return information
 
 
 def _active_key_information(
@@ -497,26 +542,6 @@ def _active_key_information(
         if linkage_key.status != LinkageKeyStatus.ACTIVE:
             raise LinkageKeyRevokedError
         return _information(linkage_key, practice)
-
-
-def linkage_key_race_reply(*, linkage_key: LinkageKey) -> LinkageInformation:
-    """The reply for a create that lost a race to its own retry (same Idempotency-Key): not
-    audited again, because linkage_key_create has already recorded this call (as
-    LINKAGE_KEY_EXISTS) and every call is recorded exactly once."""
-    linkage_key.refresh_from_db()
-    if linkage_key.status != LinkageKeyStatus.ACTIVE:
-        raise LinkageKeyRevokedError
-    return _information(linkage_key, linkage_key.practice)
-
-
-def linkage_key_replay(
-    *, actor: Actor, linkage_key: LinkageKey, practices: PracticeBinding | None = None
-) -> LinkageInformation:
-    """The reply to a create retried with the same Idempotency-Key: the key first created, as
-    long as it is still active and the client still serves its practice."""
-    return _active_key_information(
-        actor=actor, action=AuditAction.CREATE, linkage_key=linkage_key, practices=practices
-    )
 
 
 def api_client_register(

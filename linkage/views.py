@@ -21,11 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import identity_verified_required, signed_in_patient
 from accounts.models import Patient
 from linkage.audit import Actor, ActorType, AuditAction
-from linkage.services import (
+from linkage.errors import (
     LinkageError,
-    LinkageInformation,
     LinkageKeyExistsError,
     LinkageKeyNotFoundError,
+)
+from linkage.services import (
+    LinkageInformation,
     linkage_key_create,
     linkage_key_retrieve,
 )

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from linkage.api import ERROR_STATUS, MAX_BODY_BYTES
+from linkage.api import MAX_BODY_BYTES
+from linkage.errors import ERROR_STATUS
 
 BASE = Path(settings.BASE_DIR)
 CONTRACT = (BASE / "docs" / "linkage-api.md").read_text()

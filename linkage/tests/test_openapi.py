@@ -30,9 +30,7 @@ from core.client_assertion import JWT_BEARER
 from core.rsa_keys import private_key_generate, public_key_pem
 from linkage import urls as linkage_urls
 from linkage.api import (
-    BODY_TOO_LARGE_STATUS,
     CREATE_FIELDS,
-    ERROR_STATUS,
     MAX_BODY_BYTES,
     MAX_FIELD_LENGTH,
     OPENAPI_DOCUMENT,
@@ -40,7 +38,8 @@ from linkage.api import (
     Field,
 )
 from linkage.crypto import linkage_key_encrypt
-from linkage.services import LinkageError, api_client_register
+from linkage.errors import ERROR_STATUS, BodyTooLargeError, LinkageError
+from linkage.services import api_client_register
 from linkage.tests.factories import LinkageKeyFactory, PracticeFactory, RegisteredPatientFactory
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -249,7 +248,7 @@ def test_every_error_code_a_response_lists_has_that_status(
         code: ERROR_STATUS[code]
         for code in error_codes_listed(response)
         if ERROR_STATUS[code] != int(status)
-        and (code, int(status)) != ("INVALID_REQUEST", BODY_TOO_LARGE_STATUS)
+        and (code, int(status)) != ("INVALID_REQUEST", BodyTooLargeError.status)
     }
     assert other_status == {}
 

@@ -16,10 +16,12 @@ from pytest_django import DjangoAssertNumQueries
 
 from linkage.audit import Actor, ActorType
 from linkage.client_state import PracticeBinding, api_client_state_get
-from linkage.models import ApiClient, AuditEvent, LinkageKey, Practice, RegisteredPatient
-from linkage.services import (
+from linkage.errors import (
     InvalidRequestError,
     PracticeNotServedError,
+)
+from linkage.models import ApiClient, AuditEvent, LinkageKey, Practice, RegisteredPatient
+from linkage.services import (
     linkage_key_create,
     linkage_key_retrieve,
 )

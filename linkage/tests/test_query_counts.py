@@ -14,10 +14,10 @@ from pytest_django import DjangoAssertNumQueries
 
 from linkage.audit import Actor, ActorType
 from linkage.client_state import PracticeBinding
+from linkage.errors import PatientNotFoundError
 from linkage.models import RegisteredPatient
 from linkage.services import (
     LinkageInformation,
-    PatientNotFoundError,
     linkage_key_create,
     linkage_key_retrieve,
 )

@@ -10,13 +10,15 @@ import pytest
 from linkage.audit import Actor, ActorType
 from linkage.client_state import PracticeBinding
 from linkage.crypto import linkage_key_decrypt
-from linkage.models import AuditEvent, LinkageKey, Practice, RegisteredPatient
-from linkage.services import (
+from linkage.errors import (
     InvalidRequestError,
-    LinkageInformation,
     LinkageKeyExistsError,
     LinkageKeyRevokedError,
     PatientNotEligibleError,
+)
+from linkage.models import AuditEvent, LinkageKey, Practice, RegisteredPatient
+from linkage.services import (
+    LinkageInformation,
     linkage_key_create,
     linkage_key_generate,
     linkage_key_load,

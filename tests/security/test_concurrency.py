@@ -19,9 +19,9 @@ from accounts.models import Patient, User
 from conftest import NhsLoginLive
 from linkage.audit import Actor, ActorType
 from linkage.client_state import PracticeBinding
+from linkage.errors import LinkageError
 from linkage.models import LinkageKey, RegisteredPatient
 from linkage.services import (
-    LinkageError,
     linkage_key_reissue,
     linkage_key_retrieve,
     linkage_key_revoke,
