@@ -21,6 +21,17 @@ def request_id_from(request: HttpRequest) -> str:
     return given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
 
 
+def request_id_of(request: HttpRequest) -> str:
+    """This request's id, as its log lines and its X-Request-ID answer carry it: what an audit
+    row records, so that every row can be traced to its log lines."""
+    request_id = getattr(request, "request_id", None)
+    if isinstance(request_id, str):
+        return request_id
+    request_id = request_id_from(request)
+    request.request_id = request_id  # type: ignore[attr-defined]
+    return request_id
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.presenters import nhs_number_display
+from core.request_id import request_id_of
 from core.rsa_keys import rsa_public_key_pem_from
 from core.uploads import upload_size_check
 from linkage.audit import SUCCESS, Actor, ActorType, AuditAction, audit_event_record
@@ -49,7 +50,7 @@ from linkage.validation import InvalidValueError, nhs_number_normalise
 
 
 def staff_actor(request: HttpRequest) -> Actor:
-    return Actor(ActorType.STAFF, request.user.get_username(), str(uuid.uuid4()))
+    return Actor(ActorType.STAFF, request.user.get_username(), request_id_of(request))
 
 
 def _staff(request: HttpRequest) -> User | AnonymousUser:

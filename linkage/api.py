@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from core.client_address import client_rate_limit_key
-from core.request_id import request_id_from
+from core.request_id import request_id_of
 from linkage.api_auth import (
     ApiAuthError,
     ApiPrincipal,
@@ -105,10 +105,6 @@ def error_response(error: LinkageError) -> JsonResponse:
     if isinstance(error, UnauthorizedError):
         response["WWW-Authenticate"] = _WWW_AUTHENTICATE
     return response
-
-
-def _request_id(request: HttpRequest) -> str:
-    return getattr(request, "request_id", None) or request_id_from(request)
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -213,7 +209,7 @@ def linkage_api(
         @require_POST
         @wraps(view)
         def wrapped(request: HttpRequest) -> HttpResponse:
-            request_id = _request_id(request)
+            request_id = request_id_of(request)
             actor = Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id)
             address = client_rate_limit_key(request)
             try:
@@ -345,7 +341,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
     except OAuthError as error:
         # Refused before any client authenticated: counted per address, not a row each.
         _audit_refusal(
-            Actor(ActorType.API_CLIENT, UNAUTHENTICATED, _request_id(request)),
+            Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id_of(request)),
             AuditAction.TOKEN_REQUEST,
             error.error,
             address=address,

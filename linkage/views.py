@@ -7,7 +7,6 @@ sign-in; nothing from the URL or the form chooses whose details are shown.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import identity_verified_required, signed_in_patient
 from accounts.models import Patient
+from core.request_id import request_id_of
 from linkage.audit import Actor, ActorType, AuditAction
 from linkage.errors import (
     LinkageError,
@@ -106,8 +106,8 @@ def _states(ods_code: str) -> dict[str, LinkageState]:
     }
 
 
-def _actor(patient: Patient) -> Actor:
-    return Actor(ActorType.PATIENT, patient.nhs_login_sub, str(uuid.uuid4()))
+def _actor(request: HttpRequest, patient: Patient) -> Actor:
+    return Actor(ActorType.PATIENT, patient.nhs_login_sub, request_id_of(request))
 
 
 def _state_page(request: HttpRequest, patient: Patient, state: str) -> HttpResponse:
@@ -142,7 +142,7 @@ def _retrieve(request: HttpRequest, action: AuditAction, *, show_key: bool) -> H
         return _state_page(request, patient, "details_missing")
     try:
         information = linkage_key_retrieve(
-            actor=_actor(patient),
+            actor=_actor(request, patient),
             nhs_number=patient.nhs_number,
             ods_code=patient.gp_ods_code,
             action=action,
@@ -189,7 +189,7 @@ def linkage_key_create_submit(request: HttpRequest) -> HttpResponse:
         return _state_page(request, patient, "details_missing")
     try:
         information = linkage_key_create(
-            actor=_actor(patient),
+            actor=_actor(request, patient),
             nhs_number=patient.nhs_number,
             ods_code=patient.gp_ods_code,
             surname=patient.family_name,
