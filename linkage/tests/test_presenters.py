@@ -1,0 +1,47 @@
+"""What the patient's linkage pages say for each refusal (linkage/presenters.py): no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkage.errors import ERROR_STATUS
+from linkage.presenters import DETAILS_MISSING, linkage_refusal_for
+
+# The refusals a signed-in patient's own retrieve or create can meet; the others are the API's.
+PATIENT_REFUSALS = [
+    DETAILS_MISSING,
+    "PRACTICE_NOT_FOUND",
+    "PRACTICE_NOT_LIVE",
+    "PATIENT_NOT_FOUND",
+    "PATIENT_NOT_ELIGIBLE",
+    "UNDER_MINIMUM_AGE",
+    "LINKAGE_KEY_NOT_FOUND",
+    "LINKAGE_KEY_REVOKED",
+]
+
+
+@pytest.mark.parametrize("reason", PATIENT_REFUSALS)
+def test_every_refusal_a_patient_can_meet_has_a_page_with_something_to_do(reason: str) -> None:
+    refusal = linkage_refusal_for(reason, ods_code="A12345")
+
+    assert refusal.title
+    assert len(refusal.paragraphs) >= 2
+    assert reason == DETAILS_MISSING or reason in ERROR_STATUS
+
+
+def test_the_practice_code_keeps_its_capitals_at_the_start_of_a_sentence() -> None:
+    refusal = linkage_refusal_for("PRACTICE_NOT_LIVE", ods_code="A12345")
+
+    assert refusal.paragraphs[0].startswith("Your GP practice (A12345) has not switched on")
+
+
+def test_without_a_practice_code_the_practice_is_named_plainly() -> None:
+    refusal = linkage_refusal_for("PRACTICE_NOT_FOUND", ods_code="")
+
+    assert refusal.paragraphs[0] == "We cannot find your GP practice on this system."
+
+
+def test_only_a_key_not_yet_made_offers_to_create_one() -> None:
+    offering = [r for r in PATIENT_REFUSALS if linkage_refusal_for(r, ods_code="A1").can_create]
+
+    assert offering == ["LINKAGE_KEY_NOT_FOUND"]
