@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.rsa_keys import rsa_public_key_pem_from
@@ -31,8 +31,6 @@ from linkage.errors import (
     LinkageKeyRevokedError,
     PatientNotEligibleError,
     PatientNotFoundError,
-    PracticeNotFoundError,
-    PracticeNotLiveError,
     PracticeNotServedError,
     UnderMinimumAgeError,
 )
@@ -46,6 +44,7 @@ from linkage.models import (
     RegisteredPatient,
     RegistrationStatus,
 )
+from linkage.selectors import Registration, registration_with_keys
 from linkage.validation import (
     InvalidValueError,
     age_on,
@@ -145,84 +144,13 @@ def _date_of_birth(raw: str | date) -> date:
         raise InvalidDateOfBirthError from error
 
 
-@dataclass(frozen=True)
-class _Registration:
-    """A registered patient with what retrieve and create need to know of their keys: the
-    active key, if any, and the status and Account ID of the latest key, whatever its status
-    (a new key after a revocation keeps the Account ID)."""
-
-    patient: RegisteredPatient
-    active_account_id: str | None
-    active_encrypted_key: str | None
-    latest_status: str | None
-    latest_account_id: str | None
-
-
-# The one read behind retrieve and create. The ORM took 1.3 ms of Python to build and compile
-# this query, against 0.4 ms to run it (docs/adr/0008), so it is written out; every path
-# through it (no practice, not live, no patient, active, revoked, none) is tested over the API.
-# It starts from the practice, so that "no such patient" is answered by the same single query
-# as "details differ": the two take the same work and cannot be told apart by timing
-# (docs/security.md). A practice without that patient gives one row of nulls for the patient.
-_REGISTRATION_SQL = """
-SELECT patient.*,
-       practice.id AS practice_pk,
-       practice.ods_code AS practice_ods_code,
-       practice.online_services_live AS practice_online_services_live,
-       active.account_id AS active_account_id,
-       active.encrypted_key AS active_encrypted_key,
-       (SELECT latest.status FROM linkage_linkagekey latest
-         WHERE latest.patient_id = patient.id
-         ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1) AS latest_status,
-       (SELECT latest.account_id FROM linkage_linkagekey latest
-         WHERE latest.patient_id = patient.id
-         ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1) AS latest_account_id
-  FROM linkage_practice practice
-  LEFT JOIN linkage_registeredpatient patient
-         ON patient.practice_id = practice.id AND patient.nhs_number = %s
-  LEFT JOIN linkage_linkagekey active
-         ON active.patient_id = patient.id AND active.status = %s
- WHERE practice.ods_code = %s
-"""
-
-
-def _registration(ods_code: str, nhs_number: str) -> _Registration:
-    """The practice, the patient and their keys in one query whatever the answer: the API's
-    hot path. The contract's error when there is no live practice or no such patient."""
-    rows = list(
-        RegisteredPatient.objects.raw(
-            _REGISTRATION_SQL, [nhs_number, LinkageKeyStatus.ACTIVE.value, ods_code]
-        )
-    )
-    if not rows:
-        raise PracticeNotFoundError
-    patient = rows[0]
-    read = vars(patient)  # the columns beyond the patient's own fields
-    if not read["practice_online_services_live"]:
-        raise PracticeNotLiveError
-    if patient.pk is None:
-        raise PatientNotFoundError
-    patient.practice = Practice.from_db(
-        DEFAULT_DB_ALIAS,
-        ["id", "ods_code", "online_services_live"],
-        (read["practice_pk"], read["practice_ods_code"], True),
-    )
-    return _Registration(
-        patient=patient,
-        active_account_id=read["active_account_id"],
-        active_encrypted_key=read["active_encrypted_key"],
-        latest_status=read["latest_status"],
-        latest_account_id=read["latest_account_id"],
-    )
-
-
 def _matching_registration(
     ods_code: str, nhs_number: str, surname: str | None, date_of_birth: date | None
-) -> _Registration:
+) -> Registration:
     """The patient at a live practice, or the contract's error. One error, after the same one
     query, for "not registered" and "details differ", so the register cannot be probed by the
     answer or by its timing."""
-    registration = _registration(ods_code, nhs_number)
+    registration = registration_with_keys(ods_code=ods_code, nhs_number=nhs_number)
     patient = registration.patient
     if surname is not None and not surnames_match(surname, patient.surname):
         raise PatientNotFoundError
