@@ -216,7 +216,7 @@ def nhs_login_live(
     return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)
 
 
-# --- Role fixtures: who is asking (docs/adr/0008) -------------------------------------------
+# --- Role fixtures: who is asking (docs/adr/0013) -------------------------------------------
 
 THIS_PRACTICE = "A12345"
 OTHER_PRACTICE = "B23456"

@@ -1,4 +1,4 @@
-"""Django admin for practice staff (docs/adr/0008).
+"""Django admin for practice staff (docs/adr/0013).
 
 Staff belong to practices (PracticeStaff); every queryset here is limited to those practices,
 and a superuser sees all. Linkage keys change only through the services, so every revoke,
