@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -259,20 +259,30 @@ def linkage_api(
     return decorate
 
 
+class _PatientNamed(TypedDict):
+    nhs_number: str
+    ods_code: str
+    surname: str
+    date_of_birth: str
+
+
+def _patient_named(body: dict[str, str]) -> _PatientNamed:
+    """The patient as every call names them: the body's camelCase to the services' names."""
+    return _PatientNamed(
+        nhs_number=body["nhsNumber"],
+        ods_code=body["odsCode"],
+        surname=body["surname"],
+        date_of_birth=body["dateOfBirth"],
+    )
+
+
 @linkage_api("linkage:read", AuditAction.RETRIEVE)
 def linkage_retrieve(
     request: HttpRequest, actor: Actor, practices: PracticeBinding
 ) -> HttpResponse:
     """POST /api/v1/linkage/retrieve"""
     body = json_body(request, RETRIEVE_FIELDS)
-    information = linkage_key_retrieve(
-        actor=actor,
-        nhs_number=body["nhsNumber"],
-        ods_code=body["odsCode"],
-        surname=body["surname"],
-        date_of_birth=body["dateOfBirth"],
-        practices=practices,
-    )
+    information = linkage_key_retrieve(actor=actor, practices=practices, **_patient_named(body))
     return JsonResponse(_information_body(information))
 
 
@@ -300,13 +310,7 @@ def linkage_create(request: HttpRequest, actor: Actor, practices: PracticeBindin
         else None
     )
     information = linkage_key_create(
-        actor=actor,
-        nhs_number=body["nhsNumber"],
-        ods_code=body["odsCode"],
-        surname=body["surname"],
-        date_of_birth=body["dateOfBirth"],
-        practices=practices,
-        idempotent=idempotent,
+        actor=actor, practices=practices, idempotent=idempotent, **_patient_named(body)
     )
     return JsonResponse(_information_body(information), status=201)
 
