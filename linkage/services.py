@@ -14,11 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.rsa_keys import rsa_public_key_pem_from
 from linkage.audit import SUCCESS, Actor, ActorType, AuditAction, audit_event_record
-from linkage.client_state import PracticeBinding
+from linkage.client_state import PracticeBinding, api_client_state_forget
 from linkage.crypto import linkage_key_decrypt, linkage_key_encrypt
 from linkage.errors import (
     InvalidDateOfBirthError,
@@ -561,3 +562,54 @@ def linkage_key_reveal(*, actor: Actor, linkage_key: LinkageKey) -> LinkageInfor
     return _active_key_information(
         actor=actor, action=AuditAction.SHOW_KEY, linkage_key=linkage_key
     )
+
+
+def practice_online_services_switch(
+    *, actor: Actor, practices: QuerySet[Practice], live: bool
+) -> int:
+    """Switch the practices' online services on or off: while off, every retrieve and create
+    at the practice is refused with PRACTICE_NOT_LIVE. Each practice changed gets one audit
+    event, in the same transaction as the change; one already so is left alone, unrecorded.
+    Returns how many changed."""
+    action = AuditAction.ONLINE_SERVICES_ON if live else AuditAction.ONLINE_SERVICES_OFF
+    with transaction.atomic():
+        changing = list(
+            Practice.objects.select_for_update()
+            .filter(pk__in=list(practices.values_list("pk", flat=True)))
+            .exclude(online_services_live=live)
+        )
+        Practice.objects.filter(pk__in=[practice.pk for practice in changing]).update(
+            online_services_live=live
+        )
+        for practice in changing:
+            audit_event_record(
+                actor=actor, action=action, outcome=SUCCESS, ods_code=practice.ods_code
+            )
+    return len(changing)
+
+
+def api_client_disable(*, actor: Actor, clients: QuerySet[ApiClient]) -> int:
+    """Disable the API clients: their tokens are refused from their very next call. Each
+    client disabled gets one audit event, in the same transaction; one already disabled is left
+    alone, unrecorded. Returns how many were disabled.
+
+    The clients' cached state (linkage/client_state.py) is forgotten once the change commits:
+    forgotten earlier, a call in between could read the row not yet disabled and cache it
+    again for a minute."""
+    with transaction.atomic():
+        disabling = list(
+            ApiClient.objects.select_for_update().filter(
+                pk__in=list(clients.values_list("pk", flat=True)), enabled=True
+            )
+        )
+        ApiClient.objects.filter(pk__in=[client.pk for client in disabling]).update(enabled=False)
+        for client in disabling:
+            audit_event_record(
+                actor=actor,
+                action=AuditAction.API_CLIENT_DISABLE,
+                outcome=SUCCESS,
+                client_id=client.client_id,
+            )
+        client_ids = [client.client_id for client in disabling]
+        transaction.on_commit(lambda: api_client_state_forget(client_ids))
+    return len(disabling)

@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.rsa_keys import rsa_public_key_pem_from
-from linkage.admin.scoping import SuperuserOnlyAdmin
+from linkage.admin.scoping import SuperuserOnlyAdmin, staff_actor
 from linkage.models import API_SCOPES, ApiClient
+from linkage.services import api_client_disable
 
 
 class ApiClientForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -85,5 +86,5 @@ class ApiClientAdmin(SuperuserOnlyAdmin):
 
     @admin.action(description="Disable selected API clients")
     def disable_clients(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
-        count = queryset.update(enabled=False)
+        count = api_client_disable(actor=staff_actor(request), clients=queryset)
         self.message_user(request, f"Disabled {count} API client(s): their tokens stop working now")

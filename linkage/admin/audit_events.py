@@ -29,6 +29,7 @@ EXPORT_COLUMNS = (
     "ods_code",
     "nhs_number",
     "request_id",
+    "client_id",
 )
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -64,6 +65,7 @@ def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
             event.ods_code,
             event.nhs_number,
             event.request_id,
+            event.client_id,
         )
         yield writer.writerow([spreadsheet_safe(cell) for cell in cells])
 
@@ -101,6 +103,13 @@ class AuditEventAdmin(PracticeScopedAdmin):
     @admin.display(description="NHS number", ordering="nhs_number")
     def nhs_number_shown(self, event: AuditEvent) -> str:
         return nhs_number_display(event.nhs_number) if event.nhs_number else ""
+
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
+        """Superusers also see which API client a change was made to: only they change
+        clients, and only they see those events (which name no practice)."""
+        if staff_of(request).is_superuser:
+            return (*self.list_display, "client_id")
+        return tuple(self.list_display)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # Events name their practice by ODS code (the practice may not exist: a refused call),
