@@ -123,6 +123,20 @@ def test_switching_on_the_practice_s_own_page_is_recorded_as_the_action_is(
     ]
 
 
+def test_a_superuser_renaming_and_switching_off_keeps_both_and_records_the_switch(
+    superuser_client: Client, this_practice: Practice
+) -> None:
+    superuser_client.post(
+        f"/admin/linkage/practice/{this_practice.pk}/change/", {"name": "Renamed Surgery"}
+    )
+
+    this_practice.refresh_from_db()
+    assert (this_practice.name, this_practice.online_services_live) == ("Renamed Surgery", False)
+    assert list(AuditEvent.objects.values_list("action", "ods_code")) == [
+        ("online_services_off", THIS_PRACTICE)
+    ]
+
+
 def test_disabling_api_clients_records_each_client_disabled(superuser_client: Client) -> None:
     enabled = [_api_client("practice-app"), _api_client("nhs-login")]
     already_disabled = _api_client("retired-app", enabled=False)
