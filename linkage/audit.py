@@ -34,6 +34,12 @@ class AuditAction(StrEnum):
     ROTATE_ENCRYPTION = "rotate_encryption"
     EXPORT = "audit_export"
     TOKEN_REQUEST = "token_request"  # noqa: S105 (an action's name, not a secret)
+    # Staff changing who may reach linkage information (docs/adr/0013).
+    ONLINE_SERVICES_ON = "online_services_on"
+    ONLINE_SERVICES_OFF = "online_services_off"
+    API_CLIENT_REGISTER = "api_client_register"
+    API_CLIENT_CHANGE = "api_client_change"
+    API_CLIENT_DISABLE = "api_client_disable"
 
 
 SUCCESS = "SUCCESS"
@@ -52,8 +58,15 @@ class Actor:
 
 
 def audit_event_record(
-    *, actor: Actor, action: AuditAction, outcome: str, ods_code: str = "", nhs_number: str = ""
+    *,
+    actor: Actor,
+    action: AuditAction,
+    outcome: str,
+    ods_code: str = "",
+    nhs_number: str = "",
+    client_id: str = "",
 ) -> AuditEvent:
+    """``client_id`` names the API client a staff member registered, changed or disabled."""
     return AuditEvent.objects.create(
         actor_type=actor.type,
         actor=actor.identifier[:255],
@@ -61,6 +74,7 @@ def audit_event_record(
         outcome=outcome,
         ods_code=ods_code[:10],
         nhs_number=nhs_number[:10],
+        client_id=client_id[:64],
         request_id=actor.request_id[:64],
     )
 

@@ -208,6 +208,9 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=40)  # SUCCESS or the errorCode
     ods_code = models.CharField(max_length=10, blank=True, db_index=True)
     nhs_number = models.CharField(max_length=10, blank=True)
+    # The API client a staff member registered, changed or disabled, by its client id; empty
+    # in every other event (an API client's own calls name it as the actor).
+    client_id = models.CharField("API client", max_length=64, blank=True, default="")
     request_id = models.CharField(max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -360,7 +360,7 @@ def test_superuser_registers_an_api_client_with_a_public_key_and_disables_it(
     )
 
     client.refresh_from_db()
-    assert client.scopes == ["linkage:read", "linkage:create"]
+    assert client.scopes == ["linkage:create", "linkage:read"]  # as api_client_register stores them
     assert client.enabled is False
 
 
@@ -480,7 +480,7 @@ def test_api_client_form_refuses_a_client_without_a_clear_binding(
         "/admin/linkage/apiclient/add/", _api_client_form(pem, **binding)
     )
 
-    assert "Choose the practices the client serves, or tick all practices" in (
+    assert "Bind the client either to its practices or to all practices" in (
         response.content.decode()
     )
     assert not ApiClient.objects.exists()

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from conftest import THIS_PRACTICE
-from linkage.admin import spreadsheet_safe
+from linkage.admin.audit_events import spreadsheet_safe
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.models import Practice
 
