@@ -1,4 +1,5 @@
-"""How the patient's details read on the page. Plain functions: no database needed to test."""
+"""How the portal's accounts pages read: the patient's details and the session warning.
+Wording only: no database needed to test."""
 
 from __future__ import annotations
 
@@ -73,3 +74,10 @@ class PatientPresenter:
         return IDENTITY_LEVEL_WORDING.get(
             IdentityProofingLevel(self.patient.identity_proofing_level), NOT_AVAILABLE
         )
+
+
+def minutes_left_display(seconds: int) -> str:
+    """The time before the session ends, in whole minutes and never "0 minutes": the warning
+    comes two minutes before the inactivity limit (accounts/views/session.py)."""
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"

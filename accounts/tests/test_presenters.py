@@ -1,4 +1,4 @@
-"""How patient details read: no database needed."""
+"""How the accounts pages read: no database needed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ import datetime
 import pytest
 
 from accounts.models import Patient
-from accounts.presenters import PatientPresenter, date_display, nhs_number_display
+from accounts.presenters import (
+    PatientPresenter,
+    date_display,
+    minutes_left_display,
+    nhs_number_display,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +62,18 @@ def test_nhs_number_is_presented_at_p9_only() -> None:
 
     assert (p9.shows_nhs_number, p9.nhs_number) == (True, "999 000 0018")
     assert (p5.shows_nhs_number, p5.nhs_number) == (False, "Not available")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        pytest.param(120, "2 minutes", id="two"),
+        pytest.param(60, "1 minute", id="one-is-singular"),
+        pytest.param(89, "1 minute", id="rounded-down"),
+        pytest.param(91, "2 minutes", id="rounded-up"),
+        pytest.param(20, "1 minute", id="never-0-minutes"),
+        pytest.param(0, "1 minute", id="time-up"),
+    ],
+)
+def test_the_time_left_reads_in_whole_minutes(seconds: int, shown: str) -> None:
+    assert minutes_left_display(seconds) == shown

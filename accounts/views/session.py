@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.middleware import seconds_until_session_ends, session_activity_exempt
+from accounts.presenters import minutes_left_display
 from accounts.sign_in_flow import sign_in_next_or_home
 
 
@@ -20,13 +21,12 @@ def session_expiring(request: HttpRequest) -> HttpResponse:
     """Warns two minutes before the inactivity limit; when the time is up the page moves
     itself into NHS login (accounts/context_processors.py). Visiting it is not activity, so it
     cannot keep the session alive on its own; only "Stay signed in" does."""
-    remaining = seconds_until_session_ends(request)
     return render(
         request,
         "accounts/session_expiring.jinja",
         {
             "next": sign_in_next_or_home(request, request.GET.get("next")),
-            "minutes": max(1, round(remaining / 60)),
+            "time_left": minutes_left_display(seconds_until_session_ends(request)),
         },
     )
 
