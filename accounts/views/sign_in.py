@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from accounts.backends import UserinfoSubjectMismatchError, sign_in_flow_of
-from accounts.id_token import TokenInvalidError, VotNotRequestedError
+from accounts.backends import sign_in_flow_of
 from accounts.middleware import (
     session_activity_exempt,
     session_signed_in_at_kept,
@@ -30,9 +29,6 @@ from accounts.middleware import (
 )
 from accounts.nhs_login_client import (
     ProviderError,
-    ProviderRefusedError,
-    ProviderUnavailableError,
-    UserinfoRefusedError,
     provider_call_budget,
     provider_metadata,
     redirect_uri,
@@ -53,7 +49,12 @@ from accounts.sign_in_flow import (
     sign_in_next_or_home,
     sign_in_next_safe,
 )
-from accounts.views.problems import problem_for_error, sign_in_problem
+from accounts.views.problems import (
+    SIGN_IN_EXCEPTIONS,
+    SignInProblem,
+    sign_in_failure_page,
+    sign_in_problem,
+)
 from core.client_address import client_rate_limit_key
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
@@ -80,11 +81,11 @@ def _sign_in_rate_limited(request: HttpRequest) -> HttpResponse | None:
             f"sign-in:{address}", limit=settings.SIGN_IN_RATE_LIMIT_PER_MINUTE
         )
     except RateLimitUnavailableError:
-        return sign_in_problem(request, "nhs_login_unavailable")
+        return sign_in_problem(request, SignInProblem.NHS_LOGIN_UNAVAILABLE)
     if retry_after is None:
         return None
     logger.warning("Sign-in starts rate limited for one address")
-    response = sign_in_problem(request, "too_many_attempts")
+    response = sign_in_problem(request, SignInProblem.TOO_MANY_ATTEMPTS)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -131,11 +132,8 @@ def _sign_in_start(
         return refusal
     try:
         authorization_endpoint = provider_metadata().authorization_endpoint
-    except ProviderError:
-        return sign_in_problem(request, "nhs_login_unavailable")
-    except ImproperlyConfigured:
-        logger.exception("NHS login is not configured")
-        return sign_in_problem(request, "setup")
+    except (ProviderError, ImproperlyConfigured) as failure:  # discovery, or the settings
+        return sign_in_failure_page(request, failure, flow=flow)
     response: HttpResponse = _AuthorizationRequest(
         flow=flow,
         authorization_endpoint=authorization_endpoint,
@@ -221,6 +219,22 @@ def nhs_app_jump_off(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _nhs_login_error_answer(
+    request: HttpRequest, *, state: str, flow: SignInFlow | None, error: str
+) -> HttpResponse:
+    """NHS login sent back an error code rather than a code (Federation specification
+    3.4.5.2): the state is spent, and the error's row of SIGN_IN_FAILURES says which page."""
+    _forget_state(request, state)
+    logger.info("NHS login returned the error %s", error[:64])
+    if flow is not None and flow.may_retry_interactively and error in INTERACTION_ERRORS:
+        # prompt=none could not sign the patient in silently: ask once more with
+        # prompt "", which shows NHS login's sign-in page (so never loops).
+        return _sign_in_start(
+            request, replace(flow, prompt=PROMPT_INTERACTIVE, started_at=time.time())
+        )
+    return sign_in_failure_page(request, error, flow=flow)
+
+
 @method_decorator(login_not_required, name="dispatch")
 @method_decorator(session_timeout_exempt, name="dispatch")
 class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
@@ -241,22 +255,21 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             return HttpResponseRedirect(next_url or reverse("accounts:home"))
         error = request.GET.get("error")
         if error:
-            _forget_state(request, state)
-            logger.info("NHS login returned the error %s", error[:64])
-            if flow is not None and flow.may_retry_interactively and error in INTERACTION_ERRORS:
-                # prompt=none could not sign the patient in silently: ask once more with
-                # prompt "", which shows NHS login's sign-in page (so never loops).
-                return _sign_in_start(
-                    request, replace(flow, prompt=PROMPT_INTERACTIVE, started_at=time.time())
-                )
-            return sign_in_problem(request, problem_for_error(error, flow))
+            return _nhs_login_error_answer(request, state=state, flow=flow, error=error)
         if flow is None or not request.GET.get("code"):
-            return sign_in_problem(request, "session")
+            return sign_in_problem(request, SignInProblem.SESSION)
         if state not in request.session.get("oidc_states", {}):
-            return sign_in_problem(request, "session")
+            return sign_in_problem(request, SignInProblem.SESSION)
         if flow.expired:
             _forget_state(request, state)
-            return sign_in_problem(request, "expired")
+            return sign_in_problem(request, SignInProblem.EXPIRED)
+        return self._sign_in_complete(request, state=state, flow=flow)
+
+    def _sign_in_complete(
+        self, request: HttpRequest, *, state: str, flow: SignInFlow
+    ) -> HttpResponse:
+        """mozilla-django-oidc's callback (the token request, the tokens' checks, userinfo,
+        login_success), with each way it can fail answered by its row of SIGN_IN_FAILURES."""
         request.nhs_login_flow = flow  # type: ignore[attr-defined]
         self.state = state
         try:
@@ -264,33 +277,8 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             # worker timeout: a slow NHS login gets the plain page, not gunicorn's.
             with provider_call_budget(seconds=settings.NHS_LOGIN_CALLBACK_BUDGET_SECONDS):
                 response: HttpResponse = super().get(request)
-        except ProviderUnavailableError:
-            return sign_in_problem(request, "nhs_login_unavailable")
-        except UserinfoRefusedError:
-            # The provider refused the access token it had just issued (logged with its code
-            # by the client): nothing was confirmed, and starting again gets a new one.
-            return sign_in_problem(request, "not_confirmed")
-        except ProviderRefusedError as refused:
-            # invalid_grant: the code was used already or expired; starting again fixes it.
-            return sign_in_problem(
-                request, "session" if refused.error == "invalid_grant" else "setup"
-            )
-        except ProviderError:
-            return sign_in_problem(request, "nhs_login_unavailable")
-        except VotNotRequestedError as refusal:
-            logger.warning("NHS login sign-in refused: %s", refusal)
-            # After a step-up, a lower level means identity verification was not completed:
-            # say so, rather than offering the same step-up again and again.
-            return sign_in_problem(
-                request, "step_up_incomplete" if flow.step_up else "not_confirmed"
-            )
-        except (TokenInvalidError, UserinfoSubjectMismatchError) as refusal:
-            # The reason names the rule broken, never the token.
-            logger.warning("NHS login sign-in refused (%s): %s", type(refusal).__name__, refusal)
-            return sign_in_problem(request, "not_confirmed")
-        except ImproperlyConfigured:
-            logger.exception("NHS login is not configured")
-            return sign_in_problem(request, "setup")
+        except SIGN_IN_EXCEPTIONS as failure:
+            return sign_in_failure_page(request, failure, flow=flow)
         return response
 
     def login_success(self) -> HttpResponse:
@@ -310,4 +298,4 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         return HttpResponseRedirect(flow.next_url or self.success_url)
 
     def login_failure(self) -> HttpResponse:
-        return sign_in_problem(self.request, "not_confirmed")
+        return sign_in_problem(self.request, SignInProblem.NOT_CONFIRMED)
