@@ -1,4 +1,5 @@
-"""How the patient's details read on the page. Plain functions: no database needed to test."""
+"""How the portal's accounts pages read: the patient's details, the pages a sign-in that did
+not work ends on, and the session warning. Wording only: no database needed to test."""
 
 from __future__ import annotations
 
@@ -73,3 +74,89 @@ class PatientPresenter:
         return IDENTITY_LEVEL_WORDING.get(
             IdentityProofingLevel(self.patient.identity_proofing_level), NOT_AVAILABLE
         )
+
+
+def minutes_left_display(seconds: int) -> str:
+    """The time before the session ends, in whole minutes and never "0 minutes": the warning
+    comes two minutes before the inactivity limit (accounts/views/session.py)."""
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+@dataclass(frozen=True)
+class SignInProblemWording:
+    """What a page for a sign-in that did not work says, and whether it offers NHS login again.
+
+    ``template`` is a page of its own where the wording and links are NHS login's, not the
+    portal's (the no-consent screens). The page's HTTP status, and which failure gets which
+    page, are in accounts/views/problems.py.
+    """
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    try_again: bool = True
+    template: str = "accounts/sign_in_problem.jinja"
+
+
+NO_CONSENT_TITLE = "You cannot continue without sharing your information"
+
+# Keyed by the pages of accounts/views/problems.py (SignInProblem).
+SIGN_IN_PROBLEM_WORDING = {
+    # NHS login's no-consent error screens ("Sharing a user's NHS login information with your
+    # service"): their wording and links are NHS login's, so they live in their own templates.
+    "no_consent": SignInProblemWording(NO_CONSENT_TITLE, template="accounts/no_consent.jinja"),
+    "no_consent_nhs_app": SignInProblemWording(
+        NO_CONSENT_TITLE, try_again=False, template="accounts/no_consent_nhs_app.jinja"
+    ),
+    "sign_in_again": SignInProblemWording(
+        "You need to sign in to NHS login again",
+        ("NHS login needs you to sign in again before you can continue.",),
+    ),
+    "nhs_login_unavailable": SignInProblemWording(
+        "NHS login is not working at the moment",
+        (
+            "We could not reach NHS login, so you cannot sign in right now.",
+            "Try again later.",
+        ),
+    ),
+    "setup": SignInProblemWording(
+        "Sorry, there is a problem with this service",
+        (
+            "There is a problem with how this service connects to NHS login.",
+            "Try again later. If it keeps happening, contact your GP practice.",
+        ),
+    ),
+    "not_confirmed": SignInProblemWording(
+        "We could not confirm your sign-in",
+        (
+            "NHS login's answer did not pass our security checks, so we have not signed you in.",
+            "You can try again.",
+        ),
+    ),
+    "session": SignInProblemWording(
+        "Your sign-in did not work",
+        (
+            "This can happen if you used the back button, started signing in from another tab "
+            "or window, or your browser blocks cookies.",
+            "You can try again.",
+        ),
+    ),
+    "expired": SignInProblemWording(
+        "Your sign-in took too long",
+        ("For your security, you need to start again.",),
+    ),
+    "too_many_attempts": SignInProblemWording(
+        "Too many attempts to sign in",
+        ("Wait a minute, then try again.",),
+        try_again=False,
+    ),
+    "step_up_incomplete": SignInProblemWording(
+        "We could not confirm your identity",
+        (
+            "To see that page, NHS login needs to check your identity in full, and this was "
+            "not completed.",
+            "You can still use the rest of this service.",
+        ),
+        try_again=False,
+    ),
+}

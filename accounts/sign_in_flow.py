@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 SESSION_KEY = "nhs_login_flows"
@@ -148,6 +149,12 @@ def sign_in_next_safe(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return ""
+
+
+def sign_in_next_or_home(request: HttpRequest, candidate: str | None) -> str:
+    """``candidate`` if it is a path on this portal (``sign_in_next_safe``), otherwise the
+    patient's home page: where a page sends a patient on when it was given no safe place."""
+    return sign_in_next_safe(request, candidate) or reverse("accounts:home")
 
 
 def asserted_login_identity_accept(candidate: str) -> str:

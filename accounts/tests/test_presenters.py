@@ -1,13 +1,21 @@
-"""How patient details read: no database needed."""
+"""How the accounts pages read: no database needed."""
 
 from __future__ import annotations
 
 import datetime
 
 import pytest
+from django.template.loader import get_template
 
 from accounts.models import Patient
-from accounts.presenters import PatientPresenter, date_display, nhs_number_display
+from accounts.presenters import (
+    NO_CONSENT_TITLE,
+    SIGN_IN_PROBLEM_WORDING,
+    PatientPresenter,
+    date_display,
+    minutes_left_display,
+    nhs_number_display,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +65,53 @@ def test_nhs_number_is_presented_at_p9_only() -> None:
 
     assert (p9.shows_nhs_number, p9.nhs_number) == (True, "999 000 0018")
     assert (p5.shows_nhs_number, p5.nhs_number) == (False, "Not available")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        pytest.param(120, "2 minutes", id="two"),
+        pytest.param(60, "1 minute", id="one-is-singular"),
+        pytest.param(89, "1 minute", id="rounded-down"),
+        pytest.param(91, "2 minutes", id="rounded-up"),
+        pytest.param(20, "1 minute", id="never-0-minutes"),
+        pytest.param(0, "1 minute", id="time-up"),
+    ],
+)
+def test_the_time_left_reads_in_whole_minutes(seconds: int, shown: str) -> None:
+    assert minutes_left_display(seconds) == shown
+
+
+@pytest.mark.parametrize("problem", sorted(SIGN_IN_PROBLEM_WORDING))
+def test_every_sign_in_problem_has_a_title_sentences_and_a_template(problem: str) -> None:
+    wording = SIGN_IN_PROBLEM_WORDING[problem]
+
+    assert wording.title
+    assert wording.title[0].isupper()
+    assert not wording.title.endswith(".")
+    assert all(
+        paragraph[0].isupper() and paragraph.endswith(".") for paragraph in wording.paragraphs
+    )
+    assert get_template(wording.template)
+
+
+def test_the_no_consent_screens_are_nhs_logins_own_pages() -> None:
+    """NHS login's "Sharing a user's NHS login information with your service": its wording,
+    in templates of their own; from the NHS App, no new sign-in is offered."""
+    web, nhs_app = (
+        SIGN_IN_PROBLEM_WORDING["no_consent"],
+        SIGN_IN_PROBLEM_WORDING["no_consent_nhs_app"],
+    )
+
+    assert web.title == nhs_app.title == NO_CONSENT_TITLE
+    assert (web.paragraphs, nhs_app.paragraphs) == ((), ())
+    assert web.template != nhs_app.template
+    assert "accounts/sign_in_problem.jinja" not in (web.template, nhs_app.template)
+    assert (web.try_again, nhs_app.try_again) == (True, False)
+
+
+@pytest.mark.parametrize("problem", ["too_many_attempts", "step_up_incomplete"])
+def test_a_problem_that_trying_again_would_not_fix_offers_no_new_sign_in(problem: str) -> None:
+    """Straight back to NHS login would be refused again (too many attempts), or would ask
+    the patient to prove who they are all over again (the step-up they did not finish)."""
+    assert SIGN_IN_PROBLEM_WORDING[problem].try_again is False

@@ -1,11 +1,12 @@
-"""Sign-in with NHS login, the patient's home page, session limits and sign-out."""
+"""Signing in with NHS login: the button, the automatic sign-in at the end of a session, the
+NHS App's jump-off, and the callback NHS login sends the browser back to."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -13,18 +14,14 @@ from django.contrib import auth
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from accounts.backends import UserinfoSubjectMismatchError, sign_in_flow_of
-from accounts.decorators import signed_in_patient
-from accounts.id_token import TokenInvalidError, VotNotRequestedError
+from accounts.backends import sign_in_flow_of
 from accounts.middleware import (
-    seconds_until_session_ends,
     session_activity_exempt,
     session_signed_in_at_kept,
     session_start,
@@ -32,14 +29,10 @@ from accounts.middleware import (
 )
 from accounts.nhs_login_client import (
     ProviderError,
-    ProviderRefusedError,
-    ProviderUnavailableError,
-    UserinfoRefusedError,
     provider_call_budget,
     provider_metadata,
     redirect_uri,
 )
-from accounts.presenters import PatientPresenter
 from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import (
     INTERACTION_ERRORS,
@@ -53,140 +46,19 @@ from accounts.sign_in_flow import (
     sign_in_flow_completed_next,
     sign_in_flow_remember,
     sign_in_flow_take,
+    sign_in_next_or_home,
     sign_in_next_safe,
+)
+from accounts.views.problems import (
+    SIGN_IN_EXCEPTIONS,
+    SignInProblem,
+    sign_in_failure_page,
+    sign_in_problem,
 )
 from core.client_address import client_rate_limit_key
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SignInProblem:
-    title: str
-    paragraphs: tuple[str, ...]
-    status: int
-    try_again: bool = True
-    template: str = "accounts/sign_in_problem.jinja"
-
-
-NO_CONSENT_TITLE = "You cannot continue without sharing your information"
-
-SIGN_IN_PROBLEMS = {
-    # NHS login's no-consent error screens ("Sharing a user's NHS login information with your
-    # service"): their wording and links are NHS login's, so they live in their own templates.
-    "no_consent": SignInProblem(NO_CONSENT_TITLE, (), 200, template="accounts/no_consent.jinja"),
-    "no_consent_nhs_app": SignInProblem(
-        NO_CONSENT_TITLE, (), 200, try_again=False, template="accounts/no_consent_nhs_app.jinja"
-    ),
-    "sign_in_again": SignInProblem(
-        "You need to sign in to NHS login again",
-        ("NHS login needs you to sign in again before you can continue.",),
-        200,
-    ),
-    "nhs_login_unavailable": SignInProblem(
-        "NHS login is not working at the moment",
-        (
-            "We could not reach NHS login, so you cannot sign in right now.",
-            "Try again later.",
-        ),
-        503,
-    ),
-    "setup": SignInProblem(
-        "Sorry, there is a problem with this service",
-        (
-            "There is a problem with how this service connects to NHS login.",
-            "Try again later. If it keeps happening, contact your GP practice.",
-        ),
-        500,
-    ),
-    "not_confirmed": SignInProblem(
-        "We could not confirm your sign-in",
-        (
-            "NHS login's answer did not pass our security checks, so we have not signed you in.",
-            "You can try again.",
-        ),
-        400,
-    ),
-    "session": SignInProblem(
-        "Your sign-in did not work",
-        (
-            "This can happen if you used the back button, started signing in from another tab "
-            "or window, or your browser blocks cookies.",
-            "You can try again.",
-        ),
-        400,
-    ),
-    "expired": SignInProblem(
-        "Your sign-in took too long",
-        ("For your security, you need to start again.",),
-        400,
-    ),
-    "too_many_attempts": SignInProblem(
-        "Too many attempts to sign in",
-        ("Wait a minute, then try again.",),
-        429,
-        try_again=False,
-    ),
-    "step_up_incomplete": SignInProblem(
-        "We could not confirm your identity",
-        (
-            "To see that page, NHS login needs to check your identity in full, and this was "
-            "not completed.",
-            "You can still use the rest of this service.",
-        ),
-        200,
-        try_again=False,
-    ),
-}
-
-# NHS login's error codes (Federation specification 3.4.5.2, table 5). NHS login documents one
-# access_denied, the patient declining to share their information, and sends no description.
-PROBLEM_FOR_ERROR = {
-    "access_denied": "no_consent",
-    "login_required": "sign_in_again",
-    "sso_login_required": "sign_in_again",
-    "interaction_required": "sign_in_again",
-    "consent_required": "sign_in_again",
-    "account_selection_required": "sign_in_again",
-    "server_error": "nhs_login_unavailable",
-    "temporarily_unavailable": "nhs_login_unavailable",
-    "invalid_request": "setup",
-    "unauthorized_client": "setup",
-    "unsupported_response_type": "setup",
-    "invalid_scope": "setup",
-}
-
-
-def sign_in_problem(request: HttpRequest, problem: str) -> HttpResponse:
-    """A plain page for a sign-in that did not work: never a redirect, so never a loop."""
-    details = SIGN_IN_PROBLEMS[problem]
-    return render(
-        request,
-        details.template,
-        {"problem": details, "problem_code": problem},
-        status=details.status,
-    )
-
-
-def _problem_for_error(error: str, flow: SignInFlow | None) -> str:
-    """The page for an error NHS login sent back to the redirect URI.
-
-    ``access_denied`` comes without any description both when the patient declines to share
-    their information and when they stop proving who they are during a step-up, so the
-    portal's own record of the flow tells them apart: a step-up leaves the patient signed in
-    at P5 ("Offering users medium (P5) and high (P9) verification"), a flow from the NHS App
-    gets NHS login's NHS App no-consent screen ("Sharing a user's NHS login information with
-    your service").
-    """
-    if error == "access_denied" and flow is not None:
-        if flow.step_up:
-            return "step_up_incomplete"
-        if flow.from_nhs_app:
-            return "no_consent_nhs_app"
-    # A code NHS login does not send is not ours to explain: the answer is simply not one we
-    # can use (400), never a server error.
-    return PROBLEM_FOR_ERROR.get(error, "session")
 
 
 def _forget_state(request: HttpRequest, state: str) -> None:
@@ -209,11 +81,11 @@ def _sign_in_rate_limited(request: HttpRequest) -> HttpResponse | None:
             f"sign-in:{address}", limit=settings.SIGN_IN_RATE_LIMIT_PER_MINUTE
         )
     except RateLimitUnavailableError:
-        return sign_in_problem(request, "nhs_login_unavailable")
+        return sign_in_problem(request, SignInProblem.NHS_LOGIN_UNAVAILABLE)
     if retry_after is None:
         return None
     logger.warning("Sign-in starts rate limited for one address")
-    response = sign_in_problem(request, "too_many_attempts")
+    response = sign_in_problem(request, SignInProblem.TOO_MANY_ATTEMPTS)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -260,11 +132,8 @@ def _sign_in_start(
         return refusal
     try:
         authorization_endpoint = provider_metadata().authorization_endpoint
-    except ProviderError:
-        return sign_in_problem(request, "nhs_login_unavailable")
-    except ImproperlyConfigured:
-        logger.exception("NHS login is not configured")
-        return sign_in_problem(request, "setup")
+    except (ProviderError, ImproperlyConfigured) as failure:  # discovery, or the settings
+        return sign_in_failure_page(request, failure, flow=flow)
     response: HttpResponse = _AuthorizationRequest(
         flow=flow,
         authorization_endpoint=authorization_endpoint,
@@ -320,8 +189,7 @@ def nhs_login_sign_in_again(request: HttpRequest) -> HttpResponse:
     so) is not signed out by a GET: the patient simply goes on to the page.
     """
     if request.user.is_authenticated:
-        next_url = sign_in_next_safe(request, request.GET.get("next"))
-        return HttpResponseRedirect(next_url or reverse("accounts:home"))
+        return HttpResponseRedirect(sign_in_next_or_home(request, request.GET.get("next")))
     return _sign_in_start(request, _sign_in_flow(request, prompt=PROMPT_LOGIN))
 
 
@@ -351,6 +219,22 @@ def nhs_app_jump_off(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _nhs_login_error_answer(
+    request: HttpRequest, *, state: str, flow: SignInFlow | None, error: str
+) -> HttpResponse:
+    """NHS login sent back an error code rather than a code (Federation specification
+    3.4.5.2): the state is spent, and the error's row of SIGN_IN_FAILURES says which page."""
+    _forget_state(request, state)
+    logger.info("NHS login returned the error %s", error[:64])
+    if flow is not None and flow.may_retry_interactively and error in INTERACTION_ERRORS:
+        # prompt=none could not sign the patient in silently: ask once more with
+        # prompt "", which shows NHS login's sign-in page (so never loops).
+        return _sign_in_start(
+            request, replace(flow, prompt=PROMPT_INTERACTIVE, started_at=time.time())
+        )
+    return sign_in_failure_page(request, error, flow=flow)
+
+
 @method_decorator(login_not_required, name="dispatch")
 @method_decorator(session_timeout_exempt, name="dispatch")
 class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
@@ -371,22 +255,21 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             return HttpResponseRedirect(next_url or reverse("accounts:home"))
         error = request.GET.get("error")
         if error:
-            _forget_state(request, state)
-            logger.info("NHS login returned the error %s", error[:64])
-            if flow is not None and flow.may_retry_interactively and error in INTERACTION_ERRORS:
-                # prompt=none could not sign the patient in silently: ask once more with
-                # prompt "", which shows NHS login's sign-in page (so never loops).
-                return _sign_in_start(
-                    request, replace(flow, prompt=PROMPT_INTERACTIVE, started_at=time.time())
-                )
-            return sign_in_problem(request, _problem_for_error(error, flow))
+            return _nhs_login_error_answer(request, state=state, flow=flow, error=error)
         if flow is None or not request.GET.get("code"):
-            return sign_in_problem(request, "session")
+            return sign_in_problem(request, SignInProblem.SESSION)
         if state not in request.session.get("oidc_states", {}):
-            return sign_in_problem(request, "session")
+            return sign_in_problem(request, SignInProblem.SESSION)
         if flow.expired:
             _forget_state(request, state)
-            return sign_in_problem(request, "expired")
+            return sign_in_problem(request, SignInProblem.EXPIRED)
+        return self._sign_in_complete(request, state=state, flow=flow)
+
+    def _sign_in_complete(
+        self, request: HttpRequest, *, state: str, flow: SignInFlow
+    ) -> HttpResponse:
+        """mozilla-django-oidc's callback (the token request, the tokens' checks, userinfo,
+        login_success), with each way it can fail answered by its row of SIGN_IN_FAILURES."""
         request.nhs_login_flow = flow  # type: ignore[attr-defined]
         self.state = state
         try:
@@ -394,33 +277,8 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
             # worker timeout: a slow NHS login gets the plain page, not gunicorn's.
             with provider_call_budget(seconds=settings.NHS_LOGIN_CALLBACK_BUDGET_SECONDS):
                 response: HttpResponse = super().get(request)
-        except ProviderUnavailableError:
-            return sign_in_problem(request, "nhs_login_unavailable")
-        except UserinfoRefusedError:
-            # The provider refused the access token it had just issued (logged with its code
-            # by the client): nothing was confirmed, and starting again gets a new one.
-            return sign_in_problem(request, "not_confirmed")
-        except ProviderRefusedError as refused:
-            # invalid_grant: the code was used already or expired; starting again fixes it.
-            return sign_in_problem(
-                request, "session" if refused.error == "invalid_grant" else "setup"
-            )
-        except ProviderError:
-            return sign_in_problem(request, "nhs_login_unavailable")
-        except VotNotRequestedError as refusal:
-            logger.warning("NHS login sign-in refused: %s", refusal)
-            # After a step-up, a lower level means identity verification was not completed:
-            # say so, rather than offering the same step-up again and again.
-            return sign_in_problem(
-                request, "step_up_incomplete" if flow.step_up else "not_confirmed"
-            )
-        except (TokenInvalidError, UserinfoSubjectMismatchError) as refusal:
-            # The reason names the rule broken, never the token.
-            logger.warning("NHS login sign-in refused (%s): %s", type(refusal).__name__, refusal)
-            return sign_in_problem(request, "not_confirmed")
-        except ImproperlyConfigured:
-            logger.exception("NHS login is not configured")
-            return sign_in_problem(request, "setup")
+        except SIGN_IN_EXCEPTIONS as failure:
+            return sign_in_failure_page(request, failure, flow=flow)
         return response
 
     def login_success(self) -> HttpResponse:
@@ -440,71 +298,4 @@ class NhsLoginCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc
         return HttpResponseRedirect(flow.next_url or self.success_url)
 
     def login_failure(self) -> HttpResponse:
-        return sign_in_problem(self.request, "not_confirmed")
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in patient's details, as NHS login gave them at this sign-in."""
-    details = PatientPresenter(signed_in_patient(request))
-    return render(request, "accounts/home.jinja", {"details": details})
-
-
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    return sign_in_next_safe(request, candidate) or reverse("accounts:home")
-
-
-@require_GET
-def prove_who_you_are(request: HttpRequest) -> HttpResponse:
-    """Explains the step-up before sending a P5 patient to NHS login for P9."""
-    signed_in_patient(request)
-    return render(
-        request,
-        "accounts/prove_who_you_are.jinja",
-        {"next": _safe_next(request, request.GET.get("next"))},
-    )
-
-
-@require_GET
-def sign_out_confirm(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/sign_out.jinja")
-
-
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    auth.logout(request)
-    return HttpResponseRedirect(reverse("accounts:signed_out"))
-
-
-@login_not_required
-@require_GET
-def signed_out(request: HttpRequest) -> HttpResponse:
-    """After the patient chose to sign out. A session that ends by itself never comes here:
-    it goes straight to NHS login to sign in again (accounts/middleware.py). A patient who is
-    still signed in is not told they have signed out: they go to their page."""
-    if request.user.is_authenticated:
-        return HttpResponseRedirect(reverse("accounts:home"))
-    return render(request, "accounts/signed_out.jinja")
-
-
-@require_GET
-@session_activity_exempt
-def session_expiring(request: HttpRequest) -> HttpResponse:
-    """Warns two minutes before the inactivity limit; when the time is up the page moves
-    itself into NHS login (accounts/context_processors.py). Visiting it is not activity, so it
-    cannot keep the session alive on its own; only "Stay signed in" does."""
-    remaining = seconds_until_session_ends(request)
-    return render(
-        request,
-        "accounts/session_expiring.jinja",
-        {
-            "next": _safe_next(request, request.GET.get("next")),
-            "minutes": max(1, round(remaining / 60)),
-        },
-    )
-
-
-@require_POST
-def stay_signed_in(request: HttpRequest) -> HttpResponse:
-    """Posting here is activity: the middleware has already reset the inactivity clock."""
-    return HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
+        return sign_in_problem(self.request, SignInProblem.NOT_CONFIRMED)
