@@ -35,6 +35,7 @@ from citizen_portal.settings.base import (  # noqa: E402
     env,
     env_bool,
 )
+from core.secret_files import secret_file_write  # noqa: E402
 
 DEBUG = env_bool("DEBUG", default=True)
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
@@ -89,8 +90,7 @@ def _local_secret_key(path: Path) -> str:
     keeps sessions valid across restarts without anyone having to set SECRET_KEY.
     """
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        secret_file_write(path, secrets.token_urlsafe(50).encode())
     return path.read_text().strip()
 
 
@@ -103,8 +103,7 @@ def _local_linkage_encryption_key(path: Path) -> str:
     from cryptography.fernet import Fernet
 
     if not path.exists():
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
+        secret_file_write(path, Fernet.generate_key())
     return path.read_text().strip()
 
 
