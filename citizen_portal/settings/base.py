@@ -1,10 +1,10 @@
 """Settings shared by every environment, read once from the environment with django-environ.
 
 Django's own settings and the portal's wiring are here; each integration's are in a module of
-``components/`` (NHS login, linkage, the simulator, security headers, logging, staff sign-in),
-composed here. Defaults are the safe ones: DEBUG off, no secret key, no allowed hosts.
-``local`` relaxes them for a laptop; ``production`` refuses to start without what it needs.
-Every variable is documented in ``.env.example``.
+``components/`` (NHS login, linkage, the simulator, the demo app, security headers, logging,
+staff sign-in), composed here. Defaults are the safe ones: DEBUG off, no secret key, no
+allowed hosts. ``local`` relaxes them for a laptop; ``production`` refuses to start without
+what it needs. Every variable is documented in ``.env.example``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from citizen_portal.settings.components.demo import *  # noqa: F403
 from citizen_portal.settings.components.linkage import *  # noqa: F403
 from citizen_portal.settings.components.logging import *  # noqa: F403
 from citizen_portal.settings.components.nhs_login import *  # noqa: F403
@@ -190,10 +191,6 @@ AUTHENTICATION_BACKENDS = [
 # A bare JSON view at /bench/baseline for `make bench` to measure the stack's own ceiling.
 # Off everywhere but the benchmark; production refuses it.
 BENCHMARK_BASELINE_ENABLED = env_bool("BENCHMARK_BASELINE_ENABLED", default=False)
-# Whether linkage/demo.py may create the demo practice and its synthetic patients: a property of
-# the settings module, not of the environment. On for a laptop, the tests and the one-machine
-# stack; off in production, which never holds anyone but real patients.
-DEMO_SEED_ALLOWED = False
 
 # The simulator (components/simulator.py), when the environment turns it on; local and test
 # settings turn it on by default.

@@ -31,6 +31,7 @@ from citizen_portal.settings.base import (  # noqa: E402
     env,
     env_bool,
 )
+from citizen_portal.settings.components.demo import demo_install  # noqa: E402
 from citizen_portal.settings.components.simulator import simulator_install  # noqa: E402
 from core.secret_files import secret_file_write  # noqa: E402
 
@@ -95,4 +96,5 @@ def _local_linkage_encryption_key(path: Path) -> str:
 if not LINKAGE_ENCRYPTION_KEYS:
     LINKAGE_ENCRYPTION_KEYS = [_local_linkage_encryption_key(DATA_DIR / "linkage_encryption_key")]
 
-DEMO_SEED_ALLOWED = True
+# The demo practice and `make run`'s set-up (manage.py local_setup): the demo app, and its seed.
+demo_install(globals())

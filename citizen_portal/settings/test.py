@@ -19,6 +19,7 @@ from citizen_portal.settings.base import (
     SECRET_KEY,
     env,
 )
+from citizen_portal.settings.components.demo import demo_install
 from citizen_portal.settings.components.simulator import simulator_install
 
 if not DATABASES:
@@ -66,4 +67,5 @@ LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
 # The browser the Playwright tests drive: Debian's chromium package unless set.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 
-DEMO_SEED_ALLOWED = True
+# The demo app and its seed: the suite signs in as the simulator's users at the demo practice.
+demo_install(globals())
