@@ -27,7 +27,7 @@ simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001
 	$(MANAGE) runserver 127.0.0.1:8001
 
 .PHONY: test
-test: setup chromium lint secrets-check typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
+test: setup chromium lint import-contracts secrets-check typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
 	$(BIN)/pytest
 
 # The unit and service tests, in parallel, without the browser journeys, with coverage: for the
@@ -66,9 +66,13 @@ chromium: ## Make sure Chromium is there for the browser tests (installs it as r
 	@scripts/ensure-chromium
 
 .PHONY: lint
-lint: setup ## ruff lint and format check
+lint: setup import-contracts ## ruff lint and format check, and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+.PHONY: import-contracts
+import-contracts: setup ## Check the boundaries between the apps (import-linter; contracts in pyproject.toml)
+	$(BIN)/lint-imports
 
 .PHONY: format
 format: setup ## Apply ruff's fixes and formatting
@@ -108,4 +112,4 @@ bench: setup ## Measure the API and sign-in beside a baseline (PostgreSQL and Re
 
 .PHONY: clean
 clean: ## Remove what setup built (keeps data/, your local database and keys)
-	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -34,7 +34,7 @@ from accounts.staff_two_factor import staff_totp_device_of
 from accounts.tests.factories import PatientFactory, UserFactory
 from core.outbound import outbound_connections_close
 from core.rsa_keys import private_key_generate, private_key_write
-from linkage.demo import demo_practice_seed
+from demo.practice import demo_practice_seed
 from linkage.models import Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys

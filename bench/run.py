@@ -401,7 +401,7 @@ def main() -> int:
         "--vtr",
         '["P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]',
     )
-    manage(env, "shell", "-c", "from linkage.demo import demo_practice_seed; demo_practice_seed()")
+    manage(env, "demo_practice_seed")
     manage(
         env,
         "shell",

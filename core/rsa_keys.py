@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from core.secret_files import secret_file_write
 
 
 def private_key_generate() -> rsa.RSAPrivateKey:
@@ -28,13 +29,9 @@ def private_key_pem(private_key: rsa.RSAPrivateKey) -> bytes:
 
 
 def private_key_write(path: Path, private_key: rsa.RSAPrivateKey) -> None:
-    """Write the key as PEM into a file created with mode 0600, so it is never readable by
-    others, not even for the moment between writing and changing the mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as key_file:
-        key_file.write(private_key_pem(private_key))
-    path.chmod(0o600)  # an existing file keeps its old mode through O_CREAT
+    """Write the key as PEM into a file of mode 0600 (core/secret_files.py), so it is never
+    readable by others, not even for a moment."""
+    secret_file_write(path, private_key_pem(private_key))
 
 
 def public_key_pem(public_key: rsa.RSAPublicKey) -> str:

@@ -22,7 +22,7 @@ from django.db import connection
 
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write
-from linkage.demo import demo_practice_seed
+from demo.practice import demo_practice_seed
 from tests.portal_browser import PortalBrowser
 
 pytestmark = [

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from citizen_portal.settings.components.simulator import simulator_install
 from tests.settings_process import PRODUCTION_ENV, settings_import, settings_read
 
 PRINT_SETTINGS = """
@@ -97,6 +98,30 @@ def test_simulator_is_installed_only_where_enabled(tmp_path: Path) -> None:
         is False
     )
     assert _settings("production", PRODUCTION_ENV, tmp_path)["SIMULATOR_INSTALLED"] is False
+
+
+def test_the_simulator_is_installed_once_and_leaves_bases_values_alone() -> None:
+    """components/simulator.py: the one place local, test and base install it from."""
+    installed_apps = ["core", "accounts"]
+    exempt: list[str] = []
+    policy: dict[str, Any] = {"DIRECTIVES": {"default-src": ["'self'"]}, "EXCLUDE_URL_PREFIXES": []}
+    module_globals: dict[str, Any] = {
+        "INSTALLED_APPS": installed_apps,
+        "PORTAL_MIDDLEWARE_EXEMPT_PREFIXES": exempt,
+        "CONTENT_SECURITY_POLICY": policy,
+    }
+
+    simulator_install(module_globals)
+    simulator_install(module_globals)
+
+    assert module_globals["INSTALLED_APPS"] == ["core", "accounts", "nhs_login_simulator"]
+    assert module_globals["PORTAL_MIDDLEWARE_EXEMPT_PREFIXES"] == ["/nhs-login-simulator/"]
+    assert module_globals["CONTENT_SECURITY_POLICY"] == {
+        "DIRECTIVES": {"default-src": ["'self'"]},
+        "EXCLUDE_URL_PREFIXES": ["/nhs-login-simulator/"],
+    }
+    assert installed_apps == ["core", "accounts"]  # base's own lists are not changed
+    assert exempt == policy["EXCLUDE_URL_PREFIXES"] == []
 
 
 def test_local_points_nhs_login_at_the_built_in_simulator(tmp_path: Path) -> None:
@@ -191,7 +216,7 @@ ENV_READ = re.compile(r"""env(?:\.\w+|_\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 
 def test_env_example_documents_every_variable_the_settings_read() -> None:
-    read = {m for path in SETTINGS_DIR.glob("*.py") for m in ENV_READ.findall(path.read_text())}
+    read = {m for path in SETTINGS_DIR.rglob("*.py") for m in ENV_READ.findall(path.read_text())}
     documented = set(
         re.findall(
             r"^#?\s*([A-Z][A-Z0-9_]+)=",
@@ -201,6 +226,7 @@ def test_env_example_documents_every_variable_the_settings_read() -> None:
     )
 
     assert read, "the pattern found no variables: has the settings style changed?"
+    assert {"NHS_LOGIN_ISSUER", "LINKAGE_ENCRYPTION_KEYS", "LOG_LEVEL"} <= read  # components/
     assert read - documented == set()
 
 

@@ -33,7 +33,7 @@ from accounts.models import Patient
 from accounts.nhs_login_client import JWT_BEARER, provider_metadata_forget
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import jwk_thumbprint, private_key_generate, private_key_write, public_key_pem
-from linkage.demo import demo_practice_seed
+from demo.practice import demo_practice_seed
 from tests.independent_provider.driver import ProviderBrowser
 from tests.independent_provider.server import (
     ClientRegistration,

@@ -18,10 +18,8 @@ if _ENV_FILE.is_file():
 
 from citizen_portal.settings.base import *  # noqa: E402, F403
 from citizen_portal.settings.base import (  # noqa: E402
-    CONTENT_SECURITY_POLICY,
     DATA_DIR,
     DATABASES,
-    INSTALLED_APPS,
     LINKAGE_ENCRYPTION_KEYS,
     LOGGING,
     NHS_LOGIN_CLIENT_ID,
@@ -29,12 +27,13 @@ from citizen_portal.settings.base import (  # noqa: E402
     NHS_LOGIN_PRIVATE_KEY_PATH,
     NHS_LOGIN_SETTINGS_URL,
     NHS_LOGIN_SIMULATOR_ISSUER,
-    NHS_LOGIN_SIMULATOR_PATH_PREFIX,
-    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
     SECRET_KEY,
     env,
     env_bool,
 )
+from citizen_portal.settings.components.demo import demo_install  # noqa: E402
+from citizen_portal.settings.components.simulator import simulator_install  # noqa: E402
+from core.secret_files import secret_file_write  # noqa: E402
 
 DEBUG = env_bool("DEBUG", default=True)
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
@@ -47,20 +46,8 @@ ADMIN_TWO_FACTOR_REQUIRED = env_bool("ADMIN_TWO_FACTOR_REQUIRED", default=False)
 
 # Offline sign-in out of the box: the simulator is on unless .env turns it off.
 NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=True)
-if NHS_LOGIN_SIMULATOR_ENABLED and "nhs_login_simulator" not in INSTALLED_APPS:
-    INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
-if NHS_LOGIN_SIMULATOR_ENABLED and NHS_LOGIN_SIMULATOR_PATH_PREFIX not in (
-    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES
-):
-    # The portal's session limits and CSP leave the simulator's pages alone (base.py).
-    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES = [
-        *PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
-        NHS_LOGIN_SIMULATOR_PATH_PREFIX,
-    ]
-    CONTENT_SECURITY_POLICY = {
-        **CONTENT_SECURITY_POLICY,
-        "EXCLUDE_URL_PREFIXES": [*PORTAL_MIDDLEWARE_EXEMPT_PREFIXES],
-    }
+if NHS_LOGIN_SIMULATOR_ENABLED:
+    simulator_install(globals())
 
 # Sign in against the simulator unless .env names another provider. `make run` generates the
 # key and registers this client with the simulator (manage.py local_setup).
@@ -89,8 +76,7 @@ def _local_secret_key(path: Path) -> str:
     keeps sessions valid across restarts without anyone having to set SECRET_KEY.
     """
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        secret_file_write(path, secrets.token_urlsafe(50).encode())
     return path.read_text().strip()
 
 
@@ -103,12 +89,12 @@ def _local_linkage_encryption_key(path: Path) -> str:
     from cryptography.fernet import Fernet
 
     if not path.exists():
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
+        secret_file_write(path, Fernet.generate_key())
     return path.read_text().strip()
 
 
 if not LINKAGE_ENCRYPTION_KEYS:
     LINKAGE_ENCRYPTION_KEYS = [_local_linkage_encryption_key(DATA_DIR / "linkage_encryption_key")]
 
-DEMO_SEED_ALLOWED = True
+# The demo practice and `make run`'s set-up (manage.py local_setup): the demo app, and its seed.
+demo_install(globals())

@@ -13,5 +13,6 @@ refuse_to_start_unless_ready("Production", on_this_machine=False)
 
 from citizen_portal.settings.deployed import *  # noqa: E402, F403
 
-# The demo practice and its synthetic patients (linkage/demo.py) never reach a real register.
+# The demo practice and its synthetic patients (demo/practice.py) never reach a real register:
+# the demo app is not installed, and its seed refused should it be.
 DEMO_SEED_ALLOWED = False

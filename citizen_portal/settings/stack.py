@@ -12,6 +12,9 @@ from citizen_portal.settings.start_up_checks import refuse_to_start_unless_ready
 
 refuse_to_start_unless_ready("One-machine stack", on_this_machine=True)
 
+from citizen_portal.settings.components.demo import demo_install  # noqa: E402
 from citizen_portal.settings.deployed import *  # noqa: E402, F403
 
-DEMO_SEED_ALLOWED = True
+# The demo app and its seed, for `docker compose run --rm migrate python manage.py
+# demo_practice_seed` (compose.yaml).
+demo_install(globals())

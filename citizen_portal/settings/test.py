@@ -11,18 +11,16 @@ from cryptography.fernet import Fernet
 
 from citizen_portal.settings.base import *  # noqa: F403
 from citizen_portal.settings.base import (
-    CONTENT_SECURITY_POLICY,
     DATA_DIR,
     DATABASES,
-    INSTALLED_APPS,
     LOGGING,
     NHS_LOGIN_SETTINGS_URL,
     NHS_LOGIN_SIMULATOR_ISSUER,
-    NHS_LOGIN_SIMULATOR_PATH_PREFIX,
-    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
     SECRET_KEY,
     env,
 )
+from citizen_portal.settings.components.demo import demo_install
+from citizen_portal.settings.components.simulator import simulator_install
 
 if not DATABASES:
     DATABASES["default"] = {
@@ -33,18 +31,7 @@ if not DATABASES:
 
 # The suite signs patients in against the simulator, so it is always installed here.
 NHS_LOGIN_SIMULATOR_ENABLED = True
-if "nhs_login_simulator" not in INSTALLED_APPS:
-    INSTALLED_APPS = [*INSTALLED_APPS, "nhs_login_simulator"]
-if NHS_LOGIN_SIMULATOR_PATH_PREFIX not in PORTAL_MIDDLEWARE_EXEMPT_PREFIXES:
-    # The portal's session limits and CSP leave the simulator's pages alone (base.py).
-    PORTAL_MIDDLEWARE_EXEMPT_PREFIXES = [
-        *PORTAL_MIDDLEWARE_EXEMPT_PREFIXES,
-        NHS_LOGIN_SIMULATOR_PATH_PREFIX,
-    ]
-    CONTENT_SECURITY_POLICY = {
-        **CONTENT_SECURITY_POLICY,
-        "EXCLUDE_URL_PREFIXES": [*PORTAL_MIDDLEWARE_EXEMPT_PREFIXES],
-    }
+simulator_install(globals())
 # The simulator serves an NHS login settings page of its own.
 NHS_LOGIN_SETTINGS_URL = NHS_LOGIN_SETTINGS_URL or f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
 # The simulator's signing keys go wherever the test session puts them (conftest.py).
@@ -80,4 +67,5 @@ LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
 # The browser the Playwright tests drive: Debian's chromium package unless set.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 
-DEMO_SEED_ALLOWED = True
+# The demo app and its seed: the suite signs in as the simulator's users at the demo practice.
+demo_install(globals())

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write, rsa_public_key_pem_from
-from linkage.demo import DEMO_ODS_CODE, demo_practice_seed
+from demo.practice import DEMO_ODS_CODE, demo_practice_seed
 from linkage.models import ApiClient, Practice
 from linkage.services import api_client_register
 

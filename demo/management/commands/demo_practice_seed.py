@@ -1,4 +1,4 @@
-"""Create the demo practice and its synthetic patients (linkage/demo.py), for a laptop or the
+"""Create the demo practice and its synthetic patients (demo/practice.py), for a laptop or the
 one-machine stack; production settings refuse it."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from linkage.demo import DEMO_ODS_CODE, DemoSeedRefusedError, demo_practice_seed
+from demo.practice import DEMO_ODS_CODE, DemoSeedRefusedError, demo_practice_seed
 
 
 class Command(BaseCommand):

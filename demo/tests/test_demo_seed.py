@@ -1,10 +1,10 @@
-"""The demo practice (linkage/demo.py) is seeded only where the settings allow it: a laptop, the
-tests and the one-machine stack; production settings refuse it, so synthetic patients and a
-published linkage key never reach a real register."""
+"""The demo practice (demo/practice.py) is seeded only where the settings allow it: a laptop, the
+tests and the one-machine stack. Production settings do not install the demo app, so its
+commands do not exist there, and refuse the seed should it be installed all the same: synthetic
+patients and a published linkage key never reach a real register."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,16 +12,23 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from linkage.demo import DEMO_ODS_CODE, DEMO_PATIENTS, DemoSeedRefusedError, demo_practice_seed
+from demo.practice import DEMO_ODS_CODE, DEMO_PATIENTS, DemoSeedRefusedError, demo_practice_seed
 from linkage.models import AuditEvent, LinkageKey, Practice
 from tests.settings_process import PRODUCTION_ENV, settings_read
 
 pytestmark = pytest.mark.django_db
 
-PRINT_DEMO_SEED_ALLOWED = """
+PRINT_DEMO_SETTINGS = """
 import json
+import django
 from django.conf import settings
-print(json.dumps({"DEMO_SEED_ALLOWED": settings.DEMO_SEED_ALLOWED}))
+from django.core.management import get_commands
+django.setup()
+print(json.dumps({
+    "DEMO_SEED_ALLOWED": settings.DEMO_SEED_ALLOWED,
+    "demo installed": "demo" in settings.INSTALLED_APPS,
+    "commands": sorted({"demo_practice_seed", "local_setup"} & set(get_commands())),
+}))
 """
 
 
@@ -64,12 +71,17 @@ def test_the_command_seeds_the_demo_practice_once(capsys: pytest.CaptureFixture[
             True,
         ),
         ("local", {}, True),
+        ("test", {}, True),
     ],
-    ids=["production", "stack", "local"],
+    ids=["production", "stack", "local", "test"],
 )
 def test_only_production_settings_refuse_the_seed(
     tmp_path: Path, module: str, environment: dict[str, str], allowed: bool
 ) -> None:
-    loaded = settings_read(module, environment, tmp_path, script=PRINT_DEMO_SEED_ALLOWED)
+    loaded = settings_read(module, environment, tmp_path, script=PRINT_DEMO_SETTINGS)
 
-    assert json.dumps(loaded) == json.dumps({"DEMO_SEED_ALLOWED": allowed})
+    assert loaded == {
+        "DEMO_SEED_ALLOWED": allowed,
+        "demo installed": allowed,
+        "commands": ["demo_practice_seed", "local_setup"] if allowed else [],
+    }

@@ -18,6 +18,8 @@ from django.test.utils import override_settings
 
 from core.client_assertion import JWT_BEARER
 from core.rsa_keys import public_key_pem
+from demo.practice import DEMO_ODS_CODE
+from demo.practice import DEMO_PATIENTS as DEMO_REGISTER
 from linkage.audit import Actor, ActorType
 from linkage.models import (
     ApiClient,
@@ -29,8 +31,8 @@ from linkage.models import (
 )
 from linkage.services import linkage_key_retrieve
 from linkage.validation import nhs_number_is_valid
+from nhs_login_simulator.users import simulated_users
 
-DEMO_ODS_CODE = "A12345"
 DEMO_API_CLIENT_ID = "demo-api-client"
 # What the simulator's users and the README rely on.
 DEMO_PATIENTS = {
@@ -84,6 +86,23 @@ def test_local_setup_creates_the_demo_practice_with_its_patients(data_dir: Path)
         for patient in practice.patients.all()
     }
     assert patients == DEMO_PATIENTS
+
+
+def test_the_simulators_users_on_the_demo_register_are_registered_at_the_demo_practice() -> None:
+    """What lets a newcomer sign in as a simulator user and find their linkage details: the
+    simulator's users (nhs_login_simulator/test_users.json) and the demo register agree."""
+    register = {row[0]: (row[1], row[2], row[3].isoformat()) for row in DEMO_REGISTER}
+    on_the_register = [
+        user for user in simulated_users() if user.claims.get("nhs_number") in register
+    ]
+
+    assert {user.claims["nhs_number"] for user in on_the_register} == set(DEMO_PATIENTS)
+    for user in on_the_register:
+        claims = user.claims
+        assert claims["gp_registration_details"]["gp_ods_code"] == DEMO_ODS_CODE, user.id
+        assert (claims["family_name"], claims["given_name"], claims["birthdate"]) == register[
+            claims["nhs_number"]
+        ], user.id
 
 
 @pytest.mark.django_db

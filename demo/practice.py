@@ -1,6 +1,9 @@
 """The demo practice `make run` sets up: synthetic patients (NHS numbers in the 999 range with
 valid check digits) that match the NHS login simulator's test users, so a newcomer can sign in
-and see linkage details straight away."""
+and see linkage details straight away.
+
+``DEMO_ODS_CODE`` is its code everywhere (the set-up commands, the benchmark); the simulator's
+users (nhs_login_simulator/test_users.json) are registered there."""
 
 from __future__ import annotations
 
