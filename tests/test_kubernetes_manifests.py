@@ -178,10 +178,8 @@ def test_the_app_servers_are_given_every_variable_production_requires() -> None:
 
 
 def test_no_secret_value_is_committed() -> None:
-    """The secrets' files are the operator's; only their examples, empty, are in git."""
-    committed = {path.name for path in (DEPLOY / "secrets").iterdir()}
-
-    assert committed == {".gitignore", "portal-app.env.example", "portal-migrate.env.example"}
+    """The secrets' files are the operator's (and may be beside these, on the machine that
+    deploys): git ignores everything there but the examples, which are empty."""
     for example in ("portal-app.env.example", "portal-migrate.env.example"):
         assert set(_env_file(DEPLOY / "secrets" / example).values()) == {""}
     ignored = (DEPLOY / "secrets" / ".gitignore").read_text().split()
