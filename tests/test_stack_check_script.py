@@ -10,6 +10,7 @@ import importlib.util
 import inspect
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -39,13 +40,22 @@ def _stack_check() -> ModuleType:
     return module
 
 
-def _probe_alone(base_url: str, kind: str, attempts: int) -> list[int]:
+@pytest.fixture
+def client_address(settings: SettingsWrapper) -> str:
+    """The live server's every other test counts 127.0.0.1 in the shared Redis: this test's
+    requests come from an address of their own, through a trusted proxy (198.18.0.0/15,
+    RFC 2544)."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    return f"198.{18 + secrets.randbelow(2)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
+
+
+def _probe_alone(base_url: str, kind: str, attempts: int, forwarded_for: str) -> list[int]:
     """As in the stack's container: the function's source, json, and nothing else."""
     source = inspect.getsource(_stack_check().address_limit_probe)
     program = (
         f"import json\n{source}\n"
         f"print(json.dumps(address_limit_probe({base_url!r}, 'localhost', {kind!r}, "
-        f"{attempts}, '')))\n"
+        f"{attempts}, {forwarded_for!r})))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-I", "-c", program],
@@ -61,22 +71,22 @@ def _probe_alone(base_url: str, kind: str, attempts: int) -> list[int]:
 
 
 def test_the_probe_starts_sign_ins_until_the_address_is_refused(
-    nhs_login_live: NhsLoginLive, settings: SettingsWrapper
+    nhs_login_live: NhsLoginLive, settings: SettingsWrapper, client_address: str
 ) -> None:
     settings.SIGN_IN_RATE_LIMIT_PER_MINUTE = 2
 
-    statuses = _probe_alone(nhs_login_live.base_url, "sign-in", 3)
+    statuses = _probe_alone(nhs_login_live.base_url, "sign-in", 3, client_address)
 
     # Two sign-ins sent on to NHS login, the third refused.
     assert statuses == [302, 302, 429]
 
 
 def test_the_probe_asks_for_tokens_until_the_address_is_refused(
-    nhs_login_live: NhsLoginLive, settings: SettingsWrapper
+    nhs_login_live: NhsLoginLive, settings: SettingsWrapper, client_address: str
 ) -> None:
     settings.LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 2
 
-    statuses = _probe_alone(nhs_login_live.base_url, "token", 3)
+    statuses = _probe_alone(nhs_login_live.base_url, "token", 3, client_address)
 
     assert statuses[:2] == [400, 400]  # no assertion: refused, but counted
     assert statuses[2] == 429
