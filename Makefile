@@ -106,6 +106,13 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
+# compose.yaml's stack built and run on this machine's container engine (docker compose or
+# Compose v1's docker-compose), each promise of docs/operations.md proved, then torn down.
+# Minutes, not seconds: not part of `make test`.
+.PHONY: stack-check
+stack-check: setup chromium ## Build and run the compose stack: scale out, stop a server, down/up, backup and restore
+	$(BIN)/python scripts/stack_check.py $(STACK_CHECK_ARGS)
+
 .PHONY: bench
 bench: setup ## Measure the API and sign-in beside a baseline (PostgreSQL and Redis on this machine)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -20,7 +20,15 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE_SECONDS", "5"))
 # A worker that stops answering for this long is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT_SECONDS", "30"))
+# On SIGTERM (a container engine's stop, Kubernetes ending a pod) gunicorn stops accepting,
+# lets each worker finish the request it is serving for up to this long, and exits 0; the
+# engine's own grace period (compose.yaml's stop_grace_period, the pod's
+# terminationGracePeriodSeconds) is longer, so nothing in progress is killed.
 graceful_timeout = 20
+# No control socket (gunicornc): the container engine or orchestrator starts, scales and stops
+# the servers, and a socket that can change the workers is one more thing to protect. In the
+# image it could not be made anyway: the portal user cannot write its home, /app.
+control_socket_disable = True
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # "-" for standard output (the container image sets it); off when unset, as in `make bench`.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
