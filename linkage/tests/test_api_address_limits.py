@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+from collections.abc import Iterator
 
 import pytest
 import requests
+import time_machine
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core.client_assertion import JWT_BEARER
@@ -25,6 +28,15 @@ pytestmark = pytest.mark.django_db
 def _fresh_address() -> str:
     """An address no other test or earlier run counted (198.18.0.0/15, RFC 2544)."""
     return f"198.{18 + secrets.randbelow(2)}.{secrets.randbelow(256)}.{1 + secrets.randbelow(254)}"
+
+
+@pytest.fixture
+def at_the_start_of_a_minute() -> Iterator[None]:
+    """The clock moved on to the next whole minute, still running: a test that counts a
+    minute's refusals has the whole minute, instead of a window that may end half-way."""
+    now = time.time()
+    with time_machine.travel(now - now % 60 + 60, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +72,7 @@ def _token_request(api: ApiCaller, address: str, assertion: str | None = None) -
 
 
 def test_three_hundred_anonymous_calls_write_three_audit_rows_not_three_hundred(
-    nhs_login_api: ApiCaller,
+    nhs_login_api: ApiCaller, at_the_start_of_a_minute: None
 ) -> None:
     address = _fresh_address()
 
@@ -112,7 +124,7 @@ def test_authenticated_calls_keep_one_audit_row_each(
 
 
 def test_refused_token_requests_are_audited_in_aggregate_and_granted_ones_not_at_all(
-    nhs_login_api: ApiCaller, settings: SettingsWrapper
+    nhs_login_api: ApiCaller, settings: SettingsWrapper, at_the_start_of_a_minute: None
 ) -> None:
     """A stolen client id tried with the wrong key, again and again, shows in the audit trail
     without filling it; a token granted is not an access to linkage information."""
