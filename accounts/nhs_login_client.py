@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,13 +21,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.exceptions import ImproperlyConfigured
 
+from core.client_assertion import JWT_BEARER
+from core.client_assertion_signing import client_assertion_sign
 from core.outbound import (
     OutboundResponseInvalidError,
     OutboundUnavailableError,
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
     import requests
 
 logger = logging.getLogger(__name__)
-
-JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-# A client assertion is used once, straight away: a minute is plenty.
-CLIENT_ASSERTION_LIFETIME_SECONDS = 60
 
 
 class ProviderError(Exception):
@@ -259,28 +255,19 @@ def client_private_key() -> rsa.RSAPrivateKey:
 
 
 def client_assertion(*, token_endpoint: str) -> str:
-    """A private_key_jwt client assertion (RFC 7523, section 3).
+    """A private_key_jwt client assertion (RFC 7523, section 3) for NHS login's token endpoint.
 
-    The header is exactly the Federation specification's JWT header table (section 4.1):
-    ``alg`` RS512 and ``typ`` JWT. NHS login registers a client's public key as a PEM, which
-    has no key id, so a ``kid`` is sent only when ``NHS_LOGIN_KEY_ID`` says the provider
-    registered a JWK under that id: a provider that selects keys by ``kid`` refuses an
-    assertion whose ``kid`` names no key it holds (docs/nhs-login-conformance.md).
+    NHS login registers a client's public key as a PEM, which has no key id, so a ``kid`` is
+    sent only when ``NHS_LOGIN_KEY_ID`` says the provider registered a JWK under that id: a
+    provider that selects keys by ``kid`` refuses an assertion whose ``kid`` names no key it
+    holds (docs/nhs-login-conformance.md).
     """
-    private_key = client_private_key()
-    now = int(time.time())
-    claims = {
-        "iss": settings.NHS_LOGIN_CLIENT_ID,
-        "sub": settings.NHS_LOGIN_CLIENT_ID,
-        "aud": token_endpoint,
-        "jti": str(uuid.uuid4()),
-        "iat": now,
-        "exp": now + CLIENT_ASSERTION_LIFETIME_SECONDS,
-    }
-    headers = {"typ": "JWT"}
-    if settings.NHS_LOGIN_KEY_ID:
-        headers["kid"] = settings.NHS_LOGIN_KEY_ID
-    return jwt.encode(claims, private_key, algorithm="RS512", headers=headers)
+    return client_assertion_sign(
+        private_key=client_private_key(),
+        client_id=settings.NHS_LOGIN_CLIENT_ID,
+        audience=token_endpoint,
+        key_id=settings.NHS_LOGIN_KEY_ID,
+    )
 
 
 def redirect_uri() -> str:

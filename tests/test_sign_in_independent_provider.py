@@ -30,8 +30,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Patient
-from accounts.nhs_login_client import JWT_BEARER, provider_metadata_forget
+from accounts.nhs_login_client import provider_metadata_forget
 from accounts.sign_in_flow import vtr_sets_sent
+from core.client_assertion import JWT_BEARER
 from core.rsa_keys import jwk_thumbprint, private_key_generate, private_key_write, public_key_pem
 from demo.practice import demo_practice_seed
 from tests.independent_provider.driver import ProviderBrowser

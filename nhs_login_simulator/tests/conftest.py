@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client as HttpClient
 from django.test.utils import override_settings
 
+from core.client_assertion import JWT_BEARER
 from core.rsa_keys import private_key_generate, public_key_pem
 from nhs_login_simulator.claims import SUPPORTED_SCOPES
 from nhs_login_simulator.models import Client
@@ -28,7 +29,6 @@ ISSUER = "http://testserver/nhs-login-simulator"
 TOKEN_ENDPOINT = f"{ISSUER}/token"
 CLIENT_ID = "test-portal"
 REDIRECT_URI = "https://portal.example.org/auth/nhs-login/callback/"
-JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 P9_VTR = '["P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]'
 BOTH_VTR = '["P5.Cp.Cd","P5.Cp.Ck","P5.Cm","P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]'
 P0_VTR = '["P0.Cp.Cd","P5.Cp.Cd","P9.Cp.Cd"]'

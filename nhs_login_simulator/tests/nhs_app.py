@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.test import Client as HttpClient
 
+from core.client_assertion import JWT_BEARER
 from core.rsa_keys import private_key_generate, public_key_pem
 from nhs_login_simulator.clients import ClientKey, client_register
 from nhs_login_simulator.models import Client
@@ -34,7 +35,6 @@ NHS_APP_CLIENT_ID = "nhs-app"
 NHS_APP_REDIRECT_URI = "https://www.nhsapp.service.nhs.uk/login/callback/"
 P9_VTR = ["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]
 P5_OR_P9_VTR = ["P5.Cp.Cd", "P5.Cp.Ck", "P5.Cm", *P9_VTR]
-JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def _field(html: str, name: str) -> str:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.client_assertion_signing import client_assertion_sign
 from linkage.api_auth import token_endpoint_url
 
 
@@ -33,13 +31,10 @@ class Command(BaseCommand):
             ) from error
         if not isinstance(private_key, rsa.RSAPrivateKey):
             raise CommandError("The key must be an RSA private key")
-        now = int(time.time())
-        claims = {
-            "iss": options["client_id"],
-            "sub": options["client_id"],
-            "aud": token_endpoint_url(),
-            "jti": str(uuid.uuid4()),
-            "iat": now,
-            "exp": now + 60,
-        }
-        self.stdout.write(jwt.encode(claims, private_key, algorithm="RS512"))
+        self.stdout.write(
+            client_assertion_sign(
+                private_key=private_key,
+                client_id=options["client_id"],
+                audience=token_endpoint_url(),
+            )
+        )
