@@ -46,7 +46,7 @@ class PracticeAdmin(PracticeScopedAdmin):
         if change and "online_services_live" in form.changed_data:
             practice_online_services_switch(
                 actor=staff_actor(request),
-                practices=Practice.objects.filter(pk=obj.pk),
+                practices=self.get_queryset(request).filter(pk=obj.pk),
                 live=obj.online_services_live,
             )
         if not change or set(form.changed_data) - {"online_services_live"}:
