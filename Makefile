@@ -89,10 +89,14 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
+.PHONY: mutation
+mutation: setup ## Mutation testing of the validation rules, a score per module (slow: ~15 min)
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
+
 .PHONY: bench
 bench: setup ## Measure the API and sign-in beside a baseline (PostgreSQL and Redis on this machine)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove what setup built (keeps data/, your local database and keys)
-	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache mutants
