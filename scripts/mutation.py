@@ -7,8 +7,10 @@ What it does, and why, is written in docs/mutation-testing.md. In short:
 2. mutmut 3 mutates only code inside functions, so a module-level constant (a claim list, a
    lifetime in seconds, a regular expression) would never be mutated. This script mutates those
    too, with mutmut's own number and string operators plus the removal of each element of a
-   tuple or list, and runs each such mutant in a Python of its own whose import of the module
-   reads the mutated source (a value read at import time cannot be switched while running).
+   tuple or list, and runs each such mutant in a fork of a process that has imported the
+   libraries but none of the project's modules, where importing the module reads the mutated
+   source (a value read at import time cannot be switched while running, as mutmut switches
+   functions).
 3. It reads both sets of results, sets aside the mutants docs/mutation-testing.md lists
    (equivalent or message-only, each with its reason), prints each module's score and fails if
    one is below ``THRESHOLD`` or if the list is stale (a listed mutant killed, gone or changed).
