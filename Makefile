@@ -113,10 +113,14 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 stack-check: setup chromium ## Build and run the compose stack: scale out, stop a server, down/up, backup and restore
 	$(BIN)/python scripts/stack_check.py $(STACK_CHECK_ARGS)
 
+.PHONY: mutation
+mutation: setup ## Mutation testing of the validation rules, a score per module (slow: ~15 min)
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
+
 .PHONY: bench
 bench: setup ## Measure the API and sign-in beside a baseline (PostgreSQL and Redis on this machine)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove what setup built (keeps data/, your local database and keys)
-	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	rm -rf .venv node_modules static/vendor .tools .mypy_cache .ruff_cache .pytest_cache .import_linter_cache mutants

@@ -46,7 +46,11 @@ class AccessTokenInvalidError(TokenInvalidError):
 
 
 def _key_for(kid: str, jwks: dict[str, Any]) -> jwt.PyJWK | None:
-    for candidate in jwks.get("keys", []):
+    """The first RSA key of the set with this kid that is for RS512 or names no algorithm.
+    ``provider_jwks`` only returns a set whose ``keys`` is a list; several keys may share a kid
+    when their types differ (RFC 7517, 4.5), and NHS login lists more than one key while it
+    rotates them."""
+    for candidate in jwks["keys"]:
         if not isinstance(candidate, dict) or candidate.get("kid") != kid:
             continue
         if candidate.get("kty") != "RSA" or candidate.get("alg", ALGORITHM) != ALGORITHM:
@@ -111,23 +115,28 @@ def _signed_claims(
     return claims
 
 
-def _vtm_check(claims: dict[str, Any], *, refused: type[TokenInvalidError]) -> None:
-    """``vtm`` is the trustmark's URL (Federation specification 5.1.4); NHS login hosts its
-    own (5.1.5: https://auth.login.nhs.uk/trustmark/auth.login.nhs.uk), so it must be on the
-    issuer's own origin: a trustmark elsewhere would vouch for a vector NHS login did not."""
-    vtm = claims["vtm"]
+def _on_the_issuers_origin(url: object) -> bool:
+    """Same scheme, host and port as the issuer, and no user name to hide another host."""
+    if not isinstance(url, str):
+        return False
     issuer = urlsplit(provider_metadata().issuer)
     try:
-        trustmark = urlsplit(vtm) if isinstance(vtm, str) else None
-        same_origin = trustmark is not None and (
+        trustmark = urlsplit(url)
+        return (
             trustmark.scheme.lower(),
             trustmark.hostname,
             trustmark.port,
             trustmark.username,
         ) == (issuer.scheme.lower(), issuer.hostname, issuer.port, None)
     except ValueError:  # a port that is not a number
-        same_origin = False
-    if not same_origin:
+        return False
+
+
+def _vtm_check(claims: dict[str, Any], *, refused: type[TokenInvalidError]) -> None:
+    """``vtm`` is the trustmark's URL (Federation specification 5.1.4); NHS login hosts its
+    own (5.1.5: https://auth.login.nhs.uk/trustmark/auth.login.nhs.uk), so it must be on the
+    issuer's own origin: a trustmark elsewhere would vouch for a vector NHS login did not."""
+    if not _on_the_issuers_origin(claims["vtm"]):
         raise refused("vtm is not a URL on the issuer's origin")
 
 

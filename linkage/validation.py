@@ -18,14 +18,13 @@ class InvalidValueError(ValueError):
 
 
 def nhs_number_is_valid(nhs_number: str) -> bool:
-    """Ten digits whose modulus-11 check digit is right."""
+    """Ten digits whose modulus-11 check digit is right. A remainder that makes the check 11
+    means 0; one that makes it 10 matches no digit, so no such number is valid."""
     if not _TEN_ASCII_DIGITS.fullmatch(nhs_number):  # str.isdigit() takes other scripts' digits
         return False
     total = sum(int(digit) * (10 - position) for position, digit in enumerate(nhs_number[:9]))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(nhs_number[9])
+    check = (11 - total % 11) % 11
+    return check == int(nhs_number[9])
 
 
 def nhs_number_normalise(raw: str) -> str:

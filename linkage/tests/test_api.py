@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -12,11 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import time_machine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from core.rsa_keys import private_key_generate
+from linkage.api import OPENAPI_DOCUMENT
 from linkage.api_auth import registered_public_key
 from linkage.audit import Actor, ActorType
 from linkage.models import ApiClient, AuditEvent, LinkageKey, Practice, RegisteredPatient
@@ -33,9 +39,31 @@ from linkage.tests.factories import LinkageKeyFactory
 
 pytestmark = pytest.mark.django_db
 
+SCHEMAS = json.loads(OPENAPI_DOCUMENT.read_text())["components"]["schemas"]
+JWT_BEARER_WRITTEN_OUT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
 
 def _error(response: Any) -> tuple[int, str]:
+    """The status and errorCode of a refusal whose body is the OpenAPI document's Error."""
+    Draft202012Validator(SCHEMAS["Error"]).validate(response.json())
     return response.status_code, response.json()["errorCode"]
+
+
+def _oauth_error(response: Any) -> tuple[int, str]:
+    """The status and error of a token endpoint refusal whose body is the document's
+    OAuthError, with a description (RFC 6749, 5.2)."""
+    Draft202012Validator(SCHEMAS["OAuthError"]).validate(response.json())
+    assert response.json()["error_description"]
+    return response.status_code, response.json()["error"]
+
+
+def _token_form(api: ApiCaller, **changes: str) -> dict[str, str]:
+    return {
+        "grant_type": "client_credentials",
+        "client_assertion_type": JWT_BEARER_WRITTEN_OUT,
+        "client_assertion": assertion_for(api.client.client_id, api.private_key),
+        **changes,
+    }
 
 
 def test_create_then_retrieve(
@@ -401,6 +429,45 @@ def test_requests_without_a_valid_token_are_unauthorized(
     )
 
 
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param("Bearer {token}", id="as-usual"),
+        pytest.param("bearer {token}", id="scheme-in-lower-case"),
+        pytest.param("Bearer  {token}", id="two-spaces-as-rfc-6750-allows"),
+    ],
+)
+def test_a_bearer_token_is_taken_as_rfc_6750_writes_it(
+    nhs_login_api: ApiCaller, practice: Practice, authorization: str
+) -> None:
+    token = nhs_login_api.token()
+
+    response = nhs_login_api.http.post(
+        "/api/v1/linkage/retrieve",
+        json.dumps(retrieve_body()),
+        content_type="application/json",
+        headers={"Authorization": authorization.format(token=token)},
+    )
+
+    assert _error(response) == (404, "PATIENT_NOT_FOUND")
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Token", "MAC", ""])
+def test_a_valid_token_under_another_scheme_is_unauthorized(
+    nhs_login_api: ApiCaller, practice: Practice, scheme: str
+) -> None:
+    token = nhs_login_api.token()
+
+    response = nhs_login_api.http.post(
+        "/api/v1/linkage/retrieve",
+        json.dumps(retrieve_body()),
+        content_type="application/json",
+        headers={"Authorization": f"{scheme} {token}"},
+    )
+
+    assert _error(response) == (401, "UNAUTHORIZED")
+
+
 def test_token_stops_working_when_its_lifetime_is_over(
     nhs_login_api: ApiCaller, practice: Practice
 ) -> None:
@@ -588,6 +655,8 @@ def test_token_endpoint_gives_a_five_minute_bearer_token_for_the_clients_scopes(
     assert response.json()["token_type"] == "Bearer"
     assert response.json()["expires_in"] == 300
     assert response.json()["scope"] == "linkage:read"
+    # 32 random bytes, url-safe (RFC 6750's b64token): 256 bits no one can guess.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", response.json()["access_token"])
 
 
 @pytest.mark.parametrize(
@@ -612,8 +681,7 @@ def test_token_endpoint_refuses_bad_assertions(
 ) -> None:
     response = nhs_login_api.token_response(**overrides)
 
-    assert response.status_code == 401
-    assert response.json()["error"] == error
+    assert _oauth_error(response) == (401, error)
 
 
 def test_token_endpoint_refuses_an_assertion_signed_by_another_key(
@@ -630,8 +698,7 @@ def test_token_endpoint_refuses_an_assertion_signed_by_another_key(
         },
     )
 
-    assert response.status_code == 401
-    assert response.json()["error"] == "invalid_client"
+    assert _oauth_error(response) == (401, "invalid_client")
 
 
 def test_token_endpoint_refuses_a_replayed_assertion(nhs_login_api: ApiCaller) -> None:
@@ -646,8 +713,62 @@ def test_token_endpoint_refuses_a_replayed_assertion(nhs_login_api: ApiCaller) -
     replay = nhs_login_api.http.post("/api/oauth2/token", form)
 
     assert first.status_code == 200
-    assert replay.status_code == 401
+    assert _oauth_error(replay) == (401, "invalid_client")
     assert "jti has been used before" in replay.json()["error_description"]
+
+
+def test_an_assertion_is_remembered_for_as_long_as_it_could_be_replayed(
+    nhs_login_api: ApiCaller,
+) -> None:
+    """The longest-lived assertion the endpoint takes (exp 300 s ahead) is still accepted 30 s
+    after its exp (the leeway): its jti must be remembered until then. The clock stands still
+    at each step, and the memory cache's expiry reads the same clock."""
+    now = int(time.time())
+    form = _token_form(
+        nhs_login_api,
+        client_assertion=assertion_for(
+            nhs_login_api.client.client_id, nhs_login_api.private_key, iat=now, exp=now + 300
+        ),
+    )
+    with time_machine.travel(now, tick=False):
+        first = nhs_login_api.http.post("/api/oauth2/token", form)
+    with time_machine.travel(now + 329, tick=False):
+        replay = nhs_login_api.http.post("/api/oauth2/token", form)
+
+    assert first.status_code == 200
+    assert _oauth_error(replay) == (401, "invalid_client")
+
+
+def test_token_endpoint_takes_the_rfc_7523_assertion_type_written_out(
+    nhs_login_api: ApiCaller,
+) -> None:
+    response = nhs_login_api.http.post("/api/oauth2/token", _token_form(nhs_login_api))
+
+    assert response.status_code == 200, response.content
+
+
+def test_token_endpoint_names_every_scope_of_the_client_separated_by_spaces(
+    api_client_for: Callable[..., ApiCaller],
+) -> None:
+    response = api_client_for("linkage:read", "linkage:create").token_response()
+
+    assert response.json()["scope"] == "linkage:create linkage:read"
+
+
+def test_token_endpoint_refuses_a_client_whose_registered_key_is_not_rsa(
+    nhs_login_api: ApiCaller,
+) -> None:
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    ApiClient.objects.filter(pk=nhs_login_api.client.pk).update(
+        public_key_pem=ec_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+    response = nhs_login_api.token_response()
+
+    assert _oauth_error(response) == (401, "invalid_client")
+    assert "not an RSA key" in response.json()["error_description"]
 
 
 @pytest.mark.parametrize(
@@ -663,18 +784,20 @@ def test_token_endpoint_refuses_a_replayed_assertion(nhs_login_api: ApiCaller) -
 def test_token_endpoint_refuses_malformed_requests(
     nhs_login_api: ApiCaller, form: dict[str, str], error: str
 ) -> None:
-    base = {
-        "grant_type": "client_credentials",
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": assertion_for(
-            nhs_login_api.client.client_id, nhs_login_api.private_key
-        ),
-    }
+    response = nhs_login_api.http.post("/api/oauth2/token", _token_form(nhs_login_api, **form))
 
-    response = nhs_login_api.http.post("/api/oauth2/token", {**base, **form})
+    assert _oauth_error(response) == (400, error)
 
-    assert response.status_code == 400
-    assert response.json()["error"] == error
+
+def test_token_endpoint_refuses_a_request_without_an_assertion(
+    nhs_login_api: ApiCaller,
+) -> None:
+    form = _token_form(nhs_login_api)
+    del form["client_assertion"]
+
+    response = nhs_login_api.http.post("/api/oauth2/token", form)
+
+    assert _oauth_error(response) == (400, "invalid_request")
 
 
 # --- Concurrency --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ client's JWKS URL; the token endpoint is called as a client would call it."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -208,6 +209,21 @@ def test_an_error_or_a_body_that_is_not_a_key_set_is_never_kept_as_keys(
     assert refused.json()["error"] == "invalid_client"
     assert accepted.status_code == 200  # the bad answer was not kept as the client's keys
     assert _KeySetServer.fetches == 2
+
+
+def test_a_key_set_that_cannot_be_used_is_logged_with_the_clients_id(
+    jwks_client: ApiClient, signing_key: rsa.RSAPrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """So that the operator knows whose JWKS URL to look at."""
+    _KeySetServer.answer = (404, "application/json", b'{"error": "not found"}')
+
+    with caplog.at_level(logging.WARNING, logger=client_key_sets.__name__):
+        _, refused = _token_request(jwks_client, signing_key, kid="k1")
+
+    assert refused.status_code == 401
+    logged = [r.getMessage() for r in caplog.records if r.name == client_key_sets.__name__]
+    assert len(logged) == 1
+    assert logged[0].startswith(f"API client {jwks_client.client_id}: its JWKS cannot be used")
 
 
 def test_a_rotated_key_is_found_by_one_refresh(

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
 from linkage.audit import Actor, ActorType
-from linkage.client_state import PracticeBinding, api_client_state_get
+from linkage.client_state import ApiClientState, PracticeBinding, api_client_state_get
 from linkage.errors import (
     InvalidRequestError,
     PracticeNotServedError,
@@ -355,6 +355,26 @@ def test_the_client_state_is_read_in_one_query_whatever_the_binding(
     state = api_client_state_get(api.client.client_id)
     assert state is not None
     assert state.practices.ods_codes == {ODS_CODE, OTHER_ODS_CODE}
+
+
+def test_the_client_state_read_from_the_database_is_the_clients_own(
+    api_client_for: Callable[..., ApiCaller],
+    registered_patient: RegisteredPatient,
+    other_patient: RegisteredPatient,
+) -> None:
+    """Another client, with other scopes and another practice, is registered first: none of
+    its rows may become this client's."""
+    api_client_for("linkage:create", name="Other", ods_codes=(OTHER_ODS_CODE,))
+    api = api_client_for("linkage:read", ods_codes=(ODS_CODE,))
+    token = api.token()
+    assert api_client_state_get(api.client.client_id) is None  # so the call reads the database
+
+    # Served (the patient has no key yet), neither unauthorized nor forbidden.
+    assert api.retrieve(retrieve_body(), token=token).json()["errorCode"] == "LINKAGE_KEY_NOT_FOUND"
+
+    assert api_client_state_get(api.client.client_id) == ApiClientState(
+        scopes=("linkage:read",), practices=PracticeBinding(ods_codes=frozenset({ODS_CODE}))
+    )
 
 
 # The migration

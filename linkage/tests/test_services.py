@@ -1,9 +1,7 @@
 """The linkage services that staff and patients reach without the API: revoke, reissue,
-load; and the rules every caller shares."""
+load. The input rules every caller shares are tested in test_validation.py."""
 
 from __future__ import annotations
-
-import datetime
 
 import pytest
 
@@ -28,7 +26,6 @@ from linkage.services import (
 )
 from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
 from linkage.tests.factories import RegisteredPatientFactory
-from linkage.validation import age_on, nhs_number_is_valid, surnames_match
 
 pytestmark = pytest.mark.django_db
 
@@ -252,55 +249,3 @@ def test_generated_keys_use_the_unambiguous_alphabet() -> None:
     assert len(keys) == 200
     assert all(len(key) == 15 for key in keys)
     assert not set("".join(keys)) & set("0O1Il")
-
-
-@pytest.mark.parametrize(
-    ("nhs_number", "valid"),
-    [
-        pytest.param("9990000018", True, id="valid"),
-        pytest.param("9990000019", False, id="wrong-check-digit"),
-        pytest.param("9990000010", False, id="check-digit-would-be-ten"),
-        pytest.param("999000001", False, id="nine-digits"),
-        pytest.param("99900000\uff118", False, id="full-width-digit"),
-    ],
-)
-def test_nhs_number_modulus_eleven(nhs_number: str, valid: bool) -> None:
-    assert nhs_number_is_valid(nhs_number) is valid
-
-
-@pytest.mark.parametrize(
-    ("born", "today", "age"),
-    [
-        pytest.param(datetime.date(2010, 5, 1), datetime.date(2026, 5, 1), 16, id="birthday-today"),
-        pytest.param(datetime.date(2010, 5, 1), datetime.date(2026, 4, 30), 15, id="day-before"),
-        pytest.param(
-            datetime.date(2008, 2, 29), datetime.date(2024, 2, 29), 16, id="leap-day-in-leap-year"
-        ),
-        pytest.param(datetime.date(2009, 2, 28), datetime.date(2025, 2, 28), 16, id="feb-28"),
-        pytest.param(
-            datetime.date(2008, 2, 29), datetime.date(2023, 2, 28), 14, id="leap-day-not-yet"
-        ),
-        pytest.param(
-            datetime.date(2008, 2, 29), datetime.date(2023, 3, 1), 15, id="leap-day-on-1-march"
-        ),
-    ],
-)
-def test_age_counts_the_birthday_itself(
-    born: datetime.date, today: datetime.date, age: int
-) -> None:
-    assert age_on(born, today) == age
-
-
-@pytest.mark.parametrize(
-    ("given", "registered", "match"),
-    [
-        pytest.param("o'brien-smith", "O'Brien-Smith", True, id="case"),
-        pytest.param("OBRIEN SMITH", "O'Brien-Smith", True, id="spaces-no-punctuation"),
-        pytest.param("O\u2019Brien", "O'Brien", True, id="curly-apostrophe"),
-        pytest.param("Brien", "O'Brien", False, id="different"),
-    ],
-)
-def test_surname_comparison_ignores_case_spaces_hyphens_apostrophes(
-    given: str, registered: str, match: bool
-) -> None:
-    assert surnames_match(given, registered) is match
