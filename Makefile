@@ -90,7 +90,7 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	$(MANAGE) check --deploy --fail-level WARNING
 
 .PHONY: mutation
-mutation: setup ## Mutation testing of the validation rules, a score per module (slow: ~15 min)
+mutation: setup ## Mutation testing of the validation rules, a score per module (slow: 15 to 25 min on 2 cores)
 	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
 
 .PHONY: bench
