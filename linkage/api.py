@@ -97,14 +97,18 @@ CREATE_FIELDS = (
 _WWW_AUTHENTICATE = 'Bearer realm="linkage", error="invalid_token"'
 
 
-def error_response(error: LinkageError) -> JsonResponse:
-    """The contract's error body with the error's own status (docs/linkage-api.md, "Errors")."""
-    response = JsonResponse(
-        {"errorCode": error.error_code, "errorMessage": error.error_message}, status=error.status
-    )
-    if isinstance(error, UnauthorizedError):
+def _error_json(error_code: str, message: str, status: int) -> JsonResponse:
+    """The contract's error body (docs/linkage-api.md, "Errors"); an UNAUTHORIZED answer says
+    how to authenticate (RFC 6750, 3)."""
+    response = JsonResponse({"errorCode": error_code, "errorMessage": message}, status=status)
+    if error_code == UnauthorizedError.error_code:
         response["WWW-Authenticate"] = _WWW_AUTHENTICATE
     return response
+
+
+def error_response(error: LinkageError) -> JsonResponse:
+    """A LinkageError answered with its own code, message and status."""
+    return _error_json(error.error_code, error.error_message, error.status)
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -234,12 +238,9 @@ def linkage_api(
                 response = view(request, actor, principal.practices)
             except ApiAuthError as error:
                 _audit_refusal(actor, action, error.error_code, address=address)
-                response = JsonResponse(
-                    {"errorCode": error.error_code, "errorMessage": error.error_message},
-                    status=ERROR_STATUS[error.error_code],
+                response = _error_json(
+                    error.error_code, error.error_message, ERROR_STATUS[error.error_code]
                 )
-                if error.error_code == UnauthorizedError.error_code:
-                    response["WWW-Authenticate"] = _WWW_AUTHENTICATE
                 if error.retry_after is not None:
                     response["Retry-After"] = str(error.retry_after)
                 return response
