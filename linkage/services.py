@@ -287,21 +287,17 @@ def _idempotent_record(idempotent: IdempotentRequest) -> IdempotentCreate | None
 
 
 def _idempotent_answer(
+    *,
+    actor: Actor,
+    practices: PracticeBinding | None,
     record: IdempotentCreate,
     idempotent: IdempotentRequest,
-    practices: PracticeBinding | None,
-    actor: Actor,
 ) -> LinkageInformation:
     """The first answer again, while its key is active and the client still serves the
     practice; a different body under the same key is refused."""
     if record.request_hash != idempotent.request_hash:
         raise InvalidRequestError("This Idempotency-Key was used with a different request")
-    key = record.linkage_key
-    _served(actor, practices, key.practice.ods_code)
-    key.refresh_from_db()
-    if key.status != LinkageKeyStatus.ACTIVE:
-        raise LinkageKeyRevokedError
-    return _information(key, key.practice)
+    return _active_key_answer(actor=actor, practices=practices, linkage_key=record.linkage_key)
 
 
 def linkage_key_create(
@@ -328,7 +324,9 @@ def linkage_key_create(
             ods_code=key.practice.ods_code,
             nhs_number=key.patient.nhs_number,
         ):
-            return _idempotent_answer(record, idempotent, practices, actor)
+            return _idempotent_answer(
+                actor=actor, practices=practices, record=record, idempotent=idempotent
+            )
     try:
         return _linkage_key_create(
             actor=actor,
@@ -346,7 +344,9 @@ def linkage_key_create(
         if record is None or idempotent is None:
             raise
         try:
-            return _idempotent_answer(record, idempotent, practices, actor)
+            return _idempotent_answer(
+                actor=actor, practices=practices, record=record, idempotent=idempotent
+            )
         except LinkageError as error:
             error.audited = True
             raise
@@ -466,15 +466,25 @@ def _active_key_information(
     linkage_key: LinkageKey,
     practices: PracticeBinding | None = None,
 ) -> LinkageInformation:
-    practice = linkage_key.practice
     with _audited(
-        actor, action, ods_code=practice.ods_code, nhs_number=linkage_key.patient.nhs_number
+        actor,
+        action,
+        ods_code=linkage_key.practice.ods_code,
+        nhs_number=linkage_key.patient.nhs_number,
     ):
-        _served(actor, practices, practice.ods_code)
-        linkage_key.refresh_from_db()
-        if linkage_key.status != LinkageKeyStatus.ACTIVE:
-            raise LinkageKeyRevokedError
-        return _information(linkage_key, practice)
+        return _active_key_answer(actor=actor, practices=practices, linkage_key=linkage_key)
+
+
+def _active_key_answer(
+    *, actor: Actor, practices: PracticeBinding | None, linkage_key: LinkageKey
+) -> LinkageInformation:
+    """A key's information as it is now, while it is active and the caller serves its
+    practice (not audited: the caller is)."""
+    _served(actor, practices, linkage_key.practice.ods_code)
+    linkage_key.refresh_from_db()
+    if linkage_key.status != LinkageKeyStatus.ACTIVE:
+        raise LinkageKeyRevokedError
+    return _information(linkage_key, linkage_key.practice)
 
 
 @dataclass(frozen=True)
