@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 
 from citizen_portal.settings.base import env, env_bool
+from core.this_machine import host_is_this_machine
 
 REQUIRED_VARIABLES = (
     "SECRET_KEY",
@@ -32,17 +33,9 @@ REQUIRED_VARIABLES = (
     "REDIS_URL",
 )
 
-# Names that can only ever mean this machine (RFC 6761, 6.3: localhost and *.localhost).
-_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Where the simulator serves its endpoints (nhs_login_simulator/urls.py, mounted by the root
 # URLs): an issuer ending so is the simulator, whatever host it is on.
 SIMULATOR_ISSUER_PATH = "/nhs-login-simulator"
-
-
-def loopback(host: str | None) -> bool:
-    return host is not None and (
-        host.lower() in _LOOPBACK_HOSTS or host.lower().endswith(".localhost")
-    )
 
 
 def _address_problem(name: str, *, on_this_machine: bool) -> str | None:
@@ -59,17 +52,17 @@ def _address_problem(name: str, *, on_this_machine: bool) -> str | None:
     if not host or address.scheme not in ("http", "https"):
         return f"{name} must be an https:// address, not {value}"
     if on_this_machine:
-        if name == "PORTAL_BASE_URL" and not loopback(host):
+        if name == "PORTAL_BASE_URL" and not host_is_this_machine(host):
             return (
                 f"{name} must be this machine (localhost or *.localhost) in the one-machine "
                 f"stack, not {value}: a portal for patients runs with production settings"
             )
-        if address.scheme == "http" and not loopback(host):
+        if address.scheme == "http" and not host_is_this_machine(host):
             return f"{name} must be an https:// address, not {value}"
         return None
     if address.scheme != "https":
         return f"{name} must be an https:// address, not {value}"
-    if loopback(host):
+    if host_is_this_machine(host):
         return (
             f"{name} must not be this machine ({value}) in production; the one-machine stack "
             "runs with citizen_portal.settings.stack"
@@ -81,7 +74,7 @@ def _address_problem(name: str, *, on_this_machine: bool) -> str | None:
 
 def _allowed_hosts_problem() -> str | None:
     hosts = [host.strip() for host in env.list("ALLOWED_HOSTS", default=[]) if host.strip()]
-    public = [host for host in hosts if not loopback(host.lstrip("."))]
+    public = [host for host in hosts if not host_is_this_machine(host.lstrip("."))]
     if public:
         return (
             "ALLOWED_HOSTS may name only this machine (localhost or *.localhost) in the "

@@ -35,6 +35,7 @@ from accounts.nhs_login_client import (
 )
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import public_key_pem
+from core.this_machine import url_is_this_machine
 
 # NHS login's scopes ("Scopes and claims", its table of scopes and claims).
 NHS_LOGIN_SCOPES = (
@@ -78,20 +79,9 @@ class Check:
         return f"PROBLEM  {self.name}: {self.found}. Fix: {self.fix}"
 
 
-def _on_this_machine(url: str) -> bool:
-    """A local address (the simulator, a developer's machine), where http is acceptable."""
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return False
-    return host is not None and (
-        host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
-    )
-
-
 def _https_or_local(url: str) -> bool:
     scheme = urlsplit(url).scheme
-    return scheme == "https" or (scheme == "http" and _on_this_machine(url))
+    return scheme == "https" or (scheme == "http" and url_is_this_machine(url))
 
 
 def client_id_check() -> Check:
@@ -141,7 +131,7 @@ def discovery_checks(document: dict[str, Any]) -> list[Check]:
     insecure = [
         name
         for name in ENDPOINTS
-        if name not in missing and not _on_this_machine(issuer)
+        if name not in missing and not url_is_this_machine(issuer)
         if urlsplit(document[name]).scheme != "https"
     ]
     if missing:
@@ -283,7 +273,7 @@ def redirect_uri_check() -> Check:
     # http only between two addresses on this machine (the portal and the simulator); with no
     # issuer set, its own check says so.
     issuer = settings.NHS_LOGIN_ISSUER
-    local = _on_this_machine(uri) and (not issuer or _on_this_machine(issuer))
+    local = url_is_this_machine(uri) and (not issuer or url_is_this_machine(issuer))
     if parts.scheme != "https" and not (parts.scheme == "http" and local):
         problems.append("is not https")
     if parts.query or parts.fragment:
