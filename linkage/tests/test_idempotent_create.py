@@ -13,7 +13,7 @@ from linkage.errors import InvalidRequestError, LinkageKeyExistsError
 from linkage.models import AuditEvent, IdempotentCreate, LinkageKey, RegisteredPatient
 from linkage.services import IdempotentRequest, LinkageInformation, linkage_key_create
 from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
-from tests.security.test_outages import audit_writes_fail
+from tests.audit_faults import audit_writes_fail
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,11 @@ JSON from the API, a plain page on the site, and the cache-backed checks failing
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.test import Client, override_settings
 
 from accounts.tests.factories import PatientFactory
@@ -20,25 +18,10 @@ from linkage.models import AuditEvent, LinkageKey, RegisteredPatient
 from linkage.services import linkage_key_reissue, linkage_key_revoke
 from linkage.tests.conftest import ApiCaller, create_body
 from linkage.tests.factories import LinkageKeyFactory
+from tests.audit_faults import audit_writes_fail
 from tests.database_down import run_with_the_database_down
 
 STAFF = Actor(ActorType.STAFF, "reception-a12345")
-
-
-@contextmanager
-def audit_writes_fail() -> Iterator[list[str]]:
-    """The database refuses the audit INSERT, as it would if it went away at that moment: the
-    boundary fails, the project's code runs unchanged."""
-    refused: list[str] = []
-
-    def refuse_audit_insert(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if sql.startswith('INSERT INTO "linkage_auditevent"'):
-            refused.append(sql)
-            raise OperationalError("server closed the connection unexpectedly")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(refuse_audit_insert):
-        yield refused
 
 
 def _api_create(caller: ApiCaller, patient: RegisteredPatient) -> None:
