@@ -45,7 +45,8 @@ from linkage.tests.factories import LinkageKeyFactory, PracticeFactory, Register
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCUMENT_URI = "urn:citizen-portal:linkage-openapi"
 OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-# Refusals made before a request reaches a service, so no LinkageError carries them.
+# Refusals made before a request reaches a service (linkage/api_auth.py raises them as
+# ApiAuthError, or the API answers them itself), which linkage/errors.py also defines.
 TRANSPORT_ERROR_CODES = {"UNAUTHORIZED", "FORBIDDEN", "RATE_LIMITED", "SERVICE_UNAVAILABLE"}
 ERROR_CODES_IN_DESCRIPTION = re.compile(r"\(errorCode: ([A-Z_, ]+)\)")
 
