@@ -118,7 +118,7 @@ mutation: setup ## Mutation testing of the validation rules, a score per module 
 
 .PHONY: bench
 bench: setup ## Measure the API and sign-in beside a baseline (PostgreSQL and Redis on this machine)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove what setup built (keeps data/, your local database and keys)

@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
 from accounts.nhs_login_client import provider_jwks, provider_metadata
+from core.jwks import ALGORITHM, jwks_signing_key_or_refresh
 
-ALGORITHM = "RS512"
 # Keys come from the provider's JWKS only: never from a header the token carries itself.
 FORBIDDEN_HEADERS = ("jku", "jwk", "x5u", "x5c")
 ID_TOKEN_REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "nonce", "vot", "vtm"]
@@ -45,30 +46,13 @@ class AccessTokenInvalidError(TokenInvalidError):
     pass
 
 
-def _key_for(kid: str, jwks: dict[str, Any]) -> jwt.PyJWK | None:
-    """The first RSA key of the set with this kid that is for RS512 or names no algorithm.
-    ``provider_jwks`` only returns a set whose ``keys`` is a list; several keys may share a kid
-    when their types differ (RFC 7517, 4.5), and NHS login lists more than one key while it
-    rotates them."""
-    for candidate in jwks["keys"]:
-        if not isinstance(candidate, dict) or candidate.get("kid") != kid:
-            continue
-        if candidate.get("kty") != "RSA" or candidate.get("alg", ALGORITHM) != ALGORITHM:
-            continue
-        try:
-            return jwt.PyJWK(candidate, algorithm=ALGORITHM)
-        except jwt.PyJWTError:
-            continue
-    return None
-
-
-def signing_key(kid: str) -> jwt.PyJWK | None:
-    """The provider's key with this kid; an unknown kid refreshes the cached JWKS once, so a
-    key the provider has just rotated in is found without waiting for the cache to expire."""
-    key = _key_for(kid, provider_jwks())
-    if key is None:
-        key = _key_for(kid, provider_jwks(refresh=True))
-    return key
+def signing_key(kid: str) -> rsa.RSAPublicKey | None:
+    """The provider's key with this kid (core/jwks.py); an unknown kid refreshes the cached
+    JWKS once, so a key the provider has just rotated in is found without waiting for the cache
+    to expire."""
+    return jwks_signing_key_or_refresh(
+        kid, key_set=provider_jwks, key_set_refreshed=lambda: provider_jwks(refresh=True)
+    )
 
 
 def _short(value: object) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from datetime import date
 from typing import Any
@@ -12,11 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import IdentityProofingLevel, Patient, User
+from core.nhs_identifiers import nhs_number_is_valid, ods_code_is_valid
 
 logger = logging.getLogger(__name__)
-
-_NHS_NUMBER = re.compile(r"[0-9]{10}")
-_ODS_CODE = re.compile(r"[A-Z0-9]{3,10}")
 
 
 def _text(claims: dict[str, Any], name: str, max_length: int = 255) -> str:
@@ -34,7 +31,7 @@ def _birthdate(claims: dict[str, Any]) -> date | None:
 def _gp_ods_code(claims: dict[str, Any]) -> str:
     details = claims.get("gp_registration_details")
     code = details.get("gp_ods_code") if isinstance(details, dict) else None
-    return code if isinstance(code, str) and _ODS_CODE.fullmatch(code) else ""
+    return code if isinstance(code, str) and ods_code_is_valid(code) else ""
 
 
 def patient_profile_from_claims(
@@ -57,8 +54,8 @@ def patient_profile_from_claims(
     nhs_number = ""
     if identity_proofing_level == IdentityProofingLevel.P9:
         nhs_number = _text(claims, "nhs_number")
-        if nhs_number and not _NHS_NUMBER.fullmatch(nhs_number):
-            logger.warning("NHS login sent an NHS number that is not 10 digits; not stored")
+        if nhs_number and not nhs_number_is_valid(nhs_number):
+            logger.warning("NHS login sent an NHS number without a valid check digit; not stored")
             nhs_number = ""
     return {
         "nhs_number": nhs_number,

@@ -32,6 +32,8 @@ import jwt
 import psycopg
 from cryptography.hazmat.primitives import serialization
 
+from core.nhs_identifiers import nhs_number_check_digit
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BENCH_ODS = "B00001"
@@ -68,11 +70,8 @@ class Figure:
 def nhs_number(sequence: int) -> str | None:
     """A synthetic NHS number in the 999 range, or None where no check digit is valid."""
     first_nine = f"999{sequence:06d}"
-    total = sum(int(d) * (10 - i) for i, d in enumerate(first_nine))
-    check = 11 - total % 11
-    if check == 10:
-        return None
-    return first_nine + str(0 if check == 11 else check)
+    check = nhs_number_check_digit(first_nine)
+    return None if check is None else f"{first_nine}{check}"
 
 
 def retrieve_body(number: str, surname: str, born: str) -> dict[str, str]:

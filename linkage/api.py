@@ -29,7 +29,6 @@ from django.views.decorators.http import require_GET, require_POST
 from core.client_address import client_rate_limit_key
 from core.request_id import request_id_of
 from linkage.api_auth import (
-    ApiAuthError,
     ApiPrincipal,
     CacheUnavailableError,
     OAuthError,
@@ -38,6 +37,7 @@ from linkage.api_auth import (
     api_token_authenticate,
     api_token_issue,
 )
+from linkage.api_clients.state import PracticeBinding
 from linkage.audit import (
     UNAUTHENTICATED,
     Actor,
@@ -46,21 +46,18 @@ from linkage.audit import (
     audit_event_record,
     audit_refusal_aggregate,
 )
-from linkage.client_state import PracticeBinding
 from linkage.errors import (
-    ERROR_STATUS,
     BodyTooLargeError,
+    ForbiddenError,
     InvalidRequestError,
     LinkageError,
+    RateLimitedError,
     ServiceUnavailableError,
     UnauthorizedError,
 )
-from linkage.services import (
-    IdempotentRequest,
-    LinkageInformation,
-    linkage_key_create,
-    linkage_key_retrieve,
-)
+from linkage.idempotency import IdempotentRequest
+from linkage.keys import LinkageInformation
+from linkage.services import linkage_key_create, linkage_key_retrieve
 
 logger = logging.getLogger(__name__)
 
@@ -97,18 +94,18 @@ CREATE_FIELDS = (
 _WWW_AUTHENTICATE = 'Bearer realm="linkage", error="invalid_token"'
 
 
-def _error_json(error_code: str, message: str, status: int) -> JsonResponse:
-    """The contract's error body (docs/linkage-api.md, "Errors"); an UNAUTHORIZED answer says
-    how to authenticate (RFC 6750, 3)."""
-    response = JsonResponse({"errorCode": error_code, "errorMessage": message}, status=status)
-    if error_code == UnauthorizedError.error_code:
-        response["WWW-Authenticate"] = _WWW_AUTHENTICATE
-    return response
-
-
 def error_response(error: LinkageError) -> JsonResponse:
-    """A LinkageError answered with its own code, message and status."""
-    return _error_json(error.error_code, error.error_message, error.status)
+    """A LinkageError answered with the contract's error body (docs/linkage-api.md, "Errors"):
+    its own code, message and status. An UNAUTHORIZED answer says how to authenticate (RFC
+    6750, 3); a rate limit says when to come back (RFC 6585, 4)."""
+    response = JsonResponse(
+        {"errorCode": error.error_code, "errorMessage": error.error_message}, status=error.status
+    )
+    if isinstance(error, UnauthorizedError):
+        response["WWW-Authenticate"] = _WWW_AUTHENTICATE
+    if isinstance(error, RateLimitedError):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -223,8 +220,7 @@ def linkage_api(
                     limit=settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
                 )
                 if address_retry_after is not None:
-                    raise ApiAuthError(
-                        "RATE_LIMITED",
+                    raise RateLimitedError(
                         "Too many requests from this address: try again later",
                         retry_after=address_retry_after,
                     )
@@ -233,20 +229,13 @@ def linkage_api(
                 )
                 actor = Actor(ActorType.API_CLIENT, principal.client_id, request_id)
                 if scope not in principal.scopes:
-                    raise ApiAuthError("FORBIDDEN", f"The token lacks the {scope} scope")
+                    raise ForbiddenError(f"The token lacks the {scope} scope")
                 api_rate_limit(principal)
                 response = view(request, actor, principal.practices)
-            except ApiAuthError as error:
-                _audit_refusal(actor, action, error.error_code, address=address)
-                response = _error_json(
-                    error.error_code, error.error_message, ERROR_STATUS[error.error_code]
-                )
-                if error.retry_after is not None:
-                    response["Retry-After"] = str(error.retry_after)
-                return response
             except LinkageError as error:
                 # A service records its own refusals; one refused before any service (the
-                # body, the Idempotency-Key) is recorded here.
+                # address's limit, the token, its scope, the client's limit, the body, the
+                # Idempotency-Key) is recorded here.
                 if not error.audited:
                     _audit_refusal(actor, action, error.error_code, address=address)
                 return error_response(error)

@@ -30,13 +30,14 @@ from core.client_assertion import (
     client_assertion_verify,
 )
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
-from linkage.client_key_sets import ClientKeySetCacheError, client_key_set_key
-from linkage.client_state import (
+from linkage.api_clients.key_sets import ClientKeySetCacheError, client_key_set_key
+from linkage.api_clients.state import (
     ApiClientState,
     PracticeBinding,
     api_client_state_get,
     api_client_state_set,
 )
+from linkage.errors import RateLimitedError, UnauthorizedError
 from linkage.models import API_SCOPES, ApiClient
 
 
@@ -48,14 +49,6 @@ class OAuthError(Exception):
         self.error = error
         self.description = description
         self.status = status
-
-
-class ApiAuthError(Exception):
-    def __init__(self, error_code: str, message: str, *, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.error_code = error_code
-        self.error_message = message
-        self.retry_after = retry_after
 
 
 class CacheUnavailableError(Exception):
@@ -87,7 +80,7 @@ def _token_cache_key(token: str) -> str:
 
 def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
     """The key from the client's JWKS URL: fetched with a short deadline, failures remembered
-    and never kept as keys (linkage/client_key_sets.py)."""
+    and never kept as keys (linkage/api_clients/key_sets.py)."""
     try:
         return client_key_set_key(client_id=client.client_id, jwks_url=client.jwks_url, kid=kid)
     except ClientKeySetCacheError as error:
@@ -165,15 +158,15 @@ def api_token_issue(form: QueryDict) -> dict[str, Any]:
 def api_token_authenticate(authorization: str) -> ApiPrincipal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiAuthError("UNAUTHORIZED", "A bearer token is required")
+        raise UnauthorizedError("A bearer token is required")
     stored = _cache("get", _token_cache_key(token.strip()))
     if stored is None:
-        raise ApiAuthError("UNAUTHORIZED", "The bearer token is not valid or has expired")
+        raise UnauthorizedError("The bearer token is not valid or has expired")
     # A client disabled, a scope withdrawn or a practice unbound after the token was issued
     # is refused at once.
     state = _client_state(stored["client_id"])
     if not state.scopes:
-        raise ApiAuthError("UNAUTHORIZED", "The client is disabled")
+        raise UnauthorizedError("The client is disabled")
     return ApiPrincipal(
         stored["client_id"],
         tuple(scope for scope in stored["scopes"] if scope in state.scopes),
@@ -219,9 +212,7 @@ def api_rate_limit(principal: ApiPrincipal) -> None:
     except RateLimitUnavailableError as error:
         raise CacheUnavailableError("rate limit") from error
     if retry_after is not None:
-        raise ApiAuthError(
-            "RATE_LIMITED", "Too many requests: try again later", retry_after=retry_after
-        )
+        raise RateLimitedError(retry_after=retry_after)
 
 
 def api_address_retry_after(address: str, *, endpoint: str, limit: int) -> int | None:

@@ -7,10 +7,17 @@ recorded even though nothing else was written. Never the key, a token or the req
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from django.db import transaction
+
+from core.nhs_identifiers import InvalidValueError, nhs_number_normalise, ods_code_normalise
 from core.rate_limit import RateLimitUnavailableError, rate_limit_count
+from linkage.errors import LinkageError
 from linkage.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -77,6 +84,56 @@ def audit_event_record(
         client_id=client_id[:64],
         request_id=actor.request_id[:64],
     )
+
+
+def _valid_or_empty(normalise: Callable[[str], str], raw: str) -> str:
+    try:
+        return normalise(raw)
+    except InvalidValueError:
+        return ""
+
+
+@contextmanager
+def audited(
+    actor: Actor, action: AuditAction, *, ods_code: str, nhs_number: str, writes: bool = False
+) -> Iterator[None]:
+    """Record an action on a patient's linkage information once it is over, whatever its
+    outcome: every service in linkage/services.py runs inside one, so each call writes exactly
+    one audit event. Only valid identifiers are recorded: garbage from a caller is not kept.
+
+    An action that ``writes`` commits together with the record of its success, or not at all:
+    no key is created, revoked or reissued without its audit event, and a create that failed
+    leaves nothing behind to turn its retry into LINKAGE_KEY_EXISTS (the OpenAPI document's
+    503 SERVICE_UNAVAILABLE: "nothing was written"). A refusal is recorded after the rollback."""
+
+    def record(outcome: str) -> None:
+        audit_event_record(
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            ods_code=_valid_or_empty(ods_code_normalise, ods_code),
+            nhs_number=_valid_or_empty(nhs_number_normalise, nhs_number),
+        )
+
+    outcome = SUCCESS
+    together: AbstractContextManager[Any] = transaction.atomic() if writes else nullcontext()
+    try:
+        with together:
+            yield
+            record(SUCCESS)  # a success must never go unrecorded
+    except LinkageError as error:
+        outcome = error.error_code
+        error.audited = True
+        raise
+    except Exception:
+        outcome = "SERVICE_UNAVAILABLE"
+        raise
+    finally:
+        if outcome != SUCCESS:
+            # Nowhere to write (the database is down): the action has failed anyway, and its
+            # own error is the one to report.
+            with suppress(Exception):
+                record(outcome)
 
 
 UNAUTHENTICATED = "unauthenticated"

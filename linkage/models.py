@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from linkage.client_state import api_client_state_forget
+from linkage.api_clients.state import api_client_state_forget
 
 
 class Practice(models.Model):
@@ -108,7 +108,7 @@ API_SCOPES = ("linkage:read", "linkage:create")
 
 class ApiClientQuerySet(models.QuerySet["ApiClient"]):
     def update(self, **kwargs: Any) -> int:
-        """Also forget the cached state of every client changed (linkage.client_state)."""
+        """Also forget the cached state of every client changed (linkage.api_clients.state)."""
         client_ids = list(self.values_list("client_id", flat=True))
         count = super().update(**kwargs)
         api_client_state_forget(client_ids)

@@ -17,9 +17,10 @@ from typing import TextIO
 
 from django.db import transaction
 
+from core.nhs_identifiers import InvalidValueError, nhs_number_normalise
 from linkage.audit import SUCCESS, Actor, AuditAction, audit_event_record
 from linkage.models import Practice, RegisteredPatient, RegistrationStatus
-from linkage.validation import InvalidValueError, date_of_birth_parse, nhs_number_normalise
+from linkage.validation import date_of_birth_parse
 
 HEADER = ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
 STATUSES = ("registered", "ended", "deceased")

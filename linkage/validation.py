@@ -1,5 +1,6 @@
-"""Input rules shared by the API, the pages and the register import (docs/linkage-api.md,
-"Terms")."""
+"""Input rules of the linkage service beside the NHS number and ODS code (core/nhs_identifiers.py):
+dates of birth, surnames and ages, shared by the API, the pages and the register import
+(docs/linkage-api.md, "Terms")."""
 
 from __future__ import annotations
 
@@ -8,38 +9,10 @@ from datetime import date
 
 from django.utils import timezone
 
-_ODS_CODE = re.compile(r"[A-Z0-9]{6}")
-_TEN_ASCII_DIGITS = re.compile(r"[0-9]{10}")
+from core.nhs_identifiers import InvalidValueError, nhs_number_normalise, ods_code_normalise
+from linkage.errors import InvalidDateOfBirthError, InvalidNhsNumberError, InvalidOdsCodeError
+
 _SURNAME_IGNORED = re.compile("[\\s\\-'\u2019]")  # spaces, hyphens, both apostrophes
-
-
-class InvalidValueError(ValueError):
-    """A value that breaks its rule; the message names the rule, never the value."""
-
-
-def nhs_number_is_valid(nhs_number: str) -> bool:
-    """Ten digits whose modulus-11 check digit is right. A remainder that makes the check 11
-    means 0; one that makes it 10 matches no digit, so no such number is valid."""
-    if not _TEN_ASCII_DIGITS.fullmatch(nhs_number):  # str.isdigit() takes other scripts' digits
-        return False
-    total = sum(int(digit) * (10 - position) for position, digit in enumerate(nhs_number[:9]))
-    check = (11 - total % 11) % 11
-    return check == int(nhs_number[9])
-
-
-def nhs_number_normalise(raw: str) -> str:
-    """Spaces and hyphens are accepted (999 000 0018); stored as 10 digits."""
-    nhs_number = re.sub(r"[\s-]", "", raw)
-    if not nhs_number_is_valid(nhs_number):
-        raise InvalidValueError("NHS number must be 10 digits with a valid check digit")
-    return nhs_number
-
-
-def ods_code_normalise(raw: str) -> str:
-    ods_code = raw.strip().upper()
-    if not _ODS_CODE.fullmatch(ods_code):
-        raise InvalidValueError("ODS code must be 6 letters or digits")
-    return ods_code
 
 
 def date_of_birth_parse(raw: str) -> date:
@@ -70,3 +43,30 @@ def age_on(date_of_birth: date, today: date) -> int:
     if (today.month, today.day) < (date_of_birth.month, date_of_birth.day):
         years -= 1
     return years
+
+
+def request_nhs_number(raw: str) -> str:
+    """An NHS number given in a request, or the contract's INVALID_NHS_NUMBER."""
+    try:
+        return nhs_number_normalise(raw)
+    except InvalidValueError as error:
+        raise InvalidNhsNumberError from error
+
+
+def request_ods_code(raw: str) -> str:
+    """An ODS code given in a request, or the contract's INVALID_ODS_CODE."""
+    try:
+        return ods_code_normalise(raw)
+    except InvalidValueError as error:
+        raise InvalidOdsCodeError from error
+
+
+def request_date_of_birth(raw: str | date) -> date:
+    """A date of birth given in a request (a date already parsed passes), or the contract's
+    INVALID_DATE_OF_BIRTH."""
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date_of_birth_parse(raw)
+    except InvalidValueError as error:
+        raise InvalidDateOfBirthError from error

@@ -24,12 +24,9 @@ from linkage.errors import (
     LinkageKeyExistsError,
     LinkageKeyNotFoundError,
 )
+from linkage.keys import LinkageInformation
 from linkage.presenters import DETAILS_MISSING, linkage_refusal_for
-from linkage.services import (
-    LinkageInformation,
-    linkage_key_create,
-    linkage_key_retrieve,
-)
+from linkage.services import linkage_key_create, linkage_key_retrieve
 from linkage.validation import age_on
 
 

@@ -1,5 +1,6 @@
 """The database refusing to record an audit event at the moment a write needs it: how tests
-prove that nothing is written without its audit event (linkage/services.py, ``_audited``)."""
+prove that nothing is written without its audit event (``audited`` in linkage/audit.py, and
+the staff writes that record their own events)."""
 
 from __future__ import annotations
 

@@ -9,15 +9,13 @@ import factory
 from django.utils import timezone
 
 from accounts.models import IdentityProofingLevel, Patient, User
+from core.nhs_identifiers import nhs_number_check_digit
 
 
 def nhs_number_with_check_digit(first_nine: str) -> str | None:
     """The 10-digit NHS number for these 9 digits, or None if no valid check digit exists."""
-    total = sum(int(digit) * (10 - position) for position, digit in enumerate(first_nine))
-    check = 11 - total % 11
-    if check == 10:
-        return None
-    return first_nine + str(0 if check == 11 else check)
+    check = nhs_number_check_digit(first_nine)
+    return None if check is None else f"{first_nine}{check}"
 
 
 def synthetic_nhs_number(sequence: int) -> str:

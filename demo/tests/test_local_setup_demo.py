@@ -17,6 +17,7 @@ from django.test import Client as HttpClient
 from django.test.utils import override_settings
 
 from core.client_assertion import JWT_BEARER
+from core.nhs_identifiers import nhs_number_is_valid
 from core.rsa_keys import public_key_pem
 from demo.practice import DEMO_ODS_CODE
 from demo.practice import DEMO_PATIENTS as DEMO_REGISTER
@@ -30,7 +31,6 @@ from linkage.models import (
     RegistrationStatus,
 )
 from linkage.services import linkage_key_retrieve
-from linkage.validation import nhs_number_is_valid
 from nhs_login_simulator.users import simulated_users
 
 DEMO_API_CLIENT_ID = "demo-api-client"

@@ -1,6 +1,6 @@
 """API clients: the systems allowed to call the linkage API, registered, bound to practices and
 disabled by superusers only (docs/adr/0007), always through the audited services of
-linkage/services.py and under their rules."""
+linkage/api_clients/registration.py and under its rules."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from linkage.admin.scoping import SuperuserOnlyAdmin, staff_actor
-from linkage.models import API_SCOPES, ApiClient
-from linkage.services import (
+from linkage.api_clients.registration import (
     ApiClientRulesError,
     api_client_change,
     api_client_disable,
     api_client_register,
     api_client_rules_check,
 )
+from linkage.models import API_SCOPES, ApiClient
 
 
 class ApiClientValues(TypedDict):

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 
 from linkage.admin.scoping import PracticeScopedAdmin, staff_actor, staff_of
 from linkage.models import Practice
+from linkage.practices import practice_online_services_switch
 from linkage.selectors import practices_of
-from linkage.services import practice_online_services_switch
 
 
 @admin.register(Practice)

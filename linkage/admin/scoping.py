@@ -16,10 +16,10 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
+from core.nhs_identifiers import InvalidValueError, nhs_number_normalise
 from core.request_id import request_id_of
 from linkage.audit import Actor, ActorType
 from linkage.selectors import practices_of
-from linkage.validation import InvalidValueError, nhs_number_normalise
 
 
 def staff_actor(request: HttpRequest) -> Actor:

@@ -18,8 +18,8 @@ from django.test import Client as HttpClient
 
 from core.client_assertion import JWT_BEARER
 from core.rsa_keys import private_key_generate, public_key_pem
+from linkage.api_clients.registration import api_client_register
 from linkage.models import ApiClient, Practice, RegisteredPatient
-from linkage.services import api_client_register
 from linkage.tests.factories import PracticeFactory, RegisteredPatientFactory
 from tests.security.secrets_in_logs import secret_register
 

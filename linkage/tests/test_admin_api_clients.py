@@ -11,14 +11,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
 from core.rsa_keys import private_key_generate, public_key_pem
-from linkage.client_state import (
+from linkage.api_clients.registration import ApiClientRulesError, api_client_rules_check
+from linkage.api_clients.state import (
     ApiClientState,
     PracticeBinding,
     api_client_state_get,
     api_client_state_set,
 )
 from linkage.models import ApiClient, AuditEvent, Practice
-from linkage.services import ApiClientRulesError, api_client_rules_check
 
 pytestmark = pytest.mark.django_db
 

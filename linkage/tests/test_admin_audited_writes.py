@@ -6,23 +6,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from unittest import mock
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 
 from conftest import THIS_PRACTICE
-from linkage.audit import Actor, ActorType
-from linkage.client_state import (
+from linkage.api_clients.registration import api_client_disable
+from linkage.api_clients.state import (
     ApiClientState,
     PracticeBinding,
     api_client_state_get,
     api_client_state_set,
 )
+from linkage.audit import Actor, ActorType
 from linkage.models import ApiClient, AuditEvent, Practice
-from linkage.services import api_client_disable, practice_online_services_switch
+from linkage.practices import practice_online_services_switch
 from linkage.tests.conftest import ApiCaller, retrieve_body
 from linkage.tests.factories import PracticeFactory
+from tests.audit_faults import audit_writes_fail
 
 pytestmark = pytest.mark.django_db
 
@@ -222,11 +224,10 @@ def test_nothing_changes_when_its_audit_event_cannot_be_written(
 ) -> None:
     _api_client("practice-app")
 
-    with (
-        mock.patch("linkage.services.audit_event_record", side_effect=RuntimeError("down")),
-        pytest.raises(RuntimeError),
-    ):
+    with audit_writes_fail() as refused, pytest.raises(OperationalError):
         write()
+
+    assert refused  # the audit INSERT was tried, and refused
 
     assert Practice.objects.get().online_services_live is True
     assert ApiClient.objects.get().enabled is True

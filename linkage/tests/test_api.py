@@ -510,7 +510,7 @@ def test_disabled_client_is_refused_at_once(
     nhs_login_api: ApiCaller, practice: Practice, disable: Callable[[ApiClient], None]
 ) -> None:
     token = nhs_login_api.token()
-    # A call first, so that the client's enabled state is cached (linkage.client_state).
+    # A call first, so that the client's enabled state is cached (linkage.api_clients.state).
     assert _error(nhs_login_api.retrieve(retrieve_body(), token=token))[1] != "UNAUTHORIZED"
 
     disable(nhs_login_api.client)

@@ -1,6 +1,6 @@
 """API clients registered by JWKS URL: their key set is read before any signature can be
 checked, so a URL that hangs or fails must not stop the token endpoint, and nothing but a real
-key set is ever kept as one (linkage/client_key_sets.py). A local HTTP server plays the
+key set is ever kept as one (linkage/api_clients/key_sets.py). A local HTTP server plays the
 client's JWKS URL; the token endpoint is called as a client would call it."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from django.test import Client as HttpClient
 
 from core.client_assertion import JWT_BEARER
 from core.rsa_keys import private_key_generate
-from linkage import client_key_sets
-from linkage.client_key_sets import ClientKeySetUnavailableError, client_key_set_key
+from linkage.api_clients import key_sets as client_key_sets
+from linkage.api_clients.key_sets import ClientKeySetUnavailableError, client_key_set_key
 from linkage.models import ApiClient
 
 HANG_SECONDS = 6  # longer than the fetch deadline: only the deadline ends the wait

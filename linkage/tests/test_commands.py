@@ -24,6 +24,7 @@ from django.test.utils import override_settings
 from accounts.tests.factories import synthetic_nhs_number
 from core.client_assertion import JWT_BEARER
 from core.rsa_keys import private_key_generate, private_key_pem, private_key_write, public_key_pem
+from linkage.api_clients.registration import api_client_register
 from linkage.audit import ActorType, AuditAction
 from linkage.crypto import linkage_key_decrypt, linkage_key_encrypt
 from linkage.management.commands.linkage_keys_rotate_encryption import BATCH_SIZE
@@ -35,7 +36,6 @@ from linkage.models import (
     Practice,
     RegisteredPatient,
 )
-from linkage.services import api_client_register
 from linkage.tests.factories import LinkageKeyFactory, PracticeFactory, RegisteredPatientFactory
 
 BOTH_SCOPES = "linkage:read,linkage:create"

@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError
 
+from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, ActorType
-from linkage.client_state import PracticeBinding
 from linkage.errors import InvalidRequestError, LinkageKeyExistsError
+from linkage.idempotency import IdempotentRequest
+from linkage.keys import LinkageInformation
 from linkage.models import AuditEvent, IdempotentCreate, LinkageKey, RegisteredPatient
-from linkage.services import IdempotentRequest, LinkageInformation, linkage_key_create
+from linkage.services import linkage_key_create
 from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
 from tests.audit_faults import audit_writes_fail
 

@@ -37,16 +37,16 @@ from linkage.api import (
     RETRIEVE_FIELDS,
     Field,
 )
+from linkage.api_clients.registration import api_client_register
 from linkage.crypto import linkage_key_encrypt
 from linkage.errors import ERROR_STATUS, BodyTooLargeError, LinkageError
-from linkage.services import api_client_register
 from linkage.tests.factories import LinkageKeyFactory, PracticeFactory, RegisteredPatientFactory
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 DOCUMENT_URI = "urn:citizen-portal:linkage-openapi"
 OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-# Refusals made before a request reaches a service (linkage/api_auth.py raises them as
-# ApiAuthError, or the API answers them itself), which linkage/errors.py also defines.
+# Refusals made before a request reaches a service: the address, the token and its scope
+# (linkage/api.py, linkage/api_auth.py), each a LinkageError of linkage/errors.py.
 TRANSPORT_ERROR_CODES = {"UNAUTHORIZED", "FORBIDDEN", "RATE_LIMITED", "SERVICE_UNAVAILABLE"}
 ERROR_CODES_IN_DESCRIPTION = re.compile(r"\(errorCode: ([A-Z_, ]+)\)")
 

@@ -14,17 +14,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
+from linkage.api_clients.state import ApiClientState, PracticeBinding, api_client_state_get
 from linkage.audit import Actor, ActorType
-from linkage.client_state import ApiClientState, PracticeBinding, api_client_state_get
 from linkage.errors import (
     InvalidRequestError,
     PracticeNotServedError,
 )
 from linkage.models import ApiClient, AuditEvent, LinkageKey, Practice, RegisteredPatient
-from linkage.services import (
-    linkage_key_create,
-    linkage_key_retrieve,
-)
+from linkage.services import linkage_key_create, linkage_key_retrieve
 from linkage.tests.conftest import (
     DATE_OF_BIRTH,
     NHS_NUMBER,

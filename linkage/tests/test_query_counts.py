@@ -12,15 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
+from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, ActorType
-from linkage.client_state import PracticeBinding
 from linkage.errors import PatientNotFoundError
+from linkage.keys import LinkageInformation
 from linkage.models import RegisteredPatient
-from linkage.services import (
-    LinkageInformation,
-    linkage_key_create,
-    linkage_key_retrieve,
-)
+from linkage.services import linkage_key_create, linkage_key_retrieve
 from linkage.tests.conftest import (
     DATE_OF_BIRTH,
     NHS_NUMBER,

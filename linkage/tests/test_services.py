@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, ActorType
-from linkage.client_state import PracticeBinding
 from linkage.crypto import linkage_key_decrypt
 from linkage.errors import (
     InvalidRequestError,
@@ -14,11 +14,10 @@ from linkage.errors import (
     LinkageKeyRevokedError,
     PatientNotEligibleError,
 )
+from linkage.keys import LinkageInformation, linkage_key_generate
 from linkage.models import AuditEvent, LinkageKey, Practice, RegisteredPatient
 from linkage.services import (
-    LinkageInformation,
     linkage_key_create,
-    linkage_key_generate,
     linkage_key_load,
     linkage_key_reissue,
     linkage_key_retrieve,

@@ -17,15 +17,11 @@ from django.db import connection
 
 from accounts.models import Patient, User
 from conftest import NhsLoginLive
+from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, ActorType
-from linkage.client_state import PracticeBinding
 from linkage.errors import LinkageError
 from linkage.models import LinkageKey, RegisteredPatient
-from linkage.services import (
-    linkage_key_reissue,
-    linkage_key_retrieve,
-    linkage_key_revoke,
-)
+from linkage.services import linkage_key_reissue, linkage_key_retrieve, linkage_key_revoke
 from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
 from linkage.tests.factories import LinkageKeyFactory
 from tests.portal_browser import PortalBrowser

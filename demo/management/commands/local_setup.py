@@ -17,8 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write, rsa_public_key_pem_from
 from demo.practice import DEMO_ODS_CODE, demo_practice_seed
+from linkage.api_clients.registration import api_client_register
 from linkage.models import ApiClient, Practice
-from linkage.services import api_client_register
 
 DEMO_API_CLIENT_ID = "demo-api-client"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from linkage.api_clients.registration import api_client_register
 from linkage.models import API_SCOPES
-from linkage.services import api_client_register
 
 
 class Command(BaseCommand):

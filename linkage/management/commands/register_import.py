@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.nhs_identifiers import InvalidValueError, ods_code_normalise
 from linkage.audit import Actor, ActorType
 from linkage.models import Practice
 from linkage.register_import import RegisterImportError, register_import
-from linkage.validation import InvalidValueError, ods_code_normalise
 
 
 class Command(BaseCommand):

@@ -24,11 +24,11 @@ import logging
 import time
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache import cache
 
 from core.client_assertion import ClientAssertionError
+from core.jwks import jwk_rsa_key, jwks_signing_key_or_refresh
 from core.outbound import (
     OutboundResponseInvalidError,
     OutboundUnavailableError,
@@ -70,23 +70,13 @@ def _cache_key(name: str, *, client_id: str, jwks_url: str) -> str:
     return f"linkage-api:jwks-{name}:{client_id}:{url_hash}"
 
 
-def _rsa_key(jwk: object) -> rsa.RSAPublicKey | None:
-    if not isinstance(jwk, dict) or jwk.get("kty") != "RSA":
-        return None
-    try:
-        key = jwt.PyJWK(jwk, algorithm="RS512").key
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-        return None
-    return key if isinstance(key, rsa.RSAPublicKey) else None
-
-
 def _rsa_jwks(response: Any) -> list[dict[str, Any]]:
     if response.status_code != 200:
         raise _NotAKeySetError(f"answered {response.status_code}")
     keys = json_object(response, "API client JWKS").get("keys")
     if not isinstance(keys, list):
         raise _NotAKeySetError("has no keys list")
-    usable = [jwk for jwk in keys if _rsa_key(jwk) is not None]
+    usable = [jwk for jwk in keys if jwk_rsa_key(jwk) is not None]
     if not usable:
         raise _NotAKeySetError("has no RSA key")
     return usable
@@ -125,26 +115,21 @@ def _key_set_fetch(*, client_id: str, jwks_url: str) -> dict[str, Any]:
         _cache("delete", fetching)
 
 
-def _matching_key(key_set: dict[str, Any], kid: str | None) -> rsa.RSAPublicKey | None:
-    for jwk in key_set["keys"]:
-        if kid is None or jwk.get("kid") == kid:
-            key = _rsa_key(jwk)
-            if key is not None:
-                return key
-    return None
-
-
 def client_key_set_key(*, client_id: str, jwks_url: str, kid: str | None) -> rsa.RSAPublicKey:
-    """The RSA key, named by ``kid`` (any, without one), of the client's key set."""
-    key_set: dict[str, Any] | None = _cache(
-        "get", _cache_key("keys", client_id=client_id, jwks_url=jwks_url)
+    """The RSA key, named by ``kid`` (any, without one), of the client's key set
+    (core/jwks.py); a kid the kept set lacks refreshes it at most once a window."""
+    names = {"client_id": client_id, "jwks_url": jwks_url}
+
+    def kept() -> dict[str, Any]:
+        key_set: dict[str, Any] | None = _cache("get", _cache_key("keys", **names))
+        return key_set if key_set is not None else _key_set_fetch(**names)
+
+    key = jwks_signing_key_or_refresh(
+        kid,
+        key_set=kept,
+        key_set_refreshed=lambda: _key_set_fetch(**names),
+        may_refresh=lambda key_set: time.time() - key_set["fetched_at"] >= JWKS_REFRESH_SECONDS,
     )
-    if key_set is None:
-        key_set = _key_set_fetch(client_id=client_id, jwks_url=jwks_url)
-    key = _matching_key(key_set, kid)
-    if key is None and time.time() - key_set["fetched_at"] >= JWKS_REFRESH_SECONDS:
-        key_set = _key_set_fetch(client_id=client_id, jwks_url=jwks_url)
-        key = _matching_key(key_set, kid)
     if key is None:
         raise ClientAssertionError("no RS512 key in the client's JWKS matches the assertion's kid")
     return key
