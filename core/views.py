@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -89,20 +91,18 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """Any unhandled error. When the database is unreachable (a PostgreSQL restart or
     failover), say so with 503 rather than 500: the request can be tried again, and nothing
-    was half-written because each service runs in a transaction."""
+    was half-written because each service runs in a transaction. An interface with an error
+    body of its own (the linkage API's) names its answer in ``SERVICE_UNAVAILABLE_ANSWERS``,
+    by dotted path, so that core depends on no app."""
     # The page is rendered signed out: finding the user would need the database again.
     request.user = AnonymousUser()
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError)):
         logger.error("Database unavailable: %s", type(error).__name__)
-        if request.path.startswith("/api/"):
-            return JsonResponse(
-                {
-                    "errorCode": "SERVICE_UNAVAILABLE",
-                    "errorMessage": "The service is unavailable: try again later",
-                },
-                status=503,
-            )
+        for prefix, answer in settings.SERVICE_UNAVAILABLE_ANSWERS.items():
+            if request.path.startswith(prefix):
+                respond: Callable[[], HttpResponse] = import_string(answer)
+                return respond()
         return _error_page(request, "errors/503.jinja", 503)
     return _error_page(request, "errors/500.jinja", 500)
 

@@ -108,6 +108,12 @@ def error_response(error: LinkageError) -> JsonResponse:
     return response
 
 
+def service_unavailable_response() -> JsonResponse:
+    """The contract's 503, for a database failure that reached no endpoint's own handling
+    (core.views.server_error, ``SERVICE_UNAVAILABLE_ANSWERS``)."""
+    return error_response(ServiceUnavailableError())
+
+
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     repeated = sorted({key for key in keys if keys.count(key) > 1})

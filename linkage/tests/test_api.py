@@ -16,12 +16,13 @@ import pytest
 import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.utils import timezone
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from core.rsa_keys import private_key_generate
+from core.views import server_error
 from linkage.api import OPENAPI_DOCUMENT
 from linkage.api_auth import registered_public_key
 from linkage.audit import Actor, ActorType
@@ -845,3 +846,31 @@ def test_a_clients_registered_key_is_parsed_once_not_at_every_token_request(
 
     assert registered_public_key.cache_info().misses == 1
     assert registered_public_key.cache_info().hits == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "status"),
+    [
+        pytest.param("/api/v1/openapi.json", "application/json", 503, id="under-the-api"),
+        pytest.param("/home/", "text/html; charset=utf-8", 503, id="a-page"),
+    ],
+)
+def test_a_database_failure_no_endpoint_handled_answers_in_the_interface_s_own_form(
+    rf: Any, path: str, content_type: str, status: int
+) -> None:
+    """The API's endpoints answer their own database failures; anything that escapes them
+    still reaches an API client as the contract's 503 body, never the patient's page."""
+    request = rf.get(path)
+    try:
+        raise OperationalError("the database went away")
+    except OperationalError:
+        response = server_error(request)
+
+    assert (response.status_code, response["Content-Type"]) == (status, content_type)
+    if content_type == "application/json":
+        assert json.loads(response.content) == {
+            "errorCode": "SERVICE_UNAVAILABLE",
+            "errorMessage": "The service is unavailable: try again later",
+        }
+    else:
+        assert b"Sorry, the service is unavailable" in response.content

@@ -23,3 +23,7 @@ LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env.int(
 LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = env.int(
     "LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", default=60
 )
+
+# What core.views.server_error answers, under these paths, when the database is unreachable:
+# the linkage API's own 503 body (docs/linkage-api.md, "Errors"), not the patient's page.
+SERVICE_UNAVAILABLE_ANSWERS = {"/api/": "linkage.api.service_unavailable_response"}
