@@ -9,9 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import os
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +17,14 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Patient, User
+from accounts.models import Patient
 from accounts.nhs_login_client import provider_metadata_forget
 from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import vtr_sets_sent
-from accounts.staff_two_factor import staff_totp_device_of
 from accounts.tests.factories import PatientFactory, UserFactory
 from core.outbound import outbound_connections_close
 from core.rsa_keys import private_key_generate, private_key_write
@@ -38,6 +32,7 @@ from demo.practice import demo_practice_seed
 from linkage.models import Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
+from tests.support import OTHER_PRACTICE, THIS_PRACTICE, NhsLoginLive, staff_signed_in
 
 # Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md).
 pytest_plugins = ["tests.security.secrets_in_logs"]
@@ -169,16 +164,6 @@ def check_accessibility() -> Callable[[Page], None]:
     return check
 
 
-@dataclass(frozen=True)
-class NhsLoginLive:
-    """The portal and the simulator on one live server, the portal registered as a client."""
-
-    base_url: str
-    issuer: str
-    client_id: str
-    private_key_path: Path
-
-
 @pytest.fixture
 def nhs_login_live(
     live_server: LiveServer, settings: SettingsWrapper, tmp_path: Path
@@ -218,9 +203,6 @@ def nhs_login_live(
 
 # --- Role fixtures: who is asking (docs/adr/0013) -------------------------------------------
 
-THIS_PRACTICE = "A12345"
-OTHER_PRACTICE = "B23456"
-
 
 @pytest.fixture
 def this_practice(db: None) -> Practice:
@@ -230,37 +212,6 @@ def this_practice(db: None) -> Practice:
 @pytest.fixture
 def other_practice(db: None) -> Practice:
     return PracticeFactory.create(ods_code=OTHER_PRACTICE, name="Other Surgery")
-
-
-def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
-    """The code the staff member's authenticator app shows now (or ``steps_ahead`` time steps
-    later: a code is accepted once, and the device accepts the next step's too)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + steps_ahead * device.step
-    return f"{totp.token():0{device.digits}d}"
-
-
-def two_factor_passed(client: Client, user: User) -> TOTPDevice:
-    """Give ``user`` a confirmed authenticator app and mark the client's session as having
-    entered its code, as the admin's second step does (django_otp.login). The one way tests
-    reach the admin past that step: the step itself stays on and is tested as on
-    (accounts/tests/test_two_factor.py)."""
-    device = staff_totp_device_of(user=user) or TOTPDevice.objects.create(
-        user=user, name="Test authenticator", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return device
-
-
-def staff_signed_in(user: User) -> Client:
-    """A browser signed in to the admin as ``user``, password and security code both given."""
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    if user.is_staff:
-        two_factor_passed(client, user)
-    return client
 
 
 def _patient_signed_in(patient: Patient) -> Client:

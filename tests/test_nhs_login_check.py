@@ -21,8 +21,8 @@ from django.core.management.base import CommandError
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.management.commands.nhs_login_check import pkce_check
-from conftest import NhsLoginLive
 from core.rsa_keys import private_key_generate, private_key_write, public_key_pem
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,8 +18,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import Patient
 from accounts.sign_in_flow import p9_vectors
-from conftest import NhsLoginLive
 from tests.portal_browser import PortalBrowser, is_consent_screen
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

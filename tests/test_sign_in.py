@@ -19,10 +19,10 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from accounts.models import Patient
 from accounts.nhs_login_client import provider_jwks
 from accounts.session_user import session_patient_user
-from conftest import NhsLoginLive
 from core.rate_limit import rate_limit_reset
 from nhs_login_simulator.keys import current_signing_key
 from tests.portal_browser import PortalBrowser
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -27,10 +27,10 @@ from accounts import nhs_login_client
 from accounts.models import Patient
 from accounts.session_user import PATIENT_COPY
 from accounts.tests.factories import PatientFactory
-from conftest import NhsLoginLive
 from nhs_login_simulator.keys import current_signing_key
 from tests.portal_browser import PortalBrowser
 from tests.security.secrets_in_logs import secret_register
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

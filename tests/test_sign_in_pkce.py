@@ -22,11 +22,11 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import QueryDict
 
-from conftest import NhsLoginLive
 from nhs_login_simulator.models import Client, IssuedIdToken
 from nhs_login_simulator.tokens import Grant, grant_from_code
 from tests.portal_browser import PortalBrowser
 from tests.security.secrets_in_logs import secret_is_registered
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -31,12 +31,12 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import Patient
-from conftest import NhsLoginLive
 from core.rate_limit import rate_limit_reset
 from core.rsa_keys import private_key_generate
 from tests.portal_browser import PortalBrowser
 from tests.security.secrets_in_logs import secret_register
 from tests.settings_process import PRODUCTION_ENV, settings_read
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,10 @@ from django.conf import settings
 
 from accounts.models import Patient
 from accounts.sign_in_flow import vtr_sets_sent
-from conftest import NhsLoginLive
 from nhs_login_simulator.models import Client, Consent
 from nhs_login_simulator.tests.nhs_app import NhsApp
 from tests.portal_browser import PortalBrowser, is_consent_screen
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,7 +21,7 @@ import yaml
 from django.conf import settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from conftest import NhsLoginLive
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 from axes.models import AccessAttempt, AccessLog
 
-from conftest import NhsLoginLive
 from tests.portal_browser import PortalBrowser
+from tests.support import NhsLoginLive
 
 WRONG = "not-the-password-at-all"
 

@@ -22,10 +22,10 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from conftest import THIS_PRACTICE, totp_code, two_factor_passed
 from linkage.audit import AuditAction
 from linkage.models import AuditEvent, LinkageKey, Practice, PracticeStaff
 from linkage.tests.factories import LinkageKeyFactory, RegisteredPatientFactory
+from tests.support import THIS_PRACTICE, totp_code, two_factor_passed
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import OTHER_PRACTICE, THIS_PRACTICE, staff_signed_in
 from core.rsa_keys import private_key_generate, public_key_pem
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.crypto import linkage_key_decrypt
@@ -24,6 +23,7 @@ from linkage.models import (
     RegisteredPatient,
 )
 from linkage.tests.factories import LinkageKeyFactory, RegisteredPatientFactory
+from tests.support import OTHER_PRACTICE, THIS_PRACTICE, staff_signed_in
 
 pytestmark = pytest.mark.django_db
 

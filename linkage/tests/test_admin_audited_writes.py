@@ -11,7 +11,6 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from conftest import THIS_PRACTICE
 from linkage.api_clients.registration import api_client_disable
 from linkage.api_clients.state import (
     ApiClientState,
@@ -25,6 +24,7 @@ from linkage.practices import practice_online_services_switch
 from linkage.tests.conftest import ApiCaller, retrieve_body
 from linkage.tests.factories import PracticeFactory
 from tests.audit_faults import audit_writes_fail
+from tests.support import THIS_PRACTICE
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ import io
 import pytest
 from django.test import Client
 
-from conftest import THIS_PRACTICE
 from linkage.admin.audit_events import spreadsheet_safe
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.models import Practice
+from tests.support import THIS_PRACTICE
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from accounts.tests.factories import UserFactory
-from conftest import NhsLoginLive, totp_code
 from linkage.audit import Actor, ActorType
 from linkage.models import AuditEvent, LinkageKey, Practice, PracticeStaff
 from linkage.services import linkage_key_revoke
 from tests.browser.test_sign_in_journeys import share_if_asked
+from tests.support import NhsLoginLive, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

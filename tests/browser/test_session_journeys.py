@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from conftest import NhsLoginLive
 from tests.browser.test_sign_in_journeys import P9_USER, share_if_asked, sign_in
+from tests.support import NhsLoginLive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from conftest import NhsLoginLive
+from tests.support import NhsLoginLive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import NhsLoginLive
 from tests.browser.test_sign_in_journeys import P5_USER, P9_USER
+from tests.support import NhsLoginLive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,9 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.tests.factories import UserFactory
-from conftest import totp_code
 from linkage.models import PracticeStaff
 from linkage.tests.factories import PracticeFactory
+from tests.support import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

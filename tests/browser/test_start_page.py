@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import NhsLoginLive
+from tests.support import NhsLoginLive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,6 @@ import requests
 from django.db import connection
 
 from accounts.models import Patient, User
-from conftest import NhsLoginLive
 from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, ActorType
 from linkage.errors import LinkageError
@@ -25,6 +24,7 @@ from linkage.services import linkage_key_reissue, linkage_key_retrieve, linkage_
 from linkage.tests.conftest import DATE_OF_BIRTH, NHS_NUMBER, ODS_CODE, SURNAME
 from linkage.tests.factories import LinkageKeyFactory
 from tests.portal_browser import PortalBrowser
+from tests.support import NhsLoginLive
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -16,8 +16,8 @@ from django.core.signals import request_started
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import Patient
-from conftest import NhsLoginLive
 from tests.portal_browser import PortalBrowser
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

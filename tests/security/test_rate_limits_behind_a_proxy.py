@@ -17,9 +17,9 @@ import time_machine
 from django.conf import settings as django_settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from conftest import NhsLoginLive
 from core.rate_limit import rate_limit_reset
 from tests.portal_browser import PortalBrowser
+from tests.support import NhsLoginLive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,11 +11,11 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
-from conftest import NhsLoginLive
 from core.rsa_keys import private_key_generate, private_key_pem
 from tests.portal_browser import PortalBrowser
 from tests.security import secrets_in_logs
 from tests.security.secrets_in_logs import leaks_in, secret_register
+from tests.support import NhsLoginLive
 
 JWT = "eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 

@@ -18,10 +18,10 @@ from django.conf import settings as django_settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.models import Patient
-from conftest import NhsLoginLive
 from tests.portal_browser import PortalBrowser
 from tests.security.test_provider_faults import provider_calls  # noqa: F401 - a fixture
 from tests.settings_process import settings_import
+from tests.support import NhsLoginLive
 
 DRIP_SECONDS = 0.05  # a byte every 50 ms: the whole answer would take a minute or more
 
