@@ -1,27 +1,31 @@
 from django.urls import path
 
-from nhs_login_simulator import views
+from nhs_login_simulator.views import account_settings, authorize, back_channel, discovery
 
 app_name = "nhs_login_simulator"
 
 urlpatterns = [
-    path(".well-known/openid-configuration", views.discovery, name="discovery"),
-    path(".well-known/jwks.json", views.jwks, name="jwks"),
-    path("trustmark/<str:host>", views.trustmark, name="trustmark"),
-    path("authorize", views.authorize, name="authorize"),
-    path("authorize/test-user", views.sign_in_test_user, name="sign_in_test_user"),
-    path("authorize/password", views.sign_in_password, name="sign_in_password"),
-    path("authorize/prove-who-you-are", views.step_up_confirm, name="step_up_confirm"),
-    path("authorize/consent/share", views.consent_share, name="consent_share"),
-    path("authorize/consent/decline", views.consent_decline, name="consent_decline"),
+    path(".well-known/openid-configuration", discovery.discovery, name="discovery"),
+    path(".well-known/jwks.json", discovery.jwks, name="jwks"),
+    path("trustmark/<str:host>", discovery.trustmark, name="trustmark"),
+    path("authorize", authorize.authorize, name="authorize"),
+    path("authorize/test-user", authorize.sign_in_test_user, name="sign_in_test_user"),
+    path("authorize/password", authorize.sign_in_password, name="sign_in_password"),
+    path("authorize/prove-who-you-are", authorize.step_up_confirm, name="step_up_confirm"),
+    path("authorize/consent/share", authorize.consent_share, name="consent_share"),
+    path("authorize/consent/decline", authorize.consent_decline, name="consent_decline"),
     path(
         "authorize/consent/decline/confirm",
-        views.consent_decline_confirm,
+        authorize.consent_decline_confirm,
         name="consent_decline_confirm",
     ),
-    path("authorize/consent/review", views.consent_review, name="consent_review"),
-    path("token", views.token, name="token"),
-    path("userinfo", views.userinfo, name="userinfo"),
-    path("settings", views.account_settings, name="account_settings"),
-    path("settings/sign-in", views.account_settings_sign_in, name="account_settings_sign_in"),
+    path("authorize/consent/review", authorize.consent_review, name="consent_review"),
+    path("token", back_channel.token, name="token"),
+    path("userinfo", back_channel.userinfo, name="userinfo"),
+    path("settings", account_settings.account_settings, name="account_settings"),
+    path(
+        "settings/sign-in",
+        account_settings.account_settings_sign_in,
+        name="account_settings_sign_in",
+    ),
 ]

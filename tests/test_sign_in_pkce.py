@@ -53,7 +53,7 @@ def token_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
         received.append({name: str(form[name]) for name in form})
         return grant_from_code(client=client, form=form)
 
-    monkeypatch.setattr("nhs_login_simulator.views.grant_from_code", recording)
+    monkeypatch.setattr("nhs_login_simulator.views.back_channel.grant_from_code", recording)
     return received
 
 

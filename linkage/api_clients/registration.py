@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from django.db import transaction
 from django.db.models import QuerySet
+from typing_extensions import Unpack
 
 from core.nhs_identifiers import InvalidValueError, ods_code_normalise
 from core.rsa_keys import rsa_public_key_pem_from
@@ -60,20 +61,28 @@ class CheckedApiClient:
         }
 
 
-def api_client_rules_check(
-    *,
-    name: str,
-    public_key_pem: str,
-    jwks_url: str,
-    scopes: Sequence[str],
-    ods_codes: Sequence[str] = (),
-    all_practices: bool = False,
-) -> CheckedApiClient:
+class ApiClientDetails(TypedDict, total=False):
+    """What is registered of an API client, as the register and change services and the rules
+    take it: a name, a public key or a JWKS URL, scopes, and the practices it serves (their
+    ODS codes) or all of them."""
+
+    name: Required[str]
+    public_key_pem: Required[str]
+    jwks_url: Required[str]
+    scopes: Required[Sequence[str]]
+    ods_codes: Sequence[str]
+    all_practices: bool
+
+
+def api_client_rules_check(**details: Unpack[ApiClientDetails]) -> CheckedApiClient:
     """The rules of every API client, registered on the command line or in admin, or changed in
     admin (docs/adr/0007): a name; one source of its signing keys, either a public key (RSA
     of at least 2048 bits, as RS512 needs: RFC 7518 3.3) or a JWKS URL over https, never both;
     scopes among ``API_SCOPES``; and a binding to the practices it serves or, explicitly, to
     all of them. Raises ApiClientRulesError naming every rule broken."""
+    name, scopes = details["name"], details["scopes"]
+    public_key_pem, jwks_url = details["public_key_pem"], details["jwks_url"]
+    all_practices = details.get("all_practices", False)
     broken: list[BrokenRule] = []
     if not name.strip():
         broken.append(BrokenRule("name", "A client needs a name"))
@@ -90,7 +99,7 @@ def api_client_rules_check(
         broken.append(BrokenRule("scopes", f"Scopes must be some of {', '.join(API_SCOPES)}"))
     practices: list[Practice] = []
     try:
-        practices = _practices_named(ods_codes)
+        practices = _practices_named(details.get("ods_codes", ()))
     except ValueError as error:
         broken.append(BrokenRule("practices", str(error)))
     else:
@@ -133,15 +142,10 @@ def _api_client_audited(
 
 def api_client_register(
     *,
-    name: str,
     client_id: str,
-    public_key_pem: str,
-    jwks_url: str,
-    scopes: Sequence[str],
-    ods_codes: Sequence[str] = (),
-    all_practices: bool = False,
     enabled: bool = True,
     actor: Actor | None = None,
+    **details: Unpack[ApiClientDetails],
 ) -> ApiClient:
     """Register a system allowed to call the linkage API, bound to the practices it serves
     (``ods_codes``) or, explicitly, to all of them (docs/adr/0007). Raises ValueError naming
@@ -151,14 +155,7 @@ def api_client_register(
     own transaction. The command line and the local set-up give none: they are run by whoever
     runs manage.py on the server, not through the portal."""
     _client_id_free(client_id)
-    checked = api_client_rules_check(
-        name=name,
-        public_key_pem=public_key_pem,
-        jwks_url=jwks_url,
-        scopes=scopes,
-        ods_codes=ods_codes,
-        all_practices=all_practices,
-    )
+    checked = api_client_rules_check(**details)
     with transaction.atomic():
         client = ApiClient.objects.create(
             client_id=client_id, enabled=enabled, **checked.stored_fields()
@@ -173,14 +170,9 @@ def api_client_change(
     *,
     actor: Actor,
     client: ApiClient,
-    name: str,
     client_id: str,
-    public_key_pem: str,
-    jwks_url: str,
-    scopes: Sequence[str],
-    ods_codes: Sequence[str] = (),
-    all_practices: bool = False,
     enabled: bool = True,
+    **details: Unpack[ApiClientDetails],
 ) -> ApiClient:
     """Change a registered client, under the rules it was registered under: its keys, scopes,
     binding, name, id, or whether it is enabled. One audit event, in the change's own
@@ -188,14 +180,7 @@ def api_client_change(
     forgotten under its old id and its new one, so a token issued to the old id is refused on
     its next call."""
     _client_id_free(client_id, other_than=client)
-    checked = api_client_rules_check(
-        name=name,
-        public_key_pem=public_key_pem,
-        jwks_url=jwks_url,
-        scopes=scopes,
-        ods_codes=ods_codes,
-        all_practices=all_practices,
-    )
+    checked = api_client_rules_check(**details)
     fields = {"client_id": client_id, "enabled": enabled, **checked.stored_fields()}
     practice_pks = {practice.pk for practice in checked.practices}
     with transaction.atomic():

@@ -29,7 +29,7 @@ from nhs_login_simulator.tests.conftest import (
     redirect_query,
 )
 from nhs_login_simulator.vectors import ALLOWED_VECTORS
-from nhs_login_simulator.views import ConnectionDroppedError
+from nhs_login_simulator.views.back_channel import ConnectionDroppedError
 
 SLOW_SECONDS = 0.3
 NONCE = "nonce-456"
