@@ -198,6 +198,17 @@ def _audit_refusal(actor: Actor, action: AuditAction, outcome: str, *, address: 
         logger.error("Audit event not written: the database is unavailable")
 
 
+def _api_address_limit(address: str) -> None:
+    """The client address's own budget, counted before its token is looked up."""
+    retry_after = api_address_retry_after(
+        address, endpoint="api", limit=settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE
+    )
+    if retry_after is not None:
+        raise RateLimitedError(
+            "Too many requests from this address: try again later", retry_after=retry_after
+        )
+
+
 def linkage_api(
     scope: str, action: AuditAction
 ) -> Callable[[ApiView], Callable[[HttpRequest], HttpResponse]]:
@@ -220,16 +231,7 @@ def linkage_api(
             actor = Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id)
             address = client_rate_limit_key(request)
             try:
-                address_retry_after = api_address_retry_after(
-                    address,
-                    endpoint="api",
-                    limit=settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
-                )
-                if address_retry_after is not None:
-                    raise RateLimitedError(
-                        "Too many requests from this address: try again later",
-                        retry_after=address_retry_after,
-                    )
+                _api_address_limit(address)
                 principal: ApiPrincipal = api_token_authenticate(
                     request.headers.get("Authorization", "")
                 )
@@ -311,6 +313,44 @@ def linkage_create(request: HttpRequest, actor: Actor, practices: PracticeBindin
     return JsonResponse(_information_body(information), status=201)
 
 
+def _token_refusal(
+    request: HttpRequest, address: str, error: OAuthError, *, retry_after: int | None = None
+) -> HttpResponse:
+    """RFC 6749's error body (5.2). Refused before any client authenticated, so counted per
+    address, not a row each."""
+    _audit_refusal(
+        Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id_of(request)),
+        AuditAction.TOKEN_REQUEST,
+        error.error,
+        address=address,
+    )
+    response = JsonResponse(
+        {"error": error.error, "error_description": error.description}, status=error.status
+    )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _token_answer(request: HttpRequest, address: str) -> HttpResponse:
+    retry_after = api_address_retry_after(
+        address,
+        endpoint="token",
+        limit=settings.LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    )
+    if retry_after is not None:
+        too_many = OAuthError(
+            "temporarily_unavailable",
+            "Too many token requests from this address: try again later",
+            status=429,
+        )
+        return _token_refusal(request, address, too_many, retry_after=retry_after)
+    try:
+        return JsonResponse(api_token_issue(request.POST))
+    except OAuthError as error:
+        return _token_refusal(request, address, error)
+
+
 @login_not_required
 @csrf_exempt  # machine clients authenticate with a signed assertion, not cookies
 @require_POST
@@ -323,40 +363,12 @@ def api_token(request: HttpRequest) -> HttpResponse:
     Every refusal is audited in aggregate per address (``audit_refusal_aggregate``): a stolen
     or forged assertion tried again and again shows in the trail without filling it.
     """
-    retry_after: int | None = None
-    address = client_rate_limit_key(request)
     try:
-        retry_after = api_address_retry_after(
-            address,
-            endpoint="token",
-            limit=settings.LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
-        )
-        if retry_after is not None:
-            raise OAuthError(
-                "temporarily_unavailable",
-                "Too many token requests from this address: try again later",
-                status=429,
-            )
-        body = api_token_issue(request.POST)
-    except OAuthError as error:
-        # Refused before any client authenticated: counted per address, not a row each.
-        _audit_refusal(
-            Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id_of(request)),
-            AuditAction.TOKEN_REQUEST,
-            error.error,
-            address=address,
-        )
-        response: HttpResponse = JsonResponse(
-            {"error": error.error, "error_description": error.description}, status=error.status
-        )
-        if error.status == 429 and retry_after is not None:
-            response["Retry-After"] = str(retry_after)
+        response = _token_answer(request, client_rate_limit_key(request))
     except (DatabaseError, CacheUnavailableError):
         response = JsonResponse(
             {"error": "temporarily_unavailable", "error_description": "Try again later"}, status=503
         )
-    else:
-        response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response

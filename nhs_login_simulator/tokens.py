@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,11 +25,11 @@ from core.client_assertion import (
     client_assertion_issuer,
     client_assertion_verify,
 )
-from core.rsa_keys import b64url, jwk_thumbprint, private_key_generate, public_key_pem
+from core.rsa_keys import b64url
 from nhs_login_simulator import keys
 from nhs_login_simulator.claims import ID_TOKEN_PROFILE_CLAIMS, user_claims
 from nhs_login_simulator.clients import UnknownKeyError, client_signing_key
-from nhs_login_simulator.faults import Fault, fault_effective
+from nhs_login_simulator.faults import fault_effective
 from nhs_login_simulator.models import (
     AuthorizationCode,
     Client,
@@ -40,11 +38,10 @@ from nhs_login_simulator.models import (
     UsedClientAssertion,
     token_hash,
 )
+from nhs_login_simulator.token_signing import ID_TOKEN_LIFETIME, id_token_sign, jwt_sign
 from nhs_login_simulator.users import simulated_user_get
-from nhs_login_simulator.vectors import ALLOWED_VECTORS
 
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
-ID_TOKEN_LIFETIME = timedelta(minutes=60)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 CLOCK_LEEWAY = timedelta(seconds=30)
 # RFC 7636, 4.1: 43 to 128 of the unreserved characters.
@@ -297,100 +294,6 @@ def token_response(*, grant: Grant, issue_refresh_token: bool) -> dict[str, Any]
         )
         response["refresh_token"] = refresh_token
     return response
-
-
-def jwt_sign(claims: dict[str, Any], *, headers: dict[str, Any] | None = None) -> str:
-    key = keys.current_signing_key()
-    return jwt.encode(
-        claims, key.private_key, algorithm="RS512", headers={"kid": key.kid, **(headers or {})}
-    )
-
-
-@cache
-def _unpublished_key() -> keys.SigningKey:
-    """A key that never appears in the JWKS, for the unknown-kid and bad-signature faults."""
-    private_key = private_key_generate()
-    return keys.SigningKey(jwk_thumbprint(private_key.public_key()), private_key)
-
-
-def _hs512(claims: dict[str, Any], secret: bytes, *, kid: str) -> str:
-    """An HMAC-signed token keyed with a public value: the algorithm-confusion attack."""
-    signing_input = _unsigned({"alg": "HS512", "typ": "JWT", "kid": kid}, claims)
-    signature = hmac.new(secret, signing_input, hashlib.sha512).digest()
-    return signing_input.decode() + "." + b64url(signature)
-
-
-def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> bytes:
-    return (
-        b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
-    ).encode()
-
-
-def id_token_sign(claims: dict[str, Any], *, fault: Fault, grant: Grant) -> str:
-    """Sign the ID token, or break it in the way the chosen fault asks."""
-    now = int(timezone.now().timestamp())
-    claims = dict(claims)
-    match fault:
-        case Fault.ID_TOKEN_WRONG_ISS:
-            claims["iss"] = "https://auth.login.nhs.uk.attacker.example"
-        case Fault.ID_TOKEN_WRONG_AUD:
-            claims["aud"] = "another-client"
-        case Fault.ID_TOKEN_WRONG_AZP:
-            claims["aud"] = [grant.client.client_id, "another-client"]
-            claims["azp"] = "another-client"
-        case Fault.ID_TOKEN_WRONG_NONCE:
-            claims["nonce"] = secrets.token_urlsafe(16)
-        case Fault.ID_TOKEN_NO_NONCE:
-            claims.pop("nonce", None)
-        case Fault.ID_TOKEN_EXPIRED:
-            claims["iat"] = now - 7200
-            claims["exp"] = now - 3600
-        case Fault.ID_TOKEN_IAT_IN_FUTURE:
-            claims["iat"] = now + 600
-            claims["exp"] = now + 600 + int(ID_TOKEN_LIFETIME.total_seconds())
-        case Fault.ID_TOKEN_VOT_NOT_REQUESTED:
-            # Any offered vector the client did not ask for; if it asked for all of them, one
-            # that is well formed but never offered.
-            claims["vot"] = next(
-                (v for v in sorted(ALLOWED_VECTORS) if v not in grant.vtr), "P9.Cp.Cx"
-            )
-        case Fault.ID_TOKEN_NO_VOT:
-            claims.pop("vot", None)
-    key = keys.current_signing_key()
-    match fault:
-        case Fault.ID_TOKEN_ALG_NONE:
-            return _unsigned({"alg": "none", "typ": "JWT"}, claims).decode() + "."
-        case Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY:
-            public_pem = public_key_pem(key.private_key.public_key()).encode()
-            return _hs512(claims, public_pem, kid=key.kid)
-        case Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY:
-            # The client's own registered public key: a secret to no one, the client included.
-            return _hs512(claims, grant.client.public_key_pem.encode(), kid=key.kid)
-        case Fault.ID_TOKEN_RS256:
-            return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
-        case Fault.ID_TOKEN_UNKNOWN_KID:
-            other = _unpublished_key()
-            return jwt.encode(
-                claims, other.private_key, algorithm="RS512", headers={"kid": other.kid}
-            )
-        case Fault.ID_TOKEN_BAD_SIGNATURE:
-            other = _unpublished_key()
-            return jwt.encode(
-                claims, other.private_key, algorithm="RS512", headers={"kid": key.kid}
-            )
-        case Fault.ID_TOKEN_JKU_HEADER:
-            return jwt_sign(claims, headers={"jku": "https://attacker.example/jwks.json"})
-        case Fault.ID_TOKEN_X5U_HEADER:
-            return jwt_sign(claims, headers={"x5u": "https://attacker.example/cert.pem"})
-        case Fault.ID_TOKEN_JWK_HEADER:
-            attacker = _unpublished_key()
-            return jwt.encode(
-                claims,
-                attacker.private_key,
-                algorithm="RS512",
-                headers={"kid": attacker.kid, "jwk": attacker.public_jwk},
-            )
-    return jwt_sign(claims)
 
 
 def access_token_verify(token: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
+    QueryDict,
 )
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +20,7 @@ from nhs_login_simulator import vectors
 from nhs_login_simulator.authorization import (
     AUTHORIZATION_ERRORS,
     AuthorizationError,
+    AuthorizationRequest,
     UntrustedRedirectError,
     authorization_request_parse,
 )
@@ -47,6 +49,44 @@ from nhs_login_simulator.views.journey import (
 )
 
 
+def _asserted_pending(parameters: QueryDict, authorization: AuthorizationRequest) -> Pending | None:
+    """The user a relying party asserts (``asserted_login_identity``, NHS login's single sign
+    on), when it names a user the simulator has."""
+    token = parameters.get("asserted_login_identity")
+    if not token:
+        return None
+    try:
+        asserted = asserted_login_identity_verify(
+            token=token,
+            requesting=Client.objects.get(client_id=authorization.client_id),
+        )
+    except AssertedIdentityError as error:
+        raise authorization.error("invalid_request", str(error)) from error
+    if simulated_user_get(asserted.user_id) is None:
+        return None
+    return Pending(
+        asserted.user_id, asserted.identity_proofing_level, int(asserted.auth_time.timestamp())
+    )
+
+
+def _from_the_session(request: HttpRequest, authorization: AuthorizationRequest) -> HttpResponse:
+    """Signed in here already, at a level the request accepts: on to consent. Otherwise the
+    sign-in page, or, for ``prompt=none``, the error NHS login gives."""
+    session = session_user(request)
+    if session is None:
+        if authorization.prompt == "none":
+            raise authorization.error("sso_login_required", "The user is not signed in")
+        return sign_in_page(request, authorization)
+    values, user = session
+    if not vectors.vot_choose(authorization.vtr, values["level"], user.methods):
+        if authorization.prompt == "none":
+            raise authorization.error("interaction_required", "The user must prove who they are")
+        return sign_in_page(request, authorization)
+    return consent_or_complete(
+        request, authorization, Pending(user.id, values["level"], values["auth_time"])
+    )
+
+
 @login_not_required
 @csrf_exempt  # GET or POST from the client's page, as NHS login accepts both
 @require_http_methods(["GET", "POST"])
@@ -57,43 +97,13 @@ def authorize(request: HttpRequest) -> HttpResponse:
     parameters = request.POST if request.method == "POST" else request.GET
     try:
         authorization = authorization_request_parse(parameters)
-        asserted = None
-        if parameters.get("asserted_login_identity"):
-            try:
-                asserted = asserted_login_identity_verify(
-                    token=parameters["asserted_login_identity"],
-                    requesting=Client.objects.get(client_id=authorization.client_id),
-                )
-            except AssertedIdentityError as error:
-                raise authorization.error("invalid_request", str(error)) from error
+        asserted = _asserted_pending(parameters, authorization)
         if authorization.prompt == "login":
             return sign_in_page(request, authorization)
-        if asserted is not None and simulated_user_get(asserted.user_id) is not None:
+        if asserted is not None:
             # Signed in without a sign-in page; step-up and consent still apply.
-            return signed_in(
-                request,
-                authorization,
-                Pending(
-                    asserted.user_id,
-                    asserted.identity_proofing_level,
-                    int(asserted.auth_time.timestamp()),
-                ),
-            )
-        session = session_user(request)
-        if session is None:
-            if authorization.prompt == "none":
-                raise authorization.error("sso_login_required", "The user is not signed in")
-            return sign_in_page(request, authorization)
-        values, user = session
-        if not vectors.vot_choose(authorization.vtr, values["level"], user.methods):
-            if authorization.prompt == "none":
-                raise authorization.error(
-                    "interaction_required", "The user must prove who they are"
-                )
-            return sign_in_page(request, authorization)
-        return consent_or_complete(
-            request, authorization, Pending(user.id, values["level"], values["auth_time"])
-        )
+            return signed_in(request, authorization, asserted)
+        return _from_the_session(request, authorization)
     except UntrustedRedirectError as error:
         return authorization_error_page(request, str(error))
     except AuthorizationError as error:

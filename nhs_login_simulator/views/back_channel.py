@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from nhs_login_simulator.tokens import (
     token_response,
 )
 from nhs_login_simulator.users import (
+    SimulatedUser,
     simulated_users,
 )
 
@@ -161,15 +163,27 @@ def _bearer_error(error: str, description: str, status: int, **attributes: str) 
     return response
 
 
-@login_not_required
-@csrf_exempt  # a back-channel call authenticated by the bearer token
-@require_http_methods(["GET", "POST"])
-def userinfo(request: HttpRequest) -> HttpResponseBase:
-    """The userinfo endpoint: the claims of the access token's scopes at its proofing level
-    (Federation specification 3.6). Bearer token errors come in WWW-Authenticate; others, such
-    as a token sent some other way than the Authorization header, in a JSON body."""
+class _UserinfoRefusedError(Exception):
+    """A userinfo call refused before any claim is read, with the answer to give."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@dataclass(frozen=True)
+class _UserinfoCaller:
+    access: dict[str, Any]
+    scopes: tuple[str, ...]
+    user: SimulatedUser
+    client: Client
+
+
+def _userinfo_caller(request: HttpRequest) -> _UserinfoCaller:
+    """Whose claims a userinfo call may have: its access token, from the Authorization header
+    only, valid, with the openid scope, for a user and client that still exist."""
     if "access_token" in request.GET or "access_token" in request.POST:
-        return _no_store(
+        raise _UserinfoRefusedError(
             _oauth_error(
                 "invalid_request", "Send the access token in the Authorization header only"
             )
@@ -179,14 +193,14 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
         # RFC 6750, section 3.1: no error code when the request has no token at all.
         response = HttpResponse(status=401)
         response["WWW-Authenticate"] = "Bearer"
-        return _no_store(response)
+        raise _UserinfoRefusedError(response)
     try:
         access = access_token_verify(presented.strip())
     except InvalidAccessTokenError as error:
-        return _no_store(_bearer_error("invalid_token", str(error), 401))
+        raise _UserinfoRefusedError(_bearer_error("invalid_token", str(error), 401)) from error
     scopes = tuple(access["scope"].split())
     if "openid" not in scopes:
-        return _no_store(
+        raise _UserinfoRefusedError(
             _bearer_error(
                 "insufficient_scope", "The access token lacks the openid scope", 403, scope="openid"
             )
@@ -194,12 +208,26 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
     user = next((u for u in simulated_users() if u.sub == access["sub"]), None)
     client = Client.objects.filter(client_id=access["client_id"]).first()
     if user is None or client is None:
-        return _no_store(
+        raise _UserinfoRefusedError(
             _bearer_error(
                 "invalid_token", "The access token's user or client no longer exists", 401
             )
         )
-    fault = fault_effective(access.get("simulator_fault", ""))
+    return _UserinfoCaller(access, scopes, user, client)
+
+
+@login_not_required
+@csrf_exempt  # a back-channel call authenticated by the bearer token
+@require_http_methods(["GET", "POST"])
+def userinfo(request: HttpRequest) -> HttpResponseBase:
+    """The userinfo endpoint: the claims of the access token's scopes at its proofing level
+    (Federation specification 3.6). Bearer token errors come in WWW-Authenticate; others, such
+    as a token sent some other way than the Authorization header, in a JSON body."""
+    try:
+        caller = _userinfo_caller(request)
+    except _UserinfoRefusedError as refused:
+        return _no_store(refused.response)
+    fault = fault_effective(caller.access.get("simulator_fault", ""))
     broken = _slow_or_broken(
         request,
         fault,
@@ -211,13 +239,12 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
     if broken is not None:
         return _no_store(broken)
     claims = user_claims(
-        user=user,
-        scopes=scopes,
-        identity_proofing_level=access["identity_proofing_level"],
-        im1_enabled=client.im1_enabled,
+        user=caller.user,
+        scopes=caller.scopes,
+        identity_proofing_level=caller.access["identity_proofing_level"],
+        im1_enabled=caller.client.im1_enabled,
     )
     if fault == Fault.USERINFO_SUB_MISMATCH:
         claims["sub"] = "00000000-0000-4000-8000-000000000000"
-    if fault == Fault.USERINFO_DRIP:
-        return _no_store(_dripped(JsonResponse(claims)))
-    return _no_store(JsonResponse(claims))
+    response = JsonResponse(claims)
+    return _no_store(_dripped(response) if fault == Fault.USERINFO_DRIP else response)
