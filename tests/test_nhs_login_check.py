@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from accounts.management.commands.nhs_login_check import pkce_check
+from accounts.nhs_login_checks import pkce_check
 from core.rsa_keys import private_key_generate, private_key_write, public_key_pem
 from tests.support import NhsLoginLive
 
