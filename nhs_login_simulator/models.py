@@ -76,20 +76,28 @@ class RefreshToken(models.Model):
         return f"refresh token for {self.user_id} at {self.client_id}"
 
 
-class UsedClientAssertion(models.Model):
-    """A client assertion's ``jti``, kept until the assertion expires, so it cannot be replayed."""
+class _UsedOnce(models.Model):
+    """A one-time token's ``jti`` for a client, kept until the token expires, so that it cannot
+    be replayed; each subclass names its own unique constraint on the pair."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE)
     jti = models.CharField(max_length=255)
     expires_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["client", "jti"], name="simulator_assertion_jti_once")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.client_id}: {self.jti}"
+
+
+class UsedClientAssertion(_UsedOnce):
+    """A client assertion's ``jti``, kept until the assertion expires, so it cannot be replayed."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "jti"], name="simulator_assertion_jti_once")
+        ]
 
 
 class IssuedIdToken(models.Model):
@@ -107,12 +115,8 @@ class IssuedIdToken(models.Model):
         return f"ID token {self.jti} for {self.user_id} at {self.client_id}"
 
 
-class UsedAssertedLoginIdentity(models.Model):
+class UsedAssertedLoginIdentity(_UsedOnce):
     """An ``asserted_login_identity``'s ``jti``: each is a one-time token."""
-
-    client = models.ForeignKey(Client, on_delete=models.CASCADE)
-    jti = models.CharField(max_length=255)
-    expires_at = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -120,9 +124,6 @@ class UsedAssertedLoginIdentity(models.Model):
                 fields=["client", "jti"], name="simulator_asserted_identity_jti_once"
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.client_id}: {self.jti}"
 
 
 class Consent(models.Model):
