@@ -77,18 +77,35 @@ def _register_import(
 @admin.register(RegisteredPatient)
 class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     list_display = (
-        "nhs_number_shown",
-        "surname",
-        "given_name",
+        "patient_shown",
         "date_of_birth",
         "registration_status",
         "deceased",
         "practice",
     )
+    list_select_related = ("practice",)
     list_filter = (ScopedPracticeFilter, "registration_status", "deceased")
     search_fields = ("surname",)
     search_help_text = "Search by NHS number (with or without spaces) or surname"
     change_list_template = "admin/linkage/registeredpatient/change_list.html"
+    fields = (
+        "nhs_number_shown",
+        "given_name",
+        "surname",
+        "date_of_birth",
+        "registration_status",
+        "registered_on",
+        "registration_ended_on",
+        "deceased",
+        "practice",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="patient", ordering="surname")
+    def patient_shown(self, patient: RegisteredPatient) -> str:
+        """Ava Thompson (999 000 0018), as the patient's own page is titled."""
+        return str(patient)
 
     @admin.display(description="NHS number", ordering="nhs_number")
     def nhs_number_shown(self, patient: RegisteredPatient) -> str:
