@@ -120,7 +120,7 @@ class AuditOutcomeFilter(_WordedCodeFilter):
 
 
 class ActorTypeFilter(_WordedCodeFilter):
-    title = "who acted"
+    title = "acting as"
     parameter_name = "actor_type__exact"
     field = "actor_type"
     wording = staticmethod(actor_type_display)
@@ -161,11 +161,11 @@ class AuditEventAdmin(PracticeScopedAdmin):
     change_list_template = "admin/linkage/auditevent/change_list.html"
     date_hierarchy = "occurred_at"
 
-    @admin.display(description="who acted", ordering="actor_type")
+    @admin.display(description="acting as", ordering="actor_type")
     def actor_type_shown(self, event: AuditEvent) -> str:
         return actor_type_display(event.actor_type)
 
-    @admin.display(description="actor", ordering="actor")
+    @admin.display(description="who", ordering="actor")
     def actor_shown(self, event: AuditEvent) -> str:
         return audit_actor_display(
             actor_type=event.actor_type,
