@@ -1,6 +1,7 @@
-"""Practice staff in the admin, in Chromium: loading the register (template, the columns'
-rules, their practice chosen already) at desktop width and at 320 px, and reading patients and
-the audit trail as people. axe-core on every page."""
+"""Practice staff in the admin, in Chromium: the sign-in page, loading the register (template,
+the columns' rules, their practice chosen already), reading patients and the audit trail as
+people, a page refused, a bookmark followed while signed out; and a patient who opens the admin.
+At desktop width and at 320 px where a page is named for it; axe-core on every page."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.tests.factories import UserFactory
-from conftest import totp_code
+from conftest import NhsLoginLive, totp_code
 from linkage.audit import Actor, ActorType, AuditAction, audit_event_record
 from linkage.models import Practice, PracticeStaff, RegisteredPatient
 from linkage.tests.factories import PracticeFactory, RegisteredPatientFactory
+from tests.browser.test_linkage_journeys import P9_USER
+from tests.browser.test_linkage_journeys import sign_in as patient_signs_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -152,3 +155,91 @@ def test_staff_find_a_patient_and_read_their_page_and_the_audit_as_people(
     for words in ("Staff", "Sam Taylor (reception)", "Linkage key shown", "Success", AVA):
         expect(row).to_contain_text(words)
     check_accessibility(page)
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_sign_in_page_has_its_heading_and_passes_axe_with_and_without_an_error(
+    page: Page,
+    live_server: LiveServer,
+    reception: TOTPDevice,
+    check_accessibility: Check,
+    width: int,
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server.url}/admin/")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sign in to the practice administration"
+    )
+    expect(page.locator("#content")).to_contain_text("Ask your practice's administrator")
+    expect(
+        page.get_by_role("link", name="Sign in with NHS login on the citizen portal")
+    ).to_be_visible()
+    assert fits_the_width(page)
+    check_accessibility(page)
+
+    page.get_by_label("Username").fill("reception")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sign in to the practice administration"
+    )
+    assert fits_the_width(page)
+    check_accessibility(page)
+
+
+def test_a_patient_who_opens_the_admin_is_sent_to_their_home_page(
+    page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    patient_signs_in(page, nhs_login_live.base_url, P9_USER)
+
+    page.goto(f"{nhs_login_live.base_url}/admin/")
+
+    expect(page).to_have_url(f"{nhs_login_live.base_url}/home/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    check_accessibility(page)
+
+
+def test_staff_refused_another_practices_record_get_a_staff_page_with_the_way_back(
+    page: Page, live_server: LiveServer, reception: TOTPDevice, check_accessibility: Check
+) -> None:
+    theirs = RegisteredPatientFactory.create(
+        practice=PracticeFactory.create(ods_code="B23456", name="Other Surgery"),
+        nhs_number="9990000026",
+    )
+    sign_in_to_admin(page, live_server.url, reception)
+
+    response = page.goto(f"{live_server.url}/admin/linkage/registeredpatient/{theirs.pk}/change/")
+
+    assert response is not None
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot open this page")
+    expect(page.locator("#content")).to_contain_text("You are signed in as Sam Taylor (reception)")
+    expect(page.locator("#content")).not_to_contain_text("999 000 0026")
+    check_accessibility(page)
+
+    page.get_by_role("link", name="Go back to your practices").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your practices")
+
+
+def test_staff_refused_a_page_for_superusers_get_the_staff_page_at_320_pixels(
+    narrow_page: Page, live_server: LiveServer, reception: TOTPDevice, check_accessibility: Check
+) -> None:
+    sign_in_to_admin(narrow_page, live_server.url, reception)
+
+    narrow_page.goto(f"{live_server.url}/admin/accounts/user/")
+
+    expect(narrow_page.get_by_role("heading", level=1)).to_have_text("You cannot open this page")
+    assert fits_the_width(narrow_page)
+    check_accessibility(narrow_page)
+
+
+def test_signed_out_staff_following_a_bookmark_sign_in_and_land_on_it(
+    page: Page, live_server: LiveServer, reception: TOTPDevice
+) -> None:
+    """Not the patients' start page, whose only button is NHS login's."""
+    sign_in_to_admin(page, live_server.url, reception, "/admin/linkage/registeredpatient/import/")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import a practice register")
