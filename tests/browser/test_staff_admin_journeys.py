@@ -60,7 +60,8 @@ def sign_in_to_admin(page: Page, base_url: str, app: TOTPDevice, path: str = "/a
 
 
 def fits_the_width(page: Page) -> bool:
-    """No sideways scrolling (WCAG 1.4.10 reflow)."""
+    """No sideways scrolling (WCAG 1.4.10 reflow), once the stylesheets have loaded."""
+    page.wait_for_load_state("load")
     return bool(
         page.evaluate(
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
