@@ -48,6 +48,8 @@ class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
         "revoked_at",
         "practice",
     )
+    # The patient and practice of every key on the page in the list's one query.
+    list_select_related = ("patient", "practice")
     list_filter = (ScopedPracticeFilter, "status")
     search_fields = ("account_id",)
     search_help_text = "Search by NHS number (with or without spaces) or Account ID"
@@ -69,9 +71,10 @@ class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     fields = readonly_fields
     change_form_template = "admin/linkage/linkagekey/change_form.html"
 
-    @admin.display(description="Patient")
+    @admin.display(description="Patient", ordering="patient__surname")
     def patient_shown(self, key: LinkageKey) -> str:
-        return f"{nhs_number_display(key.patient.nhs_number)} {key.patient.surname}"
+        """Ava Thompson (999 000 0018)."""
+        return str(key.patient)
 
     @admin.display(description="Linkage key")
     def masked_key(self, key: LinkageKey) -> str:
