@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -288,20 +289,32 @@ def p5_patient_client(this_practice: Practice) -> Client:
     )
 
 
+KEY_PERMISSIONS = ("issue_linkagekey", "reissue_linkagekey", "revoke_linkagekey")
+
+
+def key_permissions_granted(user: User) -> User:
+    """Let ``user`` issue, reissue and revoke keys at their practices (docs/adr/0024)."""
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="linkage", codename__in=KEY_PERMISSIONS)
+    )
+    return user
+
+
 @pytest.fixture
 def staff_client(this_practice: Practice) -> Client:
-    """Reception staff of this practice."""
+    """Reception staff of this practice, allowed to issue, reissue and revoke its keys."""
     user = UserFactory.create(username="reception-a12345", is_staff=True)
     PracticeStaff.objects.create(user=user, practice=this_practice)
-    return staff_signed_in(user)
+    return staff_signed_in(key_permissions_granted(user))
 
 
 @pytest.fixture
 def other_practice_staff_client(other_practice: Practice) -> Client:
-    """Staff of another practice: must never reach this practice's data."""
+    """Staff of another practice, with the same permissions: must never reach this
+    practice's data."""
     user = UserFactory.create(username="reception-b23456", is_staff=True)
     PracticeStaff.objects.create(user=user, practice=other_practice)
-    return staff_signed_in(user)
+    return staff_signed_in(key_permissions_granted(user))
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.presenters import nhs_number_display
+from linkage.admin.key_permissions import ReissueForm, RevokeForm, staff_may
 from linkage.admin.scoping import (
     NhsNumberSearchMixin,
     PracticeScopedAdmin,
@@ -21,20 +22,6 @@ from linkage.admin.scoping import (
 from linkage.errors import LinkageError
 from linkage.models import LinkageKey, LinkageKeyStatus, RegisteredPatient
 from linkage.services import linkage_key_reissue, linkage_key_reveal, linkage_key_revoke
-
-
-class RevokeForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the key is being cancelled. Kept with the key and in the audit.",
-    )
-
-
-class ReissueForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why a new key is being issued. Any active key is cancelled first.",
-    )
 
 
 @admin.register(LinkageKey)
@@ -68,6 +55,14 @@ class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     )
     fields = readonly_fields
     change_form_template = "admin/linkage/linkagekey/change_form.html"
+
+    def has_revoke_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        """Staff of the key's practice with ``linkage.revoke_linkagekey`` (docs/adr/0024)."""
+        return staff_may(request, "revoke") and self.has_view_permission(request, obj)
+
+    def has_reissue_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        """Staff of the key's practice with ``linkage.reissue_linkagekey`` (docs/adr/0024)."""
+        return staff_may(request, "reissue") and self.has_view_permission(request, obj)
 
     @admin.display(description="Patient")
     def patient_shown(self, key: LinkageKey) -> str:
@@ -122,7 +117,7 @@ class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description="Revoke selected linkage keys")
+    @admin.action(description="Revoke selected linkage keys", permissions=["revoke"])
     def revoke_keys(
         self, request: HttpRequest, queryset: QuerySet[LinkageKey]
     ) -> HttpResponse | None:
@@ -146,7 +141,9 @@ class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
             return False
         return True
 
-    @admin.action(description="Reissue a new key for the selected keys' patients")
+    @admin.action(
+        description="Reissue a new key for the selected keys' patients", permissions=["reissue"]
+    )
     def reissue_keys(
         self, request: HttpRequest, queryset: QuerySet[LinkageKey]
     ) -> HttpResponse | None:
