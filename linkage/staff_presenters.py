@@ -32,8 +32,7 @@ def _reasons() -> dict[str, str]:
             "deceased, so they cannot use the practice's online services"
         ),
         "UNDER_MINIMUM_AGE": (
-            f"the patient is under {age}: patients can have a linkage key of their own from "
-            f"the age of {age}"
+            f"the patient is under {age}, the youngest age for a linkage key of their own"
         ),
         "LINKAGE_KEY_EXISTS": (
             "the patient already has an active linkage key. To give them a new one, open the "
@@ -58,6 +57,11 @@ def staff_key_refusal(error_code: str, *, action: StaffKeyAction) -> str:
         "happens again",
     )
     return f"{_NOT_DONE[action]}: {reason}."
+
+
+def patient_name_display(given_name: str, surname: str) -> str:
+    """Given name and surname, as the letter addresses the patient: "Ava Thompson"."""
+    return " ".join(name for name in (given_name.strip(), surname.strip()) if name)
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def key_letter_for(
     return KeyLetter(
         practice_name=practice_name,
         ods_code=ods_code,
-        patient_name=" ".join(name for name in (given_name.strip(), surname.strip()) if name),
+        patient_name=patient_name_display(given_name, surname),
         date=date_display(issued_on),
         account_id=account_id,
         linkage_key=linkage_key,

@@ -51,8 +51,8 @@ def test_the_minimum_age_is_the_one_configured(settings: SettingsWrapper) -> Non
     sentence = staff_key_refusal("UNDER_MINIMUM_AGE", action="issue")
 
     assert sentence == (
-        "No key was issued: the patient is under 13: patients can have a linkage key of their "
-        "own from the age of 13."
+        "No key was issued: the patient is under 13, the youngest age for a linkage key of "
+        "their own."
     )
 
 
