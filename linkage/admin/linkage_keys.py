@@ -1,31 +1,31 @@
 """Linkage keys: staff see them masked, and revoke, reissue or show one only through the audited
-services of linkage/services.py, never through a form of admin's own."""
+services of linkage/services.py, never through a form of admin's own. Revoking and reissuing
+need the permissions of docs/adr/0024, here as on the key's own page."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.presenters import nhs_number_display
-from linkage.admin.key_permissions import ReissueForm, RevokeForm, staff_may
-from linkage.admin.scoping import (
-    NhsNumberSearchMixin,
-    PracticeScopedAdmin,
-    ScopedPracticeFilter,
-    staff_actor,
-)
+from linkage.admin.key_actions import KeyActionsAdmin
+from linkage.admin.key_permissions import ReissueForm, RevokeForm
+from linkage.admin.scoping import NhsNumberSearchMixin, ScopedPracticeFilter, staff_actor
 from linkage.errors import LinkageError
 from linkage.models import LinkageKey, LinkageKeyStatus, RegisteredPatient
 from linkage.services import linkage_key_reissue, linkage_key_reveal, linkage_key_revoke
 
 
 @admin.register(LinkageKey)
-class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
+class LinkageKeyAdmin(NhsNumberSearchMixin, KeyActionsAdmin):
+    """Scoped to the staff member's practices; a key's page revokes or reissues it
+    (linkage/admin/key_actions.py), and the list actions do the same for several keys."""
+
     list_display = (
         "account_id",
         "patient_shown",
@@ -55,14 +55,6 @@ class LinkageKeyAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     )
     fields = readonly_fields
     change_form_template = "admin/linkage/linkagekey/change_form.html"
-
-    def has_revoke_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        """Staff of the key's practice with ``linkage.revoke_linkagekey`` (docs/adr/0024)."""
-        return staff_may(request, "revoke") and self.has_view_permission(request, obj)
-
-    def has_reissue_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        """Staff of the key's practice with ``linkage.reissue_linkagekey`` (docs/adr/0024)."""
-        return staff_may(request, "reissue") and self.has_view_permission(request, obj)
 
     @admin.display(description="Patient")
     def patient_shown(self, key: LinkageKey) -> str:
