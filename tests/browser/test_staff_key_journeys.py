@@ -18,11 +18,11 @@ from conftest import axe_violations, key_permissions_granted, totp_code
 from linkage.crypto import linkage_key_decrypt
 from linkage.models import AuditEvent, LinkageKey, PracticeStaff, RegisteredPatient
 from linkage.tests.factories import PracticeFactory, RegisteredPatientFactory
+from tests.browser.test_staff_sign_in_journeys import PASSWORD, sign_in_with_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 Check = Callable[[Page], None]
-PASSWORD = "a-long-test-password-1"
 # A PDF's page objects: "/Type /Page", never "/Type /Pages" (the tree that holds them).
 PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
 
@@ -47,10 +47,7 @@ def reception(db: None) -> TOTPDevice:
 
 
 def _sign_in(page: Page, base_url: str, app: TOTPDevice) -> None:
-    page.goto(f"{base_url}/admin/")
-    page.get_by_label("Username").fill("reception")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_with_password(page, base_url, "reception", PASSWORD)
     page.get_by_label("Security code").fill(totp_code(app))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your practices")
