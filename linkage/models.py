@@ -107,6 +107,14 @@ class LinkageKey(models.Model):
             ),
         ]
         ordering = ["-created_at"]
+        # Each staff action on keys is its own permission (docs/adr/0013), held as well as a
+        # membership of the patient's practice: a practice can let some staff see keys
+        # without letting them issue, reissue or revoke one.
+        permissions = [
+            ("issue_linkagekey", "Can issue a linkage key to a registered patient"),
+            ("reissue_linkagekey", "Can reissue a linkage key"),
+            ("revoke_linkagekey", "Can revoke a linkage key"),
+        ]
 
     def __str__(self) -> str:
         """Linkage key for Ava Thompson (999 000 0018), active. Reads the patient: a list of

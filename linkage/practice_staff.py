@@ -1,11 +1,12 @@
 """Practice staff accounts: a member of staff who signs in to the admin and reaches their
 practice's register, linkage keys and audit (docs/adr/0013).
 
-What lets a member of staff in is two things and nothing more: ``is_staff`` (the admin lets
-them sign in) and a ``PracticeStaff`` membership (``linkage.selectors.practices_of``, from
-which every practice-scoped admin page answers its permissions). The admin asks no Django
-model permission or group of practice staff, so none is granted: a permission given by hand
-would reach no page the membership does not already reach.
+What lets a member of staff in is ``is_staff`` (the admin lets them sign in) and a
+``PracticeStaff`` membership (``linkage.selectors.practices_of``, from which every
+practice-scoped admin page answers its permissions). Changing a key needs more: issuing,
+reissuing and revoking are each a permission of their own (docs/adr/0024), which a new member
+of staff is given unless made without them (``key_actions=False``, the command's
+``--no-key-actions``): a receptionist who may read the register but change no key.
 
 An operator makes one with ``manage.py practice_staff_create``, `make run` makes the demo
 practice's (demo/management/commands/local_setup.py): both through ``practice_staff_create``,
@@ -20,6 +21,7 @@ import secrets
 import string
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -37,6 +39,20 @@ def staff_password_generate() -> str:
     return "-".join(groups)
 
 
+# What a practice's staff may do to keys besides showing them (docs/adr/0024): each its own
+# permission, so that a practice can have staff who read the register but change no key.
+KEY_ACTION_PERMISSIONS = ("issue_linkagekey", "reissue_linkagekey", "revoke_linkagekey")
+
+
+def practice_staff_key_actions_grant(user: User) -> None:
+    """Let ``user`` issue, reissue and revoke keys at the practices they belong to."""
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="linkage", codename__in=KEY_ACTION_PERMISSIONS
+        )
+    )
+
+
 class PracticeStaffError(ValueError):
     """Why no member of staff was created, in words for the operator; nothing was written."""
 
@@ -49,8 +65,10 @@ def practice_staff_create(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    key_actions: bool = True,
 ) -> User:
-    """A new member of staff of the practice with that ODS code, able to sign in to the admin
+    """A new member of staff of the practice with that ODS code, allowed to issue, reissue and
+    revoke its patients' keys unless ``key_actions`` is off, able to sign in to the admin
     with ``password`` (checked by AUTH_PASSWORD_VALIDATORS) and, where the settings ask for it,
     to set up their authenticator app at their first sign-in (docs/adr/0011). Raises
     PracticeStaffError for an unknown practice, a username taken (in any case: "JSmith" and
@@ -89,4 +107,6 @@ def practice_staff_create(
     with transaction.atomic():
         user.save()
         PracticeStaff.objects.create(user=user, practice=practice)
+        if key_actions:
+            practice_staff_key_actions_grant(user)
     return user

@@ -19,9 +19,9 @@ from django.urls import URLPattern, path, reverse
 
 from accounts.presenters import nhs_number_display
 from core.uploads import upload_size_check
+from linkage.admin.key_issue import PatientKeyAdmin
 from linkage.admin.scoping import (
     NhsNumberSearchMixin,
-    PracticeScopedAdmin,
     ScopedPracticeFilter,
     staff_actor,
     staff_of,
@@ -88,7 +88,10 @@ def _register_import(
 
 
 @admin.register(RegisteredPatient)
-class RegisteredPatientAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
+class RegisteredPatientAdmin(NhsNumberSearchMixin, PatientKeyAdmin):
+    """Scoped to the staff member's practices; a patient's page issues their first key
+    (linkage/admin/key_issue.py)."""
+
     list_display = (
         "patient_shown",
         "date_of_birth",

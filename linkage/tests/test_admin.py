@@ -189,7 +189,7 @@ def test_staff_revoke_asks_for_a_reason_then_revokes_and_audits(
     without_reason = staff_client.post(
         "/admin/linkage/linkagekey/", {**selection, "confirm": "yes", "reason": ""}
     )
-    assert "This field is required" in without_reason.content.decode()
+    assert "Enter why the key is being revoked" in without_reason.content.decode()
     ours.key.refresh_from_db()
     assert ours.key.status == "active"
 

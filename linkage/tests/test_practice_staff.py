@@ -18,6 +18,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from accounts.models import User
 from linkage.models import AuditEvent, Practice, PracticeStaff
 from linkage.practice_staff import (
+    KEY_ACTION_PERMISSIONS,
     PracticeStaffError,
     practice_staff_create,
     staff_password_generate,
@@ -58,8 +59,11 @@ def test_a_new_member_of_staff_signs_in_and_reaches_their_practice_only(
     assert user.is_staff
     assert not user.is_superuser
     assert [m.practice.ods_code for m in PracticeStaff.objects.filter(user=user)] == [THIS_PRACTICE]
-    # No Django permission or group: the membership is what the admin asks about.
-    assert not user.user_permissions.exists()
+    # The key actions' permissions (docs/adr/0024), and no group.
+    assert sorted(user.user_permissions.values_list("codename", flat=True)) == sorted(
+        KEY_ACTION_PERMISSIONS
+    )
+    assert user.has_perms([f"linkage.{codename}" for codename in KEY_ACTION_PERMISSIONS])
     assert not user.groups.exists()
     staff = signed_in("jsmith", PASSWORD)
     assert staff.get("/admin/linkage/registeredpatient/").status_code == 200
@@ -87,9 +91,11 @@ def test_refused_with_the_reason_and_nothing_written(
     User.objects.create_user("reception", password=PASSWORD)
     before = (User.objects.count(), PracticeStaff.objects.count())
 
+    chosen = {"username": "jsmith", "ods_code": THIS_PRACTICE, "password": PASSWORD, **fields}
+
     with pytest.raises(PracticeStaffError, match=message):
         practice_staff_create(
-            **{"username": "jsmith", "ods_code": THIS_PRACTICE, "password": PASSWORD, **fields}
+            username=chosen["username"], ods_code=chosen["ods_code"], password=chosen["password"]
         )
 
     assert (User.objects.count(), PracticeStaff.objects.count()) == before
@@ -226,3 +232,23 @@ def test_creating_a_member_of_staff_on_the_command_line_writes_no_audit_event(
     run("--ods-code", THIS_PRACTICE, "--username", "jsmith", "--random-password")
 
     assert not AuditEvent.objects.exists()
+
+
+def test_a_member_of_staff_made_without_key_actions_reads_but_changes_no_key(
+    this_practice: Practice,
+) -> None:
+    out = io.StringIO()
+    call_command(
+        "practice_staff_create",
+        ods_code=THIS_PRACTICE,
+        username="reader",
+        random_password=True,
+        no_key_actions=True,
+        stdout=out,
+    )
+
+    user = User.objects.get(username="reader")
+    assert user.is_staff
+    assert not user.user_permissions.exists()
+    assert not user.has_perm("linkage.revoke_linkagekey")
+    assert PracticeStaff.objects.filter(user=user, practice=this_practice).exists()

@@ -42,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="", help="Shown in the audit trail")
         parser.add_argument("--last-name", default="", help="Shown in the audit trail")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--no-key-actions",
+            action="store_true",
+            help="They may read the register and show keys, but not issue, reissue or revoke",
+        )
         source = parser.add_mutually_exclusive_group()
         source.add_argument(
             "--password-file", type=Path, help="A file whose first line is the password"
@@ -62,6 +67,7 @@ class Command(BaseCommand):
                 first_name=options["first_name"],
                 last_name=options["last_name"],
                 email=options["email"],
+                key_actions=not options["no_key_actions"],
             )
         except PracticeStaffError as error:
             raise CommandError(str(error)) from error
