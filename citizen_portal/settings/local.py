@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -27,6 +28,7 @@ from citizen_portal.settings.base import (  # noqa: E402
     NHS_LOGIN_PRIVATE_KEY_PATH,
     NHS_LOGIN_SETTINGS_URL,
     NHS_LOGIN_SIMULATOR_ISSUER,
+    PORTAL_BASE_URL,
     SECRET_KEY,
     env,
     env_bool,
@@ -35,9 +37,21 @@ from citizen_portal.settings.components.demo import demo_install  # noqa: E402
 from citizen_portal.settings.components.simulator import simulator_install  # noqa: E402
 from core.secret_files import secret_file_write  # noqa: E402
 
+
+def _own_host(url: str) -> str:
+    """The host name of ``url`` as ALLOWED_HOSTS spells it (an IPv6 address in brackets)."""
+    host = urlsplit(url).hostname or "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
 DEBUG = env_bool("DEBUG", default=True)
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# This machine's names, and whatever name the portal's own address uses (PORTAL_BASE_URL, or the
+# HOST `make run` serves on: components/portal.py).
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=list(dict.fromkeys(["127.0.0.1", "localhost", _own_host(PORTAL_BASE_URL)])),
+)
 
 # Staff sign in to the admin with their password alone, unless .env turns the second factor on
 # (ADMIN_TWO_FACTOR_REQUIRED=true) to try setting up an authenticator app. Production and the
