@@ -17,6 +17,7 @@ from accounts.middleware import (
     sign_in_again_url,
 )
 from accounts.sign_in_flow import sign_in_next_safe
+from core.form_posts import page_to_return_to
 from core.middleware import portal_middleware_exempt
 
 # The page's timer fires this long after the limit, so the server sees the session as ended.
@@ -52,14 +53,16 @@ def session_timeout(request: HttpRequest) -> dict[str, Any]:
         }
     warn_after = seconds_until_idle_timeout(request) - settings.SESSION_WARNING_SECONDS
     absolute = seconds_until_absolute_timeout(request)
+    # After a form's post, the page the form is on: the address posted to shows nothing to a GET.
+    this_page = page_to_return_to(request)
     if absolute <= warn_after:
         return {
             "session_timeout": {
                 "after_seconds": absolute + TIMER_MARGIN_SECONDS,
-                "url": sign_in_again_url(request.get_full_path()),
+                "url": sign_in_again_url(this_page),
             }
         }
-    query = urlencode({"next": request.get_full_path()})
+    query = urlencode({"next": this_page})
     return {
         "session_timeout": {
             "after_seconds": max(1, warn_after),

@@ -8,6 +8,7 @@ Over real HTTP, with NHS login's answers, in tests/test_sign_in_session.py.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -67,17 +68,25 @@ def test_the_warning_page_after_the_limit_signs_in_again_to_the_page_before_it(
     assert response["Location"] == f"{SIGN_IN_AGAIN}?next=%2Fhome%2Flinkage-details%2F"
 
 
-def test_a_form_posted_after_the_limit_signs_in_again_to_the_home_page(
-    patient_client: Client,
+@pytest.mark.parametrize(
+    ("posted_to", "form_page"),
+    [
+        pytest.param("/auth/session/stay-signed-in/", "/home/", id="stay-signed-in"),
+        pytest.param("/home/linkage-details/show-key/", "/home/linkage-details/", id="show-key"),
+    ],
+)
+def test_a_form_posted_after_the_limit_signs_in_again_to_the_forms_page(
+    patient_client: Client, posted_to: str, form_page: str
 ) -> None:
-    """The address a form posts to may not take a GET, so the patient comes back home."""
+    """The address a form posts to shows nothing to a GET (core/form_posts.py), so the patient
+    comes back to the page the form is on."""
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         patient_client.get("/home/")
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
-        response = patient_client.post("/auth/session/stay-signed-in/", {"next": "/home/"})
+        response = patient_client.post(posted_to, {"next": "/home/"})
 
-    assert response["Location"] == SIGN_IN_AGAIN
+    assert response["Location"] == f"{SIGN_IN_AGAIN}?{urlencode({'next': form_page})}"
     assert patient_client.get("/home/").status_code == 302
 
 

@@ -129,7 +129,8 @@ def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(
 
 
 def test_sign_out_needs_a_post(patient_client: Client) -> None:
-    assert patient_client.get("/auth/sign-out/confirm/").status_code == 405
+    """A GET goes to the page that asks (tests/test_post_only_addresses.py), signing no one out."""
+    assert patient_client.get("/auth/sign-out/confirm/")["Location"] == "/auth/sign-out/"
     assert patient_client.get("/home/").status_code == 200
 
 

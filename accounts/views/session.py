@@ -8,11 +8,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.middleware import seconds_until_session_ends, session_activity_exempt
 from accounts.presenters import minutes_left_display
 from accounts.sign_in_flow import sign_in_next_or_home
+from core.form_posts import require_post_from
 
 
 @require_GET
@@ -31,7 +32,7 @@ def session_expiring(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_post_from("accounts:home")
 def stay_signed_in(request: HttpRequest) -> HttpResponse:
     """Posting here is activity: the middleware has already reset the inactivity clock."""
     return HttpResponseRedirect(sign_in_next_or_home(request, request.POST.get("next")))
@@ -42,7 +43,7 @@ def sign_out_confirm(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_out.jinja")
 
 
-@require_POST
+@require_post_from("accounts:sign_out_confirm")
 def sign_out(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
     return HttpResponseRedirect(reverse("accounts:signed_out"))

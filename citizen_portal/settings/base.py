@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # Signed-in pages are never stored by the browser or a cache on the way.
     "core.middleware.SignedInPagesNotStoredMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A bare 405 to a browser becomes a page saying what to do (core/form_posts.py).
+    "core.form_posts.MethodNotAllowedPageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, but a signed-in patient can still be served from their session when the
     # database is briefly unreachable (accounts/session_user.py).
