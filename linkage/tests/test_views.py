@@ -167,7 +167,7 @@ def _no_nhs_number(registered: RegisteredPatient, patient: Patient) -> None:
         ),
         pytest.param(_not_live, "Your GP practice does not offer this service yet", id="not-live"),
         pytest.param(_not_registered, "We cannot find your registration", id="not-registered"),
-        pytest.param(_ended, "Your registration at this practice has ended", id="ended"),
+        pytest.param(_ended, "Your registration at this GP practice has ended", id="ended"),
         pytest.param(_no_nhs_number, "We cannot show your linkage details", id="no-nhs-number"),
     ],
 )
