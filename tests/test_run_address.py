@@ -204,3 +204,11 @@ def test_make_simulator_serves_on_its_own_port_with_that_ports_address() -> None
     assert given["PORTAL_BASE_URL"] == ""
     assert given["NHS_LOGIN_SIMULATOR_ISSUER"] == ""
     assert _exported("simulator", "SIMULATOR_PORT=8201")["argv"] == "runserver 127.0.0.1:8201"
+
+
+def test_the_portal_signing_in_with_the_simulator_on_its_own_port_links_to_its_settings(
+    tmp_path: Path,
+) -> None:
+    loaded = _local({"NHS_LOGIN_ISSUER": "http://127.0.0.1:8001/nhs-login-simulator"}, tmp_path)
+
+    assert loaded["NHS_LOGIN_SETTINGS_URL"] == "http://127.0.0.1:8001/nhs-login-simulator/settings"

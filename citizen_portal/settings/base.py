@@ -60,7 +60,8 @@ MIDDLEWARE = [
     # Chooses the URLs by host when the admin has a host of its own (ADMIN_HOST), before
     # anything resolves a URL.
     "core.admin_host.AdminHostMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with NHS login's origins in form-action as configured now.
+    "accounts.content_security_policy.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -34,7 +34,10 @@ from citizen_portal.settings.base import (  # noqa: E402
     env_bool,
 )
 from citizen_portal.settings.components.demo import demo_install  # noqa: E402
-from citizen_portal.settings.components.simulator import simulator_install  # noqa: E402
+from citizen_portal.settings.components.simulator import (  # noqa: E402
+    SIMULATOR_ISSUER_PATH,
+    simulator_install,
+)
 from core.secret_files import secret_file_write  # noqa: E402
 
 
@@ -67,9 +70,13 @@ if NHS_LOGIN_SIMULATOR_ENABLED:
 # key and registers this client with the simulator (manage.py local_setup).
 NHS_LOGIN_ISSUER = NHS_LOGIN_ISSUER or NHS_LOGIN_SIMULATOR_ISSUER
 NHS_LOGIN_CLIENT_ID = NHS_LOGIN_CLIENT_ID or "citizen-portal-local"
-# The simulator serves an NHS login settings page of its own.
-if not NHS_LOGIN_SETTINGS_URL and NHS_LOGIN_ISSUER == NHS_LOGIN_SIMULATOR_ISSUER:
-    NHS_LOGIN_SETTINGS_URL = f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
+# The simulator serves an NHS login settings page of its own, here or on a port of its own
+# (`make simulator`): its issuer's path says it is the simulator.
+if not NHS_LOGIN_SETTINGS_URL and (
+    NHS_LOGIN_ISSUER == NHS_LOGIN_SIMULATOR_ISSUER
+    or NHS_LOGIN_ISSUER.endswith(SIMULATOR_ISSUER_PATH)
+):
+    NHS_LOGIN_SETTINGS_URL = f"{NHS_LOGIN_ISSUER}/settings"
 NHS_LOGIN_PRIVATE_KEY_PATH = NHS_LOGIN_PRIVATE_KEY_PATH or str(
     DATA_DIR / "nhs_login" / "private_key.pem"
 )
