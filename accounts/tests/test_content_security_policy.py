@@ -21,7 +21,6 @@ from django.core.cache import cache
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from accounts import nhs_login_client
 from accounts.nhs_login_client import provider_metadata, provider_metadata_forget
 from tests.settings_process import settings_read
 
@@ -82,7 +81,7 @@ def provider_with_its_sign_in_page_elsewhere(settings: SettingsWrapper) -> Itera
 
     class Discovery(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
+            issuer = settings.NHS_LOGIN_ISSUER
             body = json.dumps(
                 {
                     "issuer": issuer,
@@ -149,7 +148,7 @@ def test_a_cache_that_cannot_answer_leaves_the_issuers_origin(
     def cache_down(*args: object, **kwargs: object) -> None:
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(nhs_login_client.django_cache, "get", cache_down)
+    monkeypatch.setattr(cache, "get", cache_down)
 
     assert form_action(client) == "'self' https://auth.sandpit.signin.nhs.uk"
 
