@@ -119,3 +119,4 @@ if not LINKAGE_ENCRYPTION_KEYS:
 
 # The demo practice and `make run`'s set-up (manage.py local_setup): the demo app, and its seed.
 demo_install(globals())
+LOCAL_SETUP_ALLOWED = True
