@@ -78,7 +78,7 @@ class PatientPresenter:
 
 def minutes_left_display(seconds: int) -> str:
     """The time before the session ends, in whole minutes and never "0 minutes": the warning
-    comes two minutes before the inactivity limit (accounts/views/session.py)."""
+    comes ``SESSION_WARNING_SECONDS`` before the inactivity limit (accounts/session_timer.py)."""
     minutes = max(1, round(seconds / 60))
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
 

@@ -129,7 +129,8 @@ def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(
 
 
 def test_sign_out_needs_a_post(patient_client: Client) -> None:
-    assert patient_client.get("/auth/sign-out/confirm/").status_code == 405
+    """A GET goes to the page that asks (tests/test_post_only_addresses.py), signing no one out."""
+    assert patient_client.get("/auth/sign-out/confirm/")["Location"] == "/auth/sign-out/"
     assert patient_client.get("/home/").status_code == 200
 
 
@@ -138,8 +139,13 @@ def test_signed_in_pages_carry_the_timeout_warning_with_and_without_javascript(
 ) -> None:
     html = patient_client.get("/home/").content.decode()
 
-    assert 'data-session-timeout-after="1680"' in html
-    assert 'data-session-timeout-url="/auth/session/expiring/?next=%2Fhome%2F"' in html
+    # With JavaScript: the dialog over the page at 28 minutes, NHS login at 30 (and 5 seconds).
+    assert 'data-session-warn-after="1680"' in html
+    assert 'data-session-end-after="1805"' in html
+    assert 'data-session-end-url="/auth/nhs-login/sign-in-again/?next=%2Fhome%2F"' in html
+    assert 'data-session-warning-url="/auth/session/expiring/?next=%2Fhome%2F"' in html
+    assert '<dialog class="app-session-dialog" id="session-warning"' in html
+    # Without: the warning page.
     refresh = (
         '<meta http-equiv="refresh" content="1680;url=/auth/session/expiring/?next=%2Fhome%2F">'
     )
@@ -149,8 +155,9 @@ def test_signed_in_pages_carry_the_timeout_warning_with_and_without_javascript(
 def test_signed_out_pages_have_no_timeout(client: Client) -> None:
     html = client.get("/").content.decode()
 
-    assert "data-session-timeout" not in html
+    assert "data-session-" not in html
     assert "http-equiv" not in html
+    assert "<dialog" not in html
 
 
 SIGN_IN_AGAIN = "/auth/nhs-login/sign-in-again/"

@@ -56,6 +56,7 @@ from accounts.views.problems import (
     sign_in_problem,
 )
 from core.client_address import client_rate_limit_key
+from core.form_posts import require_post_from
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
 logger = logging.getLogger(__name__)
@@ -158,12 +159,14 @@ def _sign_in_flow(
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(require_post_from("core:start"), name="dispatch")
 class NhsLoginStartView(View):
     """The NHS login button: sends the browser to NHS login's authorization endpoint with
     prompt "" (NHS login's own session signs the patient in if it has one).
 
     ``?step_up=1`` asks for the P9 vectors only (a P9-only page sent the patient here);
-    ``?next=`` is where to go after signing in.
+    ``?next=`` is where to go after signing in. A GET (Back, a bookmark) goes to the start page,
+    where the button is (core/form_posts.py).
     """
 
     http_method_names = ("post",)

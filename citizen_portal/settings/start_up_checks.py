@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http.request import validate_host
 
 from citizen_portal.settings.base import env, env_bool
+from citizen_portal.settings.components.simulator import SIMULATOR_ISSUER_PATH
 from core.this_machine import host_is_this_machine
 
 REQUIRED_VARIABLES = (
@@ -32,10 +33,6 @@ REQUIRED_VARIABLES = (
     # from each of them.
     "REDIS_URL",
 )
-
-# Where the simulator serves its endpoints (nhs_login_simulator/urls.py, mounted by the root
-# URLs): an issuer ending so is the simulator, whatever host it is on.
-SIMULATOR_ISSUER_PATH = "/nhs-login-simulator"
 
 
 def _address_problem(name: str, *, on_this_machine: bool) -> str | None:

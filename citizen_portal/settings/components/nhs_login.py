@@ -102,8 +102,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:nhs_login_callback"
 
 # NHS login keeps no session for us (NHS login's "Session management"): after 30 minutes
 # without activity and after 12 hours in all the portal ends the session and sends the patient
-# straight to NHS login to sign in again (prompt=login); a warning page comes 2 minutes before
-# the inactivity limit.
+# straight to NHS login to sign in again (prompt=login); a warning comes this many seconds
+# (SESSION_WARNING_SECONDS) before the inactivity limit, and says so (accounts/session_timer.py).
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)
