@@ -16,6 +16,7 @@ from accounts.middleware import (
     seconds_until_session_ends,
     sign_in_again_url,
 )
+from accounts.presenters import patient_name_display
 from accounts.sign_in_flow import sign_in_next_safe
 from core.middleware import portal_middleware_exempt
 
@@ -76,3 +77,10 @@ def nhs_login_settings(request: HttpRequest) -> dict[str, Any]:
     if not url or not _signed_in(request) or patient_of(request) is None:
         return {"nhs_login_settings_url": None}
     return {"nhs_login_settings_url": url}
+
+
+def patient_header(request: HttpRequest) -> dict[str, Any]:
+    """The name the header shows for the signed-in patient: their name as NHS login gave it,
+    or nothing (never an email address or the account's internal username)."""
+    patient = patient_of(request) if _signed_in(request) else None
+    return {"patient_header_name": patient_name_display(patient) if patient else ""}

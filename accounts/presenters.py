@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from accounts.gp_practices import GpPractice
 from accounts.models import IdentityProofingLevel, Patient
 
 NOT_AVAILABLE = "Not available"
@@ -40,16 +41,39 @@ def time_display(value: datetime, *, now: datetime) -> str:
     return f"{clock} on {date_display(value.date())}"
 
 
+def patient_name_display(patient: Patient) -> str:
+    """The patient's name as NHS login gave it: first and last name, or the one part it gave
+    ("" if neither). The first name comes with the ``profile_extended`` scope only, the last
+    name with ``profile`` (NHS login's "Scopes and claims")."""
+    return " ".join(name for name in (patient.given_name, patient.family_name) if name)
+
+
+def patient_name_label(patient: Patient) -> str:
+    """What the name row holds: "Name" only when it is the whole name."""
+    if patient.given_name and patient.family_name:
+        return "Name"
+    return "First name" if patient.given_name else "Last name"
+
+
 @dataclass(frozen=True)
 class PatientPresenter:
+    """The patient's details page. ``practice`` is their GP practice as this system knows it:
+    None when it is not here, or could not be read just now."""
+
     patient: Patient
+    practice: GpPractice | None = None
 
     @property
     def name(self) -> str:
-        return (
-            " ".join(n for n in (self.patient.given_name, self.patient.family_name) if n)
-            or NOT_AVAILABLE
-        )
+        return patient_name_display(self.patient) or NOT_AVAILABLE
+
+    @property
+    def name_label(self) -> str:
+        return patient_name_label(self.patient)
+
+    @property
+    def practice_name(self) -> str:
+        return self.practice.name if self.practice is not None else ""
 
     @property
     def shows_nhs_number(self) -> bool:

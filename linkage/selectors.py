@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 
+from accounts.gp_practices import GpPractice
 from accounts.models import User
 from linkage.errors import PatientNotFoundError, PracticeNotFoundError, PracticeNotLiveError
 from linkage.models import LinkageKeyStatus, Practice, RegisteredPatient
@@ -26,6 +27,20 @@ def practices_of(user: User | AnonymousUser) -> QuerySet[Practice]:
 
 def ods_codes_of(user: User | AnonymousUser) -> list[str]:
     return list(practices_of(user).values_list("ods_code", flat=True))
+
+
+def gp_practice_for_ods_code(ods_code: str) -> GpPractice | None:
+    """The practice a patient's GP practice code names, for their own pages: registered with
+    accounts as its look-up (accounts/gp_practices.py), as accounts cannot import linkage."""
+    found = (
+        Practice.objects.filter(ods_code=ods_code)
+        .values_list("ods_code", "name", "online_services_live")
+        .first()
+    )
+    if found is None:
+        return None
+    code, name, live = found
+    return GpPractice(ods_code=code, name=name, online_services_live=live)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.template.loader import get_template
 
+from accounts.gp_practices import GpPractice
 from accounts.models import Patient
 from accounts.presenters import (
     NO_CONSENT_TITLE,
@@ -15,6 +16,7 @@ from accounts.presenters import (
     date_display,
     minutes_left_display,
     nhs_number_display,
+    patient_name_display,
 )
 
 
@@ -56,6 +58,41 @@ def test_presenter_words_the_identity_level_and_joins_the_name() -> None:
 def test_presenter_shows_the_family_name_alone_when_the_given_name_was_not_shared() -> None:
     assert PatientPresenter(Patient(family_name="Thompson")).name == "Thompson"
     assert PatientPresenter(Patient()).name == "Not available"
+
+
+@pytest.mark.parametrize(
+    ("given_name", "family_name", "label", "shown"),
+    [
+        pytest.param("Ava", "Thompson", "Name", "Ava Thompson", id="both"),
+        # Without the profile_extended scope NHS login gives no first name.
+        pytest.param("", "Thompson", "Last name", "Thompson", id="last-name-only"),
+        pytest.param("Ava", "", "First name", "Ava", id="first-name-only"),
+    ],
+)
+def test_the_name_row_is_labelled_for_what_nhs_login_gave(
+    given_name: str, family_name: str, label: str, shown: str
+) -> None:
+    details = PatientPresenter(Patient(given_name=given_name, family_name=family_name))
+
+    assert (details.name_label, details.name) == (label, shown)
+
+
+def test_the_header_name_is_the_name_nhs_login_gave_or_nothing() -> None:
+    """Never the account's username or an email address in place of a name."""
+    assert patient_name_display(Patient(given_name="Ava", family_name="Thompson")) == (
+        "Ava Thompson"
+    )
+    assert patient_name_display(Patient(family_name="Thompson")) == "Thompson"
+    assert patient_name_display(Patient(email="ava.thompson@example.org")) == ""
+
+
+def test_the_practice_is_named_when_this_system_knows_it() -> None:
+    practice = GpPractice(ods_code="A12345", name="Demo Surgery", online_services_live=True)
+
+    assert PatientPresenter(Patient(gp_ods_code="A12345"), practice=practice).practice_name == (
+        "Demo Surgery"
+    )
+    assert PatientPresenter(Patient(gp_ods_code="X99999")).practice_name == ""
 
 
 def test_nhs_number_is_presented_at_p9_only() -> None:

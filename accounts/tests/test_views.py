@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Patient
 from accounts.tests.factories import PatientFactory, UserFactory
+from linkage.tests.factories import PracticeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,45 @@ def test_home_shows_the_patients_details(patient_client: Client) -> None:
     assert "5 March 1985" in html
     assert "A12345" in html
     assert "High (P9)" in html
+
+
+def test_home_names_the_practice_beside_its_code() -> None:
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    client = Client()
+    client.force_login(
+        PatientFactory.create(gp_ods_code="A12345").user,
+        backend="accounts.backends.NhsLoginBackend",
+    )
+
+    html = client.get("/home/").content.decode()
+
+    assert re.search(r"GP practice\s*</dt>\s*<dd[^>]*>\s*Demo Surgery", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+    assert "sometimes called an ODS code." in html
+    assert "ODS code that apps ask for" not in html
+
+
+def test_home_of_a_patient_whose_practice_is_not_here_shows_the_code_alone(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert not re.search(r"GP practice\s*</dt>", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+
+
+def test_without_a_first_name_the_row_says_last_name_and_the_header_no_username() -> None:
+    patient = PatientFactory.create(given_name="")
+    client = Client()
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+
+    html = client.get("/home/").content.decode()
+
+    assert re.search(r"Last name\s*</dt>\s*<dd[^>]*>\s*Thompson", html)
+    assert not re.search(r">\s*Name\s*</dt>", html)
+    assert re.search(r"nhsuk-header__account.*Thompson", html, re.S)
+    assert patient.user.get_username() not in html
+    assert patient.email not in html
 
 
 def test_home_of_a_p5_patient_has_no_nhs_number(p5_patient_client: Client) -> None:

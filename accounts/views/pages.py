@@ -7,14 +7,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import signed_in_patient
+from accounts.gp_practices import gp_practice_shown
 from accounts.presenters import PatientPresenter
 from accounts.sign_in_flow import sign_in_next_or_home
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in patient's details, as NHS login gave them at this sign-in."""
-    details = PatientPresenter(signed_in_patient(request))
+    """The signed-in patient's details, as NHS login gave them at this sign-in, with the name
+    of the GP practice their code names."""
+    patient = signed_in_patient(request)
+    details = PatientPresenter(patient, practice=gp_practice_shown(patient.gp_ods_code))
     return render(request, "accounts/home.jinja", {"details": details})
 
 

@@ -1,0 +1,64 @@
+"""The patient's home page, in a real Chromium at 1280 and 320 pixels, with and without
+JavaScript, axe on every page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from conftest import NhsLoginLive, _page
+from tests.browser.test_sign_in_journeys import P9_USER, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+Check = Callable[[Page], None]
+
+
+@pytest.fixture(params=[1280, 320], ids=["1280px", "320px"])
+def sized_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+    """A laptop's window, then a phone's: each page passes axe at both widths."""
+    yield from _page(browser, viewport={"width": request.param, "height": 800})
+
+
+def fits_viewport(page: Page) -> None:
+    """WCAG 1.4.10 reflow: no sideways scrolling, down to 320 CSS pixels."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def summary_row(page: Page, key: str) -> str:
+    row = page.locator(".nhsuk-summary-list__row").filter(
+        has=page.locator(".nhsuk-summary-list__key", has_text=re.compile(rf"^\s*{key}\s*$"))
+    )
+    return row.locator(".nhsuk-summary-list__value").inner_text().strip()
+
+
+def test_the_home_page_names_the_patient_and_their_practice_beside_its_code(
+    sized_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    page = sized_page
+    sign_in(page, nhs_login_live.base_url, P9_USER)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    assert summary_row(page, "Name") == "Ava Thompson"
+    assert summary_row(page, "GP practice") == "Demo Surgery"
+    assert summary_row(page, "GP practice code") == "A12345"
+    expect(page.get_by_role("banner")).to_contain_text("Ava Thompson")
+    page.get_by_text("What is a GP practice code?").click()
+    expect(page.locator(".nhsuk-details__text")).to_contain_text("sometimes called an ODS code")
+    check_accessibility(page)
+    fits_viewport(page)
+
+
+def test_the_home_page_explains_the_code_without_javascript(
+    no_js_page: Page, nhs_login_live: NhsLoginLive
+) -> None:
+    sign_in(no_js_page, nhs_login_live.base_url, P9_USER)
+
+    no_js_page.get_by_text("What is a GP practice code?").click()
+    expect(no_js_page.locator(".nhsuk-details__text")).to_be_visible()
+    assert summary_row(no_js_page, "GP practice") == "Demo Surgery"
