@@ -9,6 +9,7 @@ from django.template.loader import get_template
 
 from accounts.gp_practices import GpPractice
 from accounts.models import Patient
+from accounts.online_services import OnlineServicesProblem
 from accounts.presenters import (
     NO_CONSENT_TITLE,
     SIGN_IN_PROBLEM_WORDING,
@@ -16,6 +17,7 @@ from accounts.presenters import (
     date_display,
     minutes_left_display,
     nhs_number_display,
+    online_services_problem_wording,
     patient_name_display,
 )
 
@@ -152,3 +154,31 @@ def test_a_problem_that_trying_again_would_not_fix_offers_no_new_sign_in(problem
     """Straight back to NHS login would be refused again (too many attempts), or would ask
     the patient to prove who they are all over again (the step-up they did not finish)."""
     assert SIGN_IN_PROBLEM_WORDING[problem].try_again is False
+
+
+@pytest.mark.parametrize("problem", list(OnlineServicesProblem))
+def test_every_online_services_problem_says_why_and_what_to_do_instead(
+    problem: OnlineServicesProblem,
+) -> None:
+    wording = online_services_problem_wording(problem, ods_code="X99999", practice=None)
+
+    assert wording.title[0].isupper()
+    assert not wording.title.endswith(".")
+    for sentence in (wording.reason, wording.next_step, wording.not_fixed_by_proving):
+        assert sentence[0].isupper()
+        assert sentence.endswith(".")
+    assert "ODS" not in wording.title + wording.reason + wording.next_step
+
+
+def test_a_practice_not_offering_the_service_is_named_and_one_not_here_by_its_code() -> None:
+    practice = GpPractice(ods_code="B23456", name="Closed Surgery", online_services_live=False)
+
+    not_live = online_services_problem_wording(
+        OnlineServicesProblem.PRACTICE_NOT_LIVE, ods_code="B23456", practice=practice
+    )
+    not_here = online_services_problem_wording(
+        OnlineServicesProblem.PRACTICE_NOT_HERE, ods_code="X99999", practice=None
+    )
+
+    assert not_live.title == "Closed Surgery does not offer this service yet"
+    assert "(GP practice code X99999)" in not_here.reason

@@ -29,13 +29,17 @@ def patient_client(patient: Patient) -> Client:
     return client
 
 
+def _signed_in(patient: Patient) -> Client:
+    client = Client()
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+    return client
+
+
 @pytest.fixture
 def p5_patient_client() -> Client:
-    client = Client()
-    client.force_login(
-        PatientFactory.create(p5=True).user, backend="accounts.backends.NhsLoginBackend"
-    )
-    return client
+    """A P5 patient of a practice that offers online services here."""
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    return _signed_in(PatientFactory.create(p5=True))
 
 
 def test_home_needs_a_signed_in_patient(client: Client) -> None:
@@ -151,6 +155,69 @@ def test_prove_who_you_are_ignores_a_next_address_on_another_site(
     ).content.decode()
 
     assert 'action="/auth/nhs-login/start/?step_up=1&amp;next=/home/"' in html
+
+
+@pytest.mark.parametrize(
+    ("patient", "title"),
+    [
+        pytest.param(
+            {"gp_ods_code": "X99999"}, "Your GP practice does not use this service", id="not-here"
+        ),
+        pytest.param(
+            {"gp_ods_code": "B23456"}, "Closed Surgery does not offer this service yet", id="off"
+        ),
+        pytest.param({"has_nhs_number": False}, "We cannot find your NHS number", id="no-number"),
+        pytest.param(
+            {"gp_ods_code": ""},
+            "We do not know which GP practice you&#39;re registered with",
+            id="no-practice",
+        ),
+    ],
+)
+def test_a_p5_patient_the_step_up_would_not_help_is_told_so_and_not_sent_to_nhs_login(
+    patient: dict[str, object], title: str
+) -> None:
+    """ADR 0021: NHS login gives the practice's code and the NHS number at P5, so a patient
+    whose record this service could not find even at P9 is told at P5, not after proving
+    who they are."""
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    PracticeFactory.create(ods_code="B23456", name="Closed Surgery", online_services_live=False)
+    client = _signed_in(PatientFactory.create(p5=True, **patient))
+
+    home = client.get("/home/").content.decode()
+    assert "Proving who you are with NHS login would not change this." in home
+    assert 'href="/home/linkage-details/"' not in home
+    assert "prove who you are with NHS login before" not in home
+
+    prove = client.get(client.get("/home/linkage-details/")["Location"])
+    assert prove.status_code == 200
+    assert f"<h1>{title}</h1>" in prove.content.decode()
+    assert "/auth/nhs-login/start/" not in prove.content.decode()
+
+    step_up = client.post("/auth/nhs-login/start/?step_up=1&next=/home/linkage-details/")
+    assert step_up.status_code == 200
+    assert f"<h1>{title}</h1>" in step_up.content.decode()
+
+
+def test_a_p9_patient_whose_practice_is_not_here_is_told_on_their_home_page(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert "Your GP practice (GP practice code A12345) does not use this service" in html
+    assert "would not change this" not in html  # they have proved who they are already
+    assert 'href="/home/linkage-details/"' not in html
+
+
+def test_a_patient_signed_in_before_the_portal_recorded_the_nhs_number_is_not_stopped(
+    p5_patient_client: Client,
+) -> None:
+    Patient.objects.update(has_nhs_number=None)
+
+    html = p5_patient_client.get("/home/").content.decode()
+
+    assert 'href="/home/linkage-details/"' in html
+    assert "You&#39;ll need to prove who you are with NHS login" in html
 
 
 def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(

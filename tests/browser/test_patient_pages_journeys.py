@@ -62,3 +62,41 @@ def test_the_home_page_explains_the_code_without_javascript(
     no_js_page.get_by_text("What is a GP practice code?").click()
     expect(no_js_page.locator(".nhsuk-details__text")).to_be_visible()
     assert summary_row(no_js_page, "GP practice") == "Demo Surgery"
+
+
+P5_ELSEWHERE = "P5 patient at a practice not on this system"
+
+
+def test_a_p5_patient_whose_practice_is_not_here_is_told_before_proving_who_they_are(
+    sized_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    """ADR 0021: told at P5, and never sent into NHS login's identity check."""
+    page = sized_page
+    sign_in(page, nhs_login_live.base_url, P5_ELSEWHERE)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("does not use this service")
+    expect(main).to_contain_text("Proving who you are with NHS login would not change this.")
+    expect(page.get_by_role("link", name="See your linkage details")).to_have_count(0)
+    check_accessibility(page)
+    fits_viewport(page)
+
+    page.goto(f"{nhs_login_live.base_url}/home/linkage-details/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your GP practice does not use this service"
+    )
+    expect(page.get_by_role("button", name="Continue to NHS login")).to_have_count(0)
+    check_accessibility(page)
+    fits_viewport(page)
+
+
+def test_without_javascript_the_patient_is_told_before_proving_who_they_are(
+    no_js_page: Page, nhs_login_live: NhsLoginLive
+) -> None:
+    sign_in(no_js_page, nhs_login_live.base_url, P5_ELSEWHERE)
+    no_js_page.goto(f"{nhs_login_live.base_url}/home/linkage-details/")
+
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
+        "Your GP practice does not use this service"
+    )
