@@ -327,3 +327,40 @@ def test_stay_signed_in_never_redirects_off_site(patient_client: Client) -> None
     )
 
     assert response["Location"] == "/home/"
+
+
+def test_the_contact_page_names_the_signed_in_patients_practice_and_where_to_find_it() -> None:
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    client = _signed_in(PatientFactory.create(gp_ods_code="A12345"))
+
+    html = client.get("/contact/").content.decode()
+
+    assert re.search(r"GP practice\s*</dt>\s*<dd[^>]*>\s*Demo Surgery", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+    assert 'href="https://www.nhs.uk/service-search/find-a-gp"' in html
+
+
+def test_the_contact_page_of_a_practice_not_here_gives_the_code_nhs_login_gave(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/contact/").content.decode()
+
+    assert not re.search(r"GP practice\s*</dt>", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+
+
+def test_the_contact_page_without_a_practice_code_says_so() -> None:
+    client = _signed_in(PatientFactory.create(gp_ods_code=""))
+
+    html = client.get("/contact/").content.decode()
+
+    assert "NHS login did not tell us which GP practice" in html
+    assert "nhsuk-summary-list" not in html
+
+
+def test_the_contact_page_signed_out_says_where_to_find_a_practice(client: Client) -> None:
+    html = client.get("/contact/").content.decode()
+
+    assert 'href="https://www.nhs.uk/service-search/find-a-gp"' in html
+    assert "If you sign in, this page shows" in html
+    assert "nhsuk-summary-list" not in html

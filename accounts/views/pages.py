@@ -1,12 +1,15 @@
-"""The signed-in patient's own pages: their details, and the step-up's explanation."""
+"""The patient's own pages: their details, the step-up's explanation, and how to contact their
+GP practice."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.decorators import signed_in_patient
+from accounts.decorators import patient_of, signed_in_patient
+from accounts.gp_practices import gp_practice_shown
 from accounts.models import Patient
 from accounts.online_services import OnlineServicesCheck, patient_online_services_check
 from accounts.presenters import (
@@ -67,4 +70,19 @@ def prove_who_you_are(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/prove_who_you_are.jinja",
         {"next": sign_in_next_or_home(request, request.GET.get("next"))},
+    )
+
+
+@login_not_required
+@require_GET
+def contact(request: HttpRequest) -> HttpResponse:
+    """How to contact your GP practice: for a signed-in patient, their practice by name and
+    code; for anyone else, where to find theirs. The practices hold no address or phone
+    number, so the page says where to find them. Public: every page's footer links it."""
+    patient = patient_of(request) if request.user.is_authenticated else None
+    practice = gp_practice_shown(patient.gp_ods_code) if patient else None
+    return render(
+        request,
+        "information/contact.jinja",
+        {"patient": patient, "practice": practice},
     )

@@ -109,6 +109,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "accounts.context_processors.session_timeout",
                 "accounts.context_processors.nhs_login_settings",
                 "accounts.context_processors.patient_header",
+                "core.context_processors.service_organisation",
             ],
         },
     },

@@ -100,3 +100,51 @@ def test_without_javascript_the_patient_is_told_before_proving_who_they_are(
     expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
         "Your GP practice does not use this service"
     )
+
+
+FOOTER_PAGES = [
+    ("Accessibility statement", "Accessibility statement for Citizen portal"),
+    ("Contact your GP practice", "Contact your GP practice"),
+    ("Cookies", "Cookies"),
+    ("Privacy notice", "Privacy notice"),
+    ("Terms of use", "Terms of use"),
+]
+
+
+def test_every_footer_page_is_reached_from_the_footer_and_passes_axe(
+    sized_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    page = sized_page
+    for link, heading in FOOTER_PAGES:
+        page.goto(nhs_login_live.base_url)
+        page.get_by_role("contentinfo").get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        check_accessibility(page)
+        fits_viewport(page)
+
+
+def test_signed_in_the_contact_page_names_the_patients_practice(
+    sized_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    page = sized_page
+    sign_in(page, nhs_login_live.base_url, P9_USER)
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Contact your GP practice").click()
+
+    assert summary_row(page, "GP practice") == "Demo Surgery"
+    assert summary_row(page, "GP practice code") == "A12345"
+    expect(page.get_by_role("link", name="find a GP")).to_have_attribute(
+        "href", "https://www.nhs.uk/service-search/find-a-gp"
+    )
+    check_accessibility(page)
+    fits_viewport(page)
+
+
+def test_the_cookies_table_reads_without_javascript(
+    no_js_page: Page, nhs_login_live: NhsLoginLive
+) -> None:
+    no_js_page.goto(f"{nhs_login_live.base_url}/cookies/")
+
+    table = no_js_page.get_by_role("table", name="Cookies this service sets")
+    expect(table).to_contain_text("sessionid")
+    expect(table).to_contain_text("csrftoken")
