@@ -79,8 +79,18 @@ def nhs_login_settings(request: HttpRequest) -> dict[str, Any]:
     return {"nhs_login_settings_url": url}
 
 
-def patient_header(request: HttpRequest) -> dict[str, Any]:
-    """The name the header shows for the signed-in patient: their name as NHS login gave it,
-    or nothing (never an email address or the account's internal username)."""
+def patient_navigation(request: HttpRequest) -> dict[str, Any]:
+    """Where the header, the back links and the error pages take a patient, and the name the
+    header shows.
+
+    ``home_url`` is the signed-in patient's home page, or the start page for anyone else (a
+    page's "Back" when it has no page of its own to go back to, and an error page's way on).
+    ``patient_header_name`` is the patient's name as NHS login gave it, or nothing: never an
+    email address or the account's internal username.
+    """
     patient = patient_of(request) if _signed_in(request) else None
-    return {"patient_header_name": patient_name_display(patient) if patient else ""}
+    return {
+        "home_url": reverse("accounts:home") if patient else reverse("core:start"),
+        "home_link_text": "Go to your details" if patient else "Go to the start page",
+        "patient_header_name": patient_name_display(patient) if patient else "",
+    }

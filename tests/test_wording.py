@@ -28,3 +28,12 @@ def test_the_practice_code_is_only_ever_the_gp_practice_code(template: Path) -> 
     text = template.read_text()
 
     assert not re.search(r"ODS code|[Pp]ractice code", text), template
+
+
+@pytest.mark.parametrize("template", _templates(), ids=lambda path: path.name)
+def test_going_back_is_only_ever_the_design_systems_back_link(template: Path) -> None:
+    """One wording, "Back", in the back-link component at the top of the page (layout.jinja's
+    back_link): no page writes a "Go back to ..." or "Back to ..." link of its own."""
+    text = template.read_text()
+
+    assert not re.search(r">\s*(Go back|Back) to ", text), template

@@ -364,3 +364,37 @@ def test_the_contact_page_signed_out_says_where_to_find_a_practice(client: Clien
     assert 'href="https://www.nhs.uk/service-search/find-a-gp"' in html
     assert "If you sign in, this page shows" in html
     assert "nhsuk-summary-list" not in html
+
+
+BACK_LINK = re.compile(r'<a\s+class="nhsuk-back-link"\s+href="([^"]+)"\s*>\s*Back\s*</a>')
+
+
+@pytest.mark.parametrize("path", ["/auth/prove-who-you-are/", "/auth/sign-out/", "/privacy/"])
+def test_a_signed_in_patients_pages_go_back_to_their_home_page_with_the_back_link(
+    p5_patient_client: Client, path: str
+) -> None:
+    html = p5_patient_client.get(path).content.decode()
+
+    assert BACK_LINK.findall(html) == ["/home/"]
+    assert "Go back to" not in html
+
+
+def test_the_back_link_is_above_the_main_content(p5_patient_client: Client) -> None:
+    """The design system's place for it: before <main>, so it is not read as the page's
+    content."""
+    html = p5_patient_client.get("/auth/sign-out/").content.decode()
+
+    assert html.index("nhsuk-back-link") < html.index('<main class="nhsuk-main-wrapper')
+
+
+def test_a_signed_in_404_offers_the_home_page(patient_client: Client) -> None:
+    response = patient_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert '<a href="/home/">Go to your details</a>' in response.content.decode()
+
+
+def test_the_header_takes_a_signed_in_patient_home(patient_client: Client) -> None:
+    html = patient_client.get("/privacy/").content.decode()
+
+    assert 'class="nhsuk-header__service-logo" href="/home/"' in html

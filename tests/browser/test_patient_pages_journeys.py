@@ -1,5 +1,6 @@
-"""The patient's home page, in a real Chromium at 1280 and 320 pixels, with and without
-JavaScript, axe on every page."""
+"""The patient's pages in a real Chromium, at 1280 and 320 pixels, with and without JavaScript,
+axe on every page: the home page, the practice check before the step-up (ADR 0021), the
+footer's pages, the back link and the page not found."""
 
 from __future__ import annotations
 
@@ -148,3 +149,45 @@ def test_the_cookies_table_reads_without_javascript(
     table = no_js_page.get_by_role("table", name="Cookies this service sets")
     expect(table).to_contain_text("sessionid")
     expect(table).to_contain_text("csrftoken")
+
+
+def test_back_goes_to_the_page_each_page_belongs_to_and_a_404_offers_home(
+    sized_page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
+) -> None:
+    page = sized_page
+    base = nhs_login_live.base_url
+    page.goto(f"{base}/privacy/")
+    page.get_by_role("link", name="Back", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Get your GP online services details"
+    )
+    page.goto(f"{base}/no-such-page/")
+    expect(page.get_by_role("link", name="Go to the start page")).to_have_attribute("href", "/")
+
+    sign_in(page, base, P9_USER)
+    page.get_by_role("link", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign out")
+    check_accessibility(page)
+    fits_viewport(page)
+    page.get_by_role("link", name="Back", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Cookies").click()
+    page.get_by_role("link", name="Back", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+
+    page.goto(f"{base}/no-such-page/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    check_accessibility(page)
+    fits_viewport(page)
+    page.get_by_role("link", name="Go to your details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+
+
+def test_back_works_without_javascript(no_js_page: Page, nhs_login_live: NhsLoginLive) -> None:
+    sign_in(no_js_page, nhs_login_live.base_url, P9_USER)
+    no_js_page.goto(f"{nhs_login_live.base_url}/terms/")
+
+    no_js_page.get_by_role("link", name="Back", exact=True).click()
+
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Your details")
