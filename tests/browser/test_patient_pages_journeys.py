@@ -158,9 +158,7 @@ def test_back_goes_to_the_page_each_page_belongs_to_and_a_404_offers_home(
     base = nhs_login_live.base_url
     page.goto(f"{base}/privacy/")
     page.get_by_role("link", name="Back", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Get your GP online services details"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Get your GP online services details")
     page.goto(f"{base}/no-such-page/")
     expect(page.get_by_role("link", name="Go to the start page")).to_have_attribute("href", "/")
 
