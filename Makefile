@@ -116,6 +116,8 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	NHS_LOGIN_PRIVATE_KEY_PATH=/nonexistent/deploy-check.pem \
 	LINKAGE_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
+	SERVICE_ORGANISATION_NAME=deploy-check \
+	SERVICE_CONTACT_EMAIL=deploy-check@example.org \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 # compose.yaml's stack built and run on this machine's container engine (docker compose or

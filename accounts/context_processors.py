@@ -6,8 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts.decorators import patient_of
+from accounts.presenters import patient_name_display
 from accounts.session_timer import session_timer
 from core.middleware import portal_middleware_exempt
 
@@ -32,3 +34,20 @@ def nhs_login_settings(request: HttpRequest) -> dict[str, Any]:
     if not url or not _signed_in(request) or patient_of(request) is None:
         return {"nhs_login_settings_url": None}
     return {"nhs_login_settings_url": url}
+
+
+def patient_navigation(request: HttpRequest) -> dict[str, Any]:
+    """Where the header, the back links and the error pages take a patient, and the name the
+    header shows.
+
+    ``home_url`` is the signed-in patient's home page, or the start page for anyone else (a
+    page's "Back" when it has no page of its own to go back to, and an error page's way on).
+    ``patient_header_name`` is the patient's name as NHS login gave it, or nothing: never an
+    email address or the account's internal username.
+    """
+    patient = patient_of(request) if _signed_in(request) else None
+    return {
+        "home_url": reverse("accounts:home") if patient else reverse("core:start"),
+        "home_link_text": "Go to your details" if patient else "Go to the start page",
+        "patient_header_name": patient_name_display(patient) if patient else "",
+    }

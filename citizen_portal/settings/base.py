@@ -111,6 +111,8 @@ TEMPLATES: list[dict[str, Any]] = [
             "context_processors": [
                 "accounts.context_processors.session_timeout",
                 "accounts.context_processors.nhs_login_settings",
+                "accounts.context_processors.patient_navigation",
+                "core.context_processors.service_organisation",
             ],
         },
     },

@@ -18,8 +18,12 @@ NHS_LOGIN_PRIVATE_KEY_PATH = env.str("NHS_LOGIN_PRIVATE_KEY_PATH", default="")
 # A kid for our client assertions, only if the provider registered a JWK under it (NHS login
 # registers a PEM, with no kid: leave it unset).
 NHS_LOGIN_KEY_ID = env.str("NHS_LOGIN_KEY_ID", default="")
+# ``profile`` gives the last name, date of birth and NHS number; the first name comes only with
+# ``profile_extended`` (NHS login's "Scopes and claims"), both from P5. Each must be on the
+# client's registration (docs/operations.md).
 NHS_LOGIN_SCOPES = env.str(
-    "NHS_LOGIN_SCOPES", default="openid profile email phone gp_registration_details"
+    "NHS_LOGIN_SCOPES",
+    default="openid profile profile_extended email phone gp_registration_details",
 )
 # Vectors of trust asked for at sign-in: P5 and P9, both with two factors. Features that need
 # P9 step up with the P9 vectors of this list only.

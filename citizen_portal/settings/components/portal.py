@@ -73,4 +73,13 @@ PORTAL_BASE_URL = (
     env.str("PORTAL_BASE_URL", default="").strip() or listening_address_url(RUN_HOST, RUN_PORT)
 ).rstrip("/")
 
-SERVICE_NAME = "Citizen portal"
+# The service as patients see it, set by each supplier that runs it: its name (the header, page
+# titles, the client name on NHS login's pages), the organisation that runs it for the practices
+# (the footer, the privacy notice, the terms of use, the accessibility statement) and the email
+# address patients write to about the website itself. Production refuses to start without the
+# organisation and the address (start_up_checks.py); elsewhere these are the demo's.
+SERVICE_NAME = env.str("SERVICE_NAME", default="Citizen portal")
+SERVICE_ORGANISATION_NAME = env.str(
+    "SERVICE_ORGANISATION_NAME", default="Citizen portal demo supplier"
+)
+SERVICE_CONTACT_EMAIL = env.str("SERVICE_CONTACT_EMAIL", default="citizen-portal@example.org")
