@@ -1,12 +1,17 @@
 """What the patient's linkage pages say when they cannot show linkage details, and what the
 patient can do instead: one page for each refusal of the linkage services (its errorCode,
-docs/linkage-api.md) and for details NHS login did not give. Wording only; no database."""
+docs/linkage-api.md) and for details NHS login did not give; and the details page itself, as
+it is shown and printed. Wording only; no database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
+
+from accounts.presenters import date_display
+from linkage.keys import LinkageInformation
 
 # NHS login gave no NHS number or GP practice (a P5 sign-in, say): not an errorCode.
 DETAILS_MISSING = "details_missing"
@@ -74,7 +79,7 @@ def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
         "LINKAGE_KEY_NOT_FOUND": LinkageRefusal(
             "You do not have a linkage key yet",
             (
-                "A linkage key, with your Account ID and your practice's ODS code, lets an app "
+                "A linkage key, with your Account ID and your GP practice code, lets an app "
                 "connect to your GP record.",
                 "You can create one now.",
             ),
@@ -93,3 +98,28 @@ def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
 def linkage_refusal_for(reason: str, *, ods_code: str) -> LinkageRefusal:
     """The page for ``reason``: an errorCode of the linkage services, or DETAILS_MISSING."""
     return _refusals(ods_code)[reason]
+
+
+@dataclass(frozen=True)
+class LinkageDetails:
+    """The three details an app asks for, as the patient's page shows and prints them: the
+    practice named beside its code, and the day the details were read (a printed copy can
+    outlive a key)."""
+
+    account_id: str
+    linkage_key: str | None  # None until the patient asks to see it
+    ods_code: str
+    practice_name: str
+    correct_on: str
+
+
+def linkage_details_for(
+    information: LinkageInformation, *, practice_name: str, show_key: bool, today: date
+) -> LinkageDetails:
+    return LinkageDetails(
+        account_id=information.account_id,
+        linkage_key=information.linkage_key if show_key else None,
+        ods_code=information.ods_code,
+        practice_name=practice_name,
+        correct_on=date_display(today),
+    )

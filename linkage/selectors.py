@@ -97,3 +97,9 @@ def registration_with_keys(*, ods_code: str, nhs_number: str) -> Registration:
         latest_status=read["latest_status"],
         latest_account_id=read["latest_account_id"],
     )
+
+
+def practice_name_of(ods_code: str) -> str:
+    """The practice's name, shown beside its code so the patient knows the code is theirs;
+    empty for a code not on this system."""
+    return Practice.objects.filter(ods_code=ods_code).values_list("name", flat=True).first() or ""

@@ -25,7 +25,8 @@ from linkage.errors import (
     LinkageKeyNotFoundError,
 )
 from linkage.keys import LinkageInformation
-from linkage.presenters import DETAILS_MISSING, linkage_refusal_for
+from linkage.presenters import DETAILS_MISSING, linkage_details_for, linkage_refusal_for
+from linkage.selectors import practice_name_of
 from linkage.services import linkage_key_create, linkage_key_retrieve
 from linkage.validation import age_on
 
@@ -45,17 +46,14 @@ def _refusal_page(request: HttpRequest, patient: Patient, reason: str) -> HttpRe
 def _details_page(
     request: HttpRequest, information: LinkageInformation, *, show_key: bool, created: bool = False
 ) -> HttpResponse:
-    response = render(
-        request,
-        "linkage/details.jinja",
-        {
-            "account_id": information.account_id,
-            "ods_code": information.ods_code,
-            # The key reaches the page only when the patient asked to see it.
-            "linkage_key": information.linkage_key if show_key else None,
-            "created": created,
-        },
+    details = linkage_details_for(
+        information,
+        practice_name=practice_name_of(information.ods_code),
+        # The key reaches the page only when the patient asked to see it.
+        show_key=show_key,
+        today=timezone.localdate(),
     )
+    response = render(request, "linkage/details.jinja", {"details": details, "created": created})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -87,7 +85,7 @@ def _retrieve(request: HttpRequest, action: AuditAction, *, show_key: bool) -> H
 @require_GET
 @identity_verified_required
 def linkage_details(request: HttpRequest) -> HttpResponse:
-    """Account ID and ODS code; the key stays hidden until asked for."""
+    """Account ID and GP practice code; the key stays hidden until asked for."""
     return _retrieve(request, AuditAction.VIEW, show_key=False)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from linkage.errors import ERROR_STATUS
-from linkage.presenters import DETAILS_MISSING, linkage_refusal_for
+from linkage.keys import LinkageInformation
+from linkage.presenters import DETAILS_MISSING, linkage_details_for, linkage_refusal_for
 
 # The refusals a signed-in patient's own retrieve or create can meet; the others are the API's.
 PATIENT_REFUSALS = [
@@ -45,3 +48,31 @@ def test_only_a_key_not_yet_made_offers_to_create_one() -> None:
     offering = [r for r in PATIENT_REFUSALS if linkage_refusal_for(r, ods_code="A1").can_create]
 
     assert offering == ["LINKAGE_KEY_NOT_FOUND"]
+
+
+INFORMATION = LinkageInformation("5100000001", "Xw7kQ2mR9tLpZ", "A12345")
+
+
+def test_details_keep_the_key_off_the_page_until_it_is_asked_for() -> None:
+    hidden = linkage_details_for(
+        INFORMATION, practice_name="Demo Surgery", show_key=False, today=datetime.date(2026, 3, 5)
+    )
+    shown = linkage_details_for(
+        INFORMATION, practice_name="Demo Surgery", show_key=True, today=datetime.date(2026, 3, 5)
+    )
+
+    assert hidden.linkage_key is None
+    assert shown.linkage_key == "Xw7kQ2mR9tLpZ"
+    assert (shown.account_id, shown.ods_code, shown.practice_name) == (
+        "5100000001",
+        "A12345",
+        "Demo Surgery",
+    )
+
+
+def test_details_say_the_day_they_were_correct_on_in_nhs_style() -> None:
+    details = linkage_details_for(
+        INFORMATION, practice_name="", show_key=False, today=datetime.date(2026, 3, 5)
+    )
+
+    assert details.correct_on == "5 March 2026"
