@@ -87,7 +87,7 @@ def test_page_says_what_the_details_are_for_and_names_the_practice_beside_its_co
     assert "connect an app to your GP record" in html
     assert "Patient Access" in html
     assert 'href="https://www.nhs.uk/apps-library/"' in html
-    assert '<span id="ods-code">A12345</span> (Riverside Surgery)' in html
+    assert 'id="ods-code">A12345</span> (Riverside Surgery)' in html
     assert html.count("sometimes called an ODS code") == 1
     assert "GP practice code" in html
 
@@ -101,7 +101,8 @@ def test_showing_the_key_is_a_post_and_is_audited(
 
     html = response.content.decode()
     assert KEY in html
-    assert 'data-copy-target="linkage-key"' in html
+    for detail in ("account-id", "linkage-key", "ods-code"):
+        assert f'data-copy-target="{detail}"' in html
     assert "Show linkage key" not in html
     assert AuditEvent.objects.get().action == "show_key"
     assert patient_client.get(f"{DETAILS}show-key/").status_code == 405

@@ -14,14 +14,3 @@ if (sessionTimeoutAfter && sessionTimeoutUrl) {
     window.location.assign(sessionTimeoutUrl);
   }, Number(sessionTimeoutAfter) * 1000);
 }
-
-// Copy buttons are hidden in the HTML: they appear only where JavaScript can copy.
-for (const button of document.querySelectorAll("[data-copy-target]")) {
-  const source = document.getElementById(button.dataset.copyTarget);
-  if (!source || !navigator.clipboard) continue;
-  button.hidden = false;
-  button.addEventListener("click", async () => {
-    await navigator.clipboard.writeText(source.textContent.trim());
-    button.textContent = "Copied";
-  });
-}
