@@ -110,16 +110,25 @@ class LinkageDetails:
     linkage_key: str | None  # None until the patient asks to see it
     ods_code: str
     practice_name: str
-    correct_on: str
+    # On paper only: whose details these are, and when they were read.
+    print_note: str
 
 
 def linkage_details_for(
-    information: LinkageInformation, *, practice_name: str, show_key: bool, today: date
+    information: LinkageInformation,
+    *,
+    patient_names: tuple[str, str],
+    practice_name: str,
+    show_key: bool,
+    today: date,
 ) -> LinkageDetails:
+    """``patient_names`` are the given and family names NHS login gave, either may be empty."""
+    name = " ".join(part.strip() for part in patient_names if part.strip())
+    whose = f"Linkage details for {name}" if name else "Linkage details"
     return LinkageDetails(
         account_id=information.account_id,
         linkage_key=information.linkage_key if show_key else None,
         ods_code=information.ods_code,
         practice_name=practice_name,
-        correct_on=date_display(today),
+        print_note=f"{whose}, correct on {date_display(today)}.",
     )

@@ -44,10 +44,16 @@ def _refusal_page(request: HttpRequest, patient: Patient, reason: str) -> HttpRe
 
 
 def _details_page(
-    request: HttpRequest, information: LinkageInformation, *, show_key: bool, created: bool = False
+    request: HttpRequest,
+    patient: Patient,
+    information: LinkageInformation,
+    *,
+    show_key: bool,
+    created: bool = False,
 ) -> HttpResponse:
     details = linkage_details_for(
         information,
+        patient_names=(patient.given_name, patient.family_name),
         practice_name=practice_name_of(information.ods_code),
         # The key reaches the page only when the patient asked to see it.
         show_key=show_key,
@@ -79,7 +85,7 @@ def _retrieve(request: HttpRequest, action: AuditAction, *, show_key: bool) -> H
         )
     except LinkageError as error:
         return _refusal_page(request, patient, error.error_code)
-    return _details_page(request, information, show_key=show_key)
+    return _details_page(request, patient, information, show_key=show_key)
 
 
 @require_GET
@@ -122,4 +128,4 @@ def linkage_key_create_submit(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("linkage:details"))
     except LinkageError as error:
         return _refusal_page(request, patient, error.error_code)
-    return _details_page(request, information, show_key=True, created=True)
+    return _details_page(request, patient, information, show_key=True, created=True)

@@ -8,7 +8,12 @@ import pytest
 
 from linkage.errors import ERROR_STATUS
 from linkage.keys import LinkageInformation
-from linkage.presenters import DETAILS_MISSING, linkage_details_for, linkage_refusal_for
+from linkage.presenters import (
+    DETAILS_MISSING,
+    LinkageDetails,
+    linkage_details_for,
+    linkage_refusal_for,
+)
 
 # The refusals a signed-in patient's own retrieve or create can meet; the others are the API's.
 PATIENT_REFUSALS = [
@@ -53,13 +58,21 @@ def test_only_a_key_not_yet_made_offers_to_create_one() -> None:
 INFORMATION = LinkageInformation("5100000001", "Xw7kQ2mR9tLpZ", "A12345")
 
 
+def _details(
+    *, show_key: bool = False, names: tuple[str, str] = ("Ava", "Thompson")
+) -> LinkageDetails:
+    return linkage_details_for(
+        INFORMATION,
+        patient_names=names,
+        practice_name="Demo Surgery",
+        show_key=show_key,
+        today=datetime.date(2026, 3, 5),
+    )
+
+
 def test_details_keep_the_key_off_the_page_until_it_is_asked_for() -> None:
-    hidden = linkage_details_for(
-        INFORMATION, practice_name="Demo Surgery", show_key=False, today=datetime.date(2026, 3, 5)
-    )
-    shown = linkage_details_for(
-        INFORMATION, practice_name="Demo Surgery", show_key=True, today=datetime.date(2026, 3, 5)
-    )
+    hidden = _details(show_key=False)
+    shown = _details(show_key=True)
 
     assert hidden.linkage_key is None
     assert shown.linkage_key == "Xw7kQ2mR9tLpZ"
@@ -70,9 +83,14 @@ def test_details_keep_the_key_off_the_page_until_it_is_asked_for() -> None:
     )
 
 
-def test_details_say_the_day_they_were_correct_on_in_nhs_style() -> None:
-    details = linkage_details_for(
-        INFORMATION, practice_name="", show_key=False, today=datetime.date(2026, 3, 5)
-    )
+def test_the_printed_details_say_whose_they_are_and_the_day_they_were_correct_on() -> None:
+    assert _details().print_note == "Linkage details for Ava Thompson, correct on 5 March 2026."
 
-    assert details.correct_on == "5 March 2026"
+
+@pytest.mark.parametrize("names", [("", ""), (" ", "")])
+def test_without_a_name_the_printed_details_say_only_the_day(names: tuple[str, str]) -> None:
+    assert _details(names=names).print_note == "Linkage details, correct on 5 March 2026."
+
+
+def test_a_single_name_is_printed_without_stray_spaces() -> None:
+    assert _details(names=("", "Thompson")).print_note.startswith("Linkage details for Thompson,")

@@ -1,13 +1,16 @@
 """The patient's linkage details page in Chromium: each detail copied with a button where
-JavaScript can copy, and selectable text where it cannot. axe-core at 1280 and 320 px."""
+JavaScript can copy, and selectable text where it cannot; printed with nothing to press.
+axe-core at 1280 and 320 px."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.presenters import date_display
 from conftest import NhsLoginLive
 from tests.browser.page_checks import (
     check_at_1280_and_320,
@@ -83,3 +86,35 @@ def test_without_javascript_the_details_are_text_to_select_and_no_copy_button_sh
     check_without_javascript_at_1280_and_320(
         no_js_page, page, nhs_login_live.base_url, check_accessibility
     )
+
+
+def test_the_page_prints_the_3_details_with_the_practice_and_the_date_and_nothing_to_press(
+    page: Page, nhs_login_live: NhsLoginLive
+) -> None:
+    sign_in(page, nhs_login_live.base_url, P9_USER)
+    page.goto(f"{nhs_login_live.base_url}{DETAILS}")
+    page.get_by_role("button", name="Show linkage key").click()
+    note = page.locator(".app-print-only")
+    expect(note).to_be_hidden()
+    expect(page.get_by_role("button", name="Copy Account ID")).to_be_visible()
+
+    page.emulate_media(media="print")
+
+    for detail, value in [
+        ("#account-id", ACCOUNT_ID),
+        ("#linkage-key", LINKAGE_KEY),
+        ("#ods-code", ODS_CODE),
+    ]:
+        expect(page.locator(detail)).to_be_visible()
+        expect(page.locator(detail)).to_have_text(value)
+    expect(page.locator(".nhsuk-summary-list")).to_contain_text("(Demo Surgery)")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(
+        f"Linkage details for Thompson, correct on {date_display(timezone.localdate())}."
+    )
+    expect(page.get_by_text("Keep your linkage key private")).to_be_visible()
+    pressable = page.locator("button, .nhsuk-button, form, .nhsuk-header, footer")
+    assert pressable.count() >= 5
+    for each in pressable.all():
+        expect(each).to_be_hidden()
+    expect(page.get_by_text("Back to your details")).to_be_hidden()
