@@ -15,6 +15,8 @@ from linkage.keys import LinkageInformation
 
 # NHS login gave no NHS number or GP practice (a P5 sign-in, say): not an errorCode.
 DETAILS_MISSING = "details_missing"
+# LINKAGE_KEY_REVOKED, when the patient cancelled the key themselves (linkage/patient_cancel.py).
+CANCELLED_BY_PATIENT = "cancelled_by_patient"
 
 
 def _sentence_start(text: str) -> str:
@@ -29,11 +31,13 @@ class LinkageRefusal:
 
     title: str
     paragraphs: tuple[str, ...]
-    can_create: bool = False
+    can_create: bool = False  # a first key, after a page saying what one is
+    can_get_new: bool = False  # a new key at once, after the patient cancelled theirs
 
 
-def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
+def _refusals(ods_code: str, cancelled_on: date | None) -> dict[str, LinkageRefusal]:
     practice = f"your GP practice ({ods_code})" if ods_code else "your GP practice"
+    when = f" on {date_display(cancelled_on)}" if cancelled_on else ""
     ask = "Ask your GP practice for your online services details: they will check who you are."
     return {
         DETAILS_MISSING: LinkageRefusal(
@@ -92,12 +96,25 @@ def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
                 "Ask your GP practice for a new one. They will check who you are first.",
             ),
         ),
+        CANCELLED_BY_PATIENT: LinkageRefusal(
+            "You have cancelled your linkage key",
+            (
+                f"You cancelled your linkage key{when}. Apps you connected with it can no "
+                "longer see your GP record.",
+                "You can get a new linkage key now. Your Account ID and GP practice code stay "
+                "the same: enter the new key in each app you want to keep using.",
+            ),
+            can_get_new=True,
+        ),
     }
 
 
-def linkage_refusal_for(reason: str, *, ods_code: str) -> LinkageRefusal:
-    """The page for ``reason``: an errorCode of the linkage services, or DETAILS_MISSING."""
-    return _refusals(ods_code)[reason]
+def linkage_refusal_for(
+    reason: str, *, ods_code: str, cancelled_on: date | None = None
+) -> LinkageRefusal:
+    """The page for ``reason``: an errorCode of the linkage services, DETAILS_MISSING or
+    CANCELLED_BY_PATIENT (``cancelled_on`` is the day it was cancelled)."""
+    return _refusals(ods_code, cancelled_on)[reason]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pytest
 from linkage.errors import ERROR_STATUS
 from linkage.keys import LinkageInformation
 from linkage.presenters import (
+    CANCELLED_BY_PATIENT,
     DETAILS_MISSING,
     LinkageDetails,
     linkage_details_for,
@@ -25,6 +26,7 @@ PATIENT_REFUSALS = [
     "UNDER_MINIMUM_AGE",
     "LINKAGE_KEY_NOT_FOUND",
     "LINKAGE_KEY_REVOKED",
+    CANCELLED_BY_PATIENT,
 ]
 
 
@@ -34,7 +36,7 @@ def test_every_refusal_a_patient_can_meet_has_a_page_with_something_to_do(reason
 
     assert refusal.title
     assert len(refusal.paragraphs) >= 2
-    assert reason == DETAILS_MISSING or reason in ERROR_STATUS
+    assert reason in {DETAILS_MISSING, CANCELLED_BY_PATIENT} or reason in ERROR_STATUS
 
 
 def test_the_practice_code_keeps_its_capitals_at_the_start_of_a_sentence() -> None:
@@ -53,6 +55,26 @@ def test_only_a_key_not_yet_made_offers_to_create_one() -> None:
     offering = [r for r in PATIENT_REFUSALS if linkage_refusal_for(r, ods_code="A1").can_create]
 
     assert offering == ["LINKAGE_KEY_NOT_FOUND"]
+
+
+def test_only_a_key_the_patient_cancelled_offers_a_new_one_at_once() -> None:
+    offering = [r for r in PATIENT_REFUSALS if linkage_refusal_for(r, ods_code="A1").can_get_new]
+
+    assert offering == [CANCELLED_BY_PATIENT]
+    assert "Ask your GP practice" in " ".join(
+        linkage_refusal_for("LINKAGE_KEY_REVOKED", ods_code="A1").paragraphs
+    )
+
+
+def test_a_key_the_patient_cancelled_says_when_and_that_the_account_id_stays() -> None:
+    refusal = linkage_refusal_for(
+        CANCELLED_BY_PATIENT, ods_code="A12345", cancelled_on=datetime.date(2026, 3, 5)
+    )
+    undated = linkage_refusal_for(CANCELLED_BY_PATIENT, ods_code="A12345")
+
+    assert refusal.paragraphs[0].startswith("You cancelled your linkage key on 5 March 2026.")
+    assert undated.paragraphs[0].startswith("You cancelled your linkage key. Apps")
+    assert "Your Account ID and GP practice code stay the same" in refusal.paragraphs[1]
 
 
 INFORMATION = LinkageInformation("5100000001", "Xw7kQ2mR9tLpZ", "A12345")
