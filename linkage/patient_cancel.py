@@ -1,7 +1,7 @@
 """A patient cancels their own linkage key, from the portal's pages, when they think someone
 else knows it (docs/linkage-api.md, "Terms": a revoked key is kept, with who revoked it, when
 and why, and never served again). They can then get a new one at once: create after a
-revocation issues a new key with the same Account ID (linkage/services.py).
+revocation issues a new key with the same Account ID (linkage/services.py; docs/adr/0023).
 
 The cancel is linkage_key_revoke's, with the patient as its actor: the same rules, the same
 one audit event in the same transaction, the same refusal of a key revoked twice. The key is
