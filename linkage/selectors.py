@@ -5,18 +5,27 @@ trail with the names of the people in it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat
+from django.utils import timezone
 
 from accounts.gp_practices import GpPractice
 from accounts.models import Patient, User
 from linkage.audit import ActorType
 from linkage.errors import PatientNotFoundError, PracticeNotFoundError, PracticeNotLiveError
-from linkage.models import ApiClient, AuditEvent, LinkageKeyStatus, Practice, RegisteredPatient
+from linkage.models import (
+    ApiClient,
+    AuditEvent,
+    LinkageKey,
+    LinkageKeyStatus,
+    Practice,
+    RegisteredPatient,
+)
 
 
 def practices_of(user: User | AnonymousUser) -> QuerySet[Practice]:
@@ -153,3 +162,27 @@ def registration_with_keys(*, ods_code: str, nhs_number: str) -> Registration:
         latest_status=read["latest_status"],
         latest_account_id=read["latest_account_id"],
     )
+
+
+def practice_name_of(ods_code: str) -> str:
+    """The practice's name, shown beside its code so the patient knows the code is theirs;
+    empty for a code not on this system."""
+    return Practice.objects.filter(ods_code=ods_code).values_list("name", flat=True).first() or ""
+
+
+def linkage_key_cancelled_by_patient_on(*, nhs_number: str, ods_code: str) -> date | None:
+    """The day the patient cancelled their latest key themselves (linkage/patient_cancel.py),
+    or None when their latest key is active, missing or was revoked by anyone else. Their page
+    then offers a new key at once; a key their practice cancelled is the practice's to
+    replace."""
+    latest = (
+        LinkageKey.objects.filter(patient__nhs_number=nhs_number, practice__ods_code=ods_code)
+        .order_by("-created_at", "-pk")
+        .values("status", "revoked_by", "revoked_at")
+        .first()
+    )
+    if latest is None or latest["status"] != LinkageKeyStatus.REVOKED:
+        return None
+    if not latest["revoked_by"].startswith(f"{ActorType.PATIENT}:") or not latest["revoked_at"]:
+        return None
+    return timezone.localdate(latest["revoked_at"])

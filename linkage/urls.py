@@ -17,4 +17,5 @@ urlpatterns = [
         views.linkage_key_create_submit,
         name="create_submit",
     ),
+    path("home/linkage-details/cancel/", views.linkage_key_cancel_confirm, name="cancel"),
 ]

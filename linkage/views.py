@@ -1,5 +1,6 @@
 """The patient's own linkage details (NL01: "the patient ... must be able to create and
-retrieve their linkage information"). P9 only: a P5 patient is stepped up first.
+retrieve their linkage information"), and cancelling a key they think someone else knows.
+P9 only: a P5 patient is stepped up first.
 
 The patient is matched to the register by the NHS number and GP practice NHS login gave at
 sign-in; nothing from the URL or the form chooses whose details are shown.
@@ -7,13 +8,15 @@ sign-in; nothing from the URL or the form chooses whose details are shown.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import identity_verified_required, signed_in_patient
 from accounts.models import Patient
@@ -24,9 +27,17 @@ from linkage.errors import (
     LinkageError,
     LinkageKeyExistsError,
     LinkageKeyNotFoundError,
+    LinkageKeyRevokedError,
 )
 from linkage.keys import LinkageInformation
-from linkage.presenters import DETAILS_MISSING, linkage_refusal_for
+from linkage.patient_cancel import linkage_key_cancel
+from linkage.presenters import (
+    CANCELLED_BY_PATIENT,
+    DETAILS_MISSING,
+    linkage_details_for,
+    linkage_refusal_for,
+)
+from linkage.selectors import linkage_key_cancelled_by_patient_on, practice_name_of
 from linkage.services import linkage_key_create, linkage_key_retrieve
 from linkage.validation import age_on
 
@@ -35,28 +46,41 @@ def _actor(request: HttpRequest, patient: Patient) -> Actor:
     return Actor(ActorType.PATIENT, patient.nhs_login_sub, request_id_of(request))
 
 
-def _refusal_page(request: HttpRequest, patient: Patient, reason: str) -> HttpResponse:
-    return render(
-        request,
-        "linkage/refusal.jinja",
-        {"refusal": linkage_refusal_for(reason, ods_code=patient.gp_ods_code)},
+def _refusal_page(
+    request: HttpRequest, patient: Patient, reason: str, *, cancelled_on: date | None = None
+) -> HttpResponse:
+    refusal = linkage_refusal_for(reason, ods_code=patient.gp_ods_code, cancelled_on=cancelled_on)
+    return render(request, "linkage/refusal.jinja", {"refusal": refusal})
+
+
+def _revoked_page(request: HttpRequest, patient: Patient) -> HttpResponse:
+    """A key the patient cancelled themselves can be replaced at once; one their practice
+    cancelled is the practice's to replace."""
+    cancelled_on = linkage_key_cancelled_by_patient_on(
+        nhs_number=patient.nhs_number, ods_code=patient.gp_ods_code
     )
+    if cancelled_on is None:
+        return _refusal_page(request, patient, "LINKAGE_KEY_REVOKED")
+    return _refusal_page(request, patient, CANCELLED_BY_PATIENT, cancelled_on=cancelled_on)
 
 
 def _details_page(
-    request: HttpRequest, information: LinkageInformation, *, show_key: bool, created: bool = False
+    request: HttpRequest,
+    patient: Patient,
+    information: LinkageInformation,
+    *,
+    show_key: bool,
+    created: bool = False,
 ) -> HttpResponse:
-    response = render(
-        request,
-        "linkage/details.jinja",
-        {
-            "account_id": information.account_id,
-            "ods_code": information.ods_code,
-            # The key reaches the page only when the patient asked to see it.
-            "linkage_key": information.linkage_key if show_key else None,
-            "created": created,
-        },
+    details = linkage_details_for(
+        information,
+        patient_names=(patient.given_name, patient.family_name),
+        practice_name=practice_name_of(information.ods_code),
+        # The key reaches the page only when the patient asked to see it.
+        show_key=show_key,
+        today=timezone.localdate(),
     )
+    response = render(request, "linkage/details.jinja", {"details": details, "created": created})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -80,15 +104,17 @@ def _retrieve(request: HttpRequest, action: AuditAction, *, show_key: bool) -> H
         return _refusal_page(
             request, patient, "UNDER_MINIMUM_AGE" if too_young else "LINKAGE_KEY_NOT_FOUND"
         )
+    except LinkageKeyRevokedError:
+        return _revoked_page(request, patient)
     except LinkageError as error:
         return _refusal_page(request, patient, error.error_code)
-    return _details_page(request, information, show_key=show_key)
+    return _details_page(request, patient, information, show_key=show_key)
 
 
 @require_GET
 @identity_verified_required
 def linkage_details(request: HttpRequest) -> HttpResponse:
-    """Account ID and ODS code; the key stays hidden until asked for."""
+    """Account ID and GP practice code; the key stays hidden until asked for."""
     return _retrieve(request, AuditAction.VIEW, show_key=False)
 
 
@@ -125,4 +151,30 @@ def linkage_key_create_submit(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("linkage:details"))
     except LinkageError as error:
         return _refusal_page(request, patient, error.error_code)
-    return _details_page(request, information, show_key=True, created=True)
+    return _details_page(request, patient, information, show_key=True, created=True)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@identity_verified_required
+def linkage_key_cancel_confirm(request: HttpRequest) -> HttpResponse:
+    """The patient cancels a key they think someone else knows. GET asks first, and is what a
+    refreshed or shared address shows; the POST, with its CSRF token, cancels, and the details
+    page then says so and offers a new key."""
+    if request.method != "POST":
+        return render(request, "linkage/cancel_confirm.jinja")
+    patient = signed_in_patient(request)
+    if not patient.nhs_number or not patient.gp_ods_code:
+        return _refusal_page(request, patient, DETAILS_MISSING)
+    try:
+        linkage_key_cancel(
+            actor=_actor(request, patient),
+            nhs_number=patient.nhs_number,
+            ods_code=patient.gp_ods_code,
+        )
+    except (LinkageKeyRevokedError, LinkageKeyNotFoundError):
+        # Cancelled already (a double click, a second tab) or never made: the page says which.
+        pass
+    except LinkageError as error:
+        return _refusal_page(request, patient, error.error_code)
+    return HttpResponseRedirect(reverse("linkage:details"))

@@ -10,7 +10,7 @@ from django.conf import settings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # The patient's pages whose words this test holds to core/wording.py.
-CHECKED = ("accounts", "core", "errors", "information", "layout.jinja")
+CHECKED = ("accounts", "core", "errors", "information", "linkage", "layout.jinja")
 
 
 def _templates() -> list[Path]:

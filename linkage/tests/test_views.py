@@ -68,11 +68,28 @@ def test_page_shows_account_id_and_ods_code_and_hides_the_key(
     assert "5100000001" in html
     assert "A12345" in html
     assert KEY not in html
+    assert "Practice ODS code" not in html
     assert "Show linkage key" in html
     assert "Keep your linkage key private" in html
     assert "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get()
     assert (event.action, event.outcome, event.actor_type) == ("view", "SUCCESS", "patient")
+
+
+def test_page_says_what_the_details_are_for_and_names_the_practice_beside_its_code(
+    patient_client: Client, registered: RegisteredPatient, practice: Practice
+) -> None:
+    Practice.objects.filter(pk=practice.pk).update(name="Riverside Surgery")
+    LinkageKeyFactory.create(patient=registered)
+
+    html = patient_client.get(DETAILS).content.decode()
+
+    assert "connect an app to your GP record" in html
+    assert "Patient Access" in html
+    assert 'href="https://www.nhs.uk/apps-library/"' in html
+    assert 'id="ods-code">A12345</span> (Riverside Surgery)' in html
+    assert html.count("sometimes called an ODS code") == 1
+    assert "GP practice code" in html
 
 
 def test_showing_the_key_is_a_post_and_is_audited(
@@ -84,7 +101,8 @@ def test_showing_the_key_is_a_post_and_is_audited(
 
     html = response.content.decode()
     assert KEY in html
-    assert 'data-copy-target="linkage-key"' in html
+    for detail in ("account-id", "linkage-key", "ods-code"):
+        assert f'data-copy-target="{detail}"' in html
     assert "Show linkage key" not in html
     assert AuditEvent.objects.get().action == "show_key"
     # A GET (Back, a reload) shows the details page, key hidden, and is no second showing.

@@ -79,14 +79,3 @@ if (dialog) {
     staySignedIn(form);
   });
 }
-
-// Copy buttons are hidden in the HTML: they appear only where JavaScript can copy.
-for (const button of document.querySelectorAll("[data-copy-target]")) {
-  const source = document.getElementById(button.dataset.copyTarget);
-  if (!source || !navigator.clipboard) continue;
-  button.hidden = false;
-  button.addEventListener("click", async () => {
-    await navigator.clipboard.writeText(source.textContent.trim());
-    button.textContent = "Copied";
-  });
-}
