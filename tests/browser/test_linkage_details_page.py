@@ -110,7 +110,7 @@ def test_the_page_prints_the_3_details_with_the_practice_and_the_date_and_nothin
     expect(page.locator(".nhsuk-summary-list")).to_contain_text("(Demo Surgery)")
     expect(note).to_be_visible()
     expect(note).to_have_text(
-        f"Linkage details for Thompson, correct on {date_display(timezone.localdate())}."
+        f"Linkage details for Ava Thompson, correct on {date_display(timezone.localdate())}."
     )
     expect(page.get_by_text("Keep your linkage key private")).to_be_visible()
     pressable = page.locator("button, .nhsuk-button, form, .nhsuk-header, footer")
