@@ -224,7 +224,15 @@ def tests_for_module(module: str) -> list[str]:
     return sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
 
 
-PROJECT_PACKAGES = {"accounts", "core", "linkage", "citizen_portal", "nhs_login_simulator", "tests"}
+PROJECT_PACKAGES = {
+    "accounts",
+    "core",
+    "linkage",
+    "im1",
+    "citizen_portal",
+    "nhs_login_simulator",
+    "tests",
+}
 
 
 def _collected_libraries(tests: list[str]) -> list[str]:
