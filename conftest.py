@@ -6,7 +6,6 @@ browsers here) and check each page with axe-core from the ``axe-core`` npm packa
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -32,12 +31,18 @@ from demo.practice import demo_practice_seed
 from linkage.models import Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
-from tests.support import OTHER_PRACTICE, THIS_PRACTICE, NhsLoginLive, staff_signed_in
+from tests.support import (
+    OTHER_PRACTICE,
+    THIS_PRACTICE,
+    NhsLoginLive,
+    axe_violations,
+    key_permissions_granted,
+    staff_signed_in,
+)
 
 # Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md).
 pytest_plugins = ["tests.security.secrets_in_logs"]
 
-AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 # Flags that keep Chromium off the network it cannot reach here and out of a sandbox that
 # needs privileges CI does not give.
@@ -132,33 +137,10 @@ def narrow_page(browser: Browser) -> Iterator[Page]:
     yield from _page(browser, viewport={"width": 320, "height": 640})
 
 
-@functools.cache
-def _axe_source() -> str:
-    return AXE_SCRIPT.read_text()
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Run axe-core on the page as it stands and return its violations (WCAG 2.2 AA rules)."""
-    page.wait_for_load_state("load")
-    # Evaluated through the DevTools protocol rather than added as a <script>, which the
-    # page's Content Security Policy would rightly block.
-    page.evaluate(_axe_source())
-    result: dict[str, Any] = page.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
-                                            "wcag22aa", "best-practice"]}
-        })"""
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in result["violations"]
-    ]
-
-
 @pytest.fixture
-def check_accessibility() -> Callable[[Page], None]:
-    def check(page: Page) -> None:
-        violations = axe_violations(page)
+def check_accessibility() -> Callable[..., None]:
+    def check(page: Page, *, read_stylesheets: bool = True) -> None:
+        violations = axe_violations(page, read_stylesheets=read_stylesheets)
         assert violations == [], f"axe-core found violations on {page.url}: {violations}"
 
     return check
@@ -241,18 +223,19 @@ def p5_patient_client(this_practice: Practice) -> Client:
 
 @pytest.fixture
 def staff_client(this_practice: Practice) -> Client:
-    """Reception staff of this practice."""
+    """Reception staff of this practice, allowed to issue, reissue and revoke its keys."""
     user = UserFactory.create(username="reception-a12345", is_staff=True)
     PracticeStaff.objects.create(user=user, practice=this_practice)
-    return staff_signed_in(user)
+    return staff_signed_in(key_permissions_granted(user))
 
 
 @pytest.fixture
 def other_practice_staff_client(other_practice: Practice) -> Client:
-    """Staff of another practice: must never reach this practice's data."""
+    """Staff of another practice, with the same permissions: must never reach this
+    practice's data."""
     user = UserFactory.create(username="reception-b23456", is_staff=True)
     PracticeStaff.objects.create(user=user, practice=other_practice)
-    return staff_signed_in(user)
+    return staff_signed_in(key_permissions_granted(user))
 
 
 @pytest.fixture

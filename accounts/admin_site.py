@@ -6,6 +6,13 @@ on, a staff member whose session has not passed a TOTP code (django-otp's
 ``user.is_verified()``) is sent to enter one, or to set up their authenticator app if they have
 none, and reaches nothing else but signing out (docs/adr/0011). The two pages of that step
 are this site's own, in the admin's look.
+
+It also answers those who are not, or not yet, where they meant to be, in the admin's look
+and words rather than the patient pages': a patient signed in with NHS login who opens the
+admin goes to their own home page; a member of staff refused a page (no permission, or
+another practice's record) gets a page that says why and what to do; and a member of staff
+signed out who follows a link to any admin page gets the admin's sign-in page, not the
+patients' start page.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import update_wrapper
+from types import FunctionType
 from typing import Any
 
 import django_otp
@@ -22,16 +30,18 @@ from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
-from accounts.models import User
+from accounts.models import Patient, User
 from accounts.presenters import time_display
 from accounts.staff_two_factor import (
     CodeRefused,
@@ -42,9 +52,29 @@ from accounts.staff_two_factor import (
     totp_key_display,
     totp_qr_code_svg,
 )
+from core.admin_host import PORTAL_URLCONF, on_admin_host
 
 ENROLMENT_SESSION_KEY = "staff_totp_enrolment_device"
 View = Callable[..., HttpResponseBase]
+
+
+def _sign_in_page_for_the_signed_out(
+    patterns: list[URLResolver | URLPattern], login_url: str | Promise
+) -> None:
+    """Send a signed-out visitor to any admin page to the admin's sign-in page.
+
+    Django's LoginRequiredMiddleware sends them to the view's own ``login_url``, else to
+    LOGIN_URL, the patients' start page. Django gives the site's own views the admin's
+    sign-in page but not each ModelAdmin's, so a member of staff following a bookmark to the
+    register, or a custom page such as the register import, would meet the NHS login button.
+    """
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _sign_in_page_for_the_signed_out(pattern.url_patterns, login_url)
+        elif isinstance(pattern.callback, FunctionType) and not hasattr(
+            pattern.callback, "login_url"
+        ):
+            pattern.callback.login_url = login_url  # type: ignore[attr-defined]
 
 
 class TwoFactorCodeForm(forms.Form):
@@ -94,6 +124,9 @@ class StaffAdminSite(admin.AdminSite):
     site_header = "Citizen portal: practice administration"
     site_title = "Citizen portal admin"
     index_title = "Your practices"
+    # Django's own, with the page's one heading (axe-core: page-has-heading-one) and where to
+    # turn for a forgotten password or a patient who came to the wrong door.
+    login_template = "admin/accounts/login.html"
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context: dict[str, Any] = super().each_context(request)
@@ -126,7 +159,12 @@ class StaffAdminSite(admin.AdminSite):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     return never_cache(view)(request, *args, **kwargs)
                 return redirect_to_login(request.get_full_path(), self._second_factor_url())
-            return checked(request, *args, **kwargs)
+            if self._signed_in_patient(request):
+                return HttpResponseRedirect(self._patient_home_url(request))
+            try:
+                return checked(request, *args, **kwargs)
+            except PermissionDenied:
+                return self.permission_denied(request)
 
         return update_wrapper(inner, checked)
 
@@ -135,7 +173,41 @@ class StaffAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         if request.method == "GET" and self.second_factor_due(request):
             return redirect_to_login(self._next_of(request), self._second_factor_url())
-        return super().login(request, extra_context)
+        if request.method == "GET" and self._signed_in_patient(request):
+            return HttpResponseRedirect(self._patient_home_url(request))
+        context = {"service_desk": settings.ADMIN_SERVICE_DESK, **(extra_context or {})}
+        return super().login(request, context)
+
+    # --- Those who are not where they meant to be -------------------------------------------
+
+    def _signed_in_patient(self, request: HttpRequest) -> bool:
+        """A patient signed in with NHS login: never staff, and the admin has nothing for
+        them."""
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and not user.is_staff
+            and Patient.objects.filter(user_id=user.pk).exists()
+        )
+
+    def _patient_home_url(self, request: HttpRequest) -> str:
+        """The patient's home page, on the patient-facing host when the admin has its own."""
+        home = reverse("accounts:home", urlconf=PORTAL_URLCONF)
+        return f"{settings.PORTAL_BASE_URL}{home}" if on_admin_host(request) else home
+
+    def permission_denied(self, request: HttpRequest) -> TemplateResponse:
+        """The admin's own 403: a member of staff refused a page (one they have no permission
+        for, or a record not of their practices, which reads as one that does not exist:
+        docs/adr/0013) is told so in the admin's look, with the way back and whom to ask,
+        instead of the patients' page, whose only link is the NHS login start page."""
+        context = {
+            **self.each_context(request),
+            "title": "You cannot open this page",
+            "service_desk": settings.ADMIN_SERVICE_DESK,
+        }
+        return TemplateResponse(
+            request, "admin/accounts/permission_denied.html", context, status=403
+        )
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         own = [
@@ -150,7 +222,9 @@ class StaffAdminSite(admin.AdminSite):
                 name="two_factor_set_up",
             ),
         ]
-        return own + super().get_urls()
+        urls = own + super().get_urls()
+        _sign_in_page_for_the_signed_out(urls, reverse_lazy("admin:login", current_app=self.name))
+        return urls
 
     # --- The second step of signing in ------------------------------------------------------
 

@@ -8,8 +8,16 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
+from accounts.presenters import date_display
 from linkage.api_clients.state import api_client_state_forget
+from linkage.staff_presenters import (
+    audit_action_display,
+    audit_outcome_display,
+    person_display,
+    staff_member_display,
+)
 
 
 class Practice(models.Model):
@@ -56,7 +64,8 @@ class RegisteredPatient(models.Model):
         ordering = ["practice", "surname", "given_name"]
 
     def __str__(self) -> str:
-        return f"Registered patient {self.pk} at {self.practice_id}"
+        """As staff look for them, in titles, lists and breadcrumbs: Ava Thompson (999 000 0018)."""
+        return person_display(f"{self.given_name} {self.surname}", self.nhs_number)
 
 
 class LinkageKeyStatus(models.TextChoices):
@@ -98,9 +107,19 @@ class LinkageKey(models.Model):
             ),
         ]
         ordering = ["-created_at"]
+        # Each staff action on keys is its own permission (docs/adr/0013), held as well as a
+        # membership of the patient's practice: a practice can let some staff see keys
+        # without letting them issue, reissue or revoke one.
+        permissions = [
+            ("issue_linkagekey", "Can issue a linkage key to a registered patient"),
+            ("reissue_linkagekey", "Can reissue a linkage key"),
+            ("revoke_linkagekey", "Can revoke a linkage key"),
+        ]
 
     def __str__(self) -> str:
-        return f"Linkage key {self.pk} ({self.status})"
+        """Linkage key for Ava Thompson (999 000 0018), active. Reads the patient: a list of
+        keys selects them with it (linkage/admin/linkage_keys.py)."""
+        return f"Linkage key for {self.patient}, {self.get_status_display().lower()}"
 
 
 # im1:pair is an IM1 partner's: it pairs with a patient's record by their linkage information
@@ -221,7 +240,12 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at"]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+        """Linkage key shown: Success, 5 March 2026 at 14:03:07 (local time)."""
+        occurred = timezone.localtime(self.occurred_at)
+        return (
+            f"{audit_action_display(self.action)}: {audit_outcome_display(self.outcome)}, "
+            f"{date_display(occurred.date())} at {occurred:%H:%M:%S}"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -268,4 +292,7 @@ class PracticeStaff(models.Model):
         verbose_name = "practice staff member"
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.practice}"
+        staff = staff_member_display(
+            full_name=self.user.get_full_name(), username=self.user.get_username()
+        )
+        return f"{staff} at {self.practice}"

@@ -22,11 +22,65 @@ from linkage.audit import SUCCESS, Actor, AuditAction, audit_event_record
 from linkage.models import Practice, RegisteredPatient, RegistrationStatus
 from linkage.validation import date_of_birth_parse
 
-HEADER = ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
-STATUSES = ("registered", "ended", "deceased")
 BATCH_SIZE = 2000
 NAME_MAX_LENGTH = 255  # RegisteredPatient.surname and given_name
 ERRORS_REPORTED = 100
+# registration_status: what each value means, as the import page explains it.
+STATUS_MEANINGS = {
+    "registered": "registered at the practice",
+    "ended": "registration ended (moved to another practice, say)",
+    "deceased": "the patient has died",
+}
+STATUSES = tuple(STATUS_MEANINGS)
+
+
+@dataclass(frozen=True)
+class RegisterColumn:
+    """A column of the register CSV, and what it takes, in the words the import page shows
+    practice staff before they upload (the rules themselves are in ``_parse_row``):
+    ``values``, when the column takes only some words, each with what it means."""
+
+    name: str
+    required: bool
+    takes: str
+    example: str
+    values: tuple[tuple[str, str], ...] = ()
+
+
+COLUMNS = (
+    RegisterColumn(
+        "nhs_number",
+        True,
+        "10 digits with a valid check digit; spaces or hyphens between them are fine",
+        "999 000 0018",
+    ),
+    RegisterColumn(
+        "surname", True, f"the family name, up to {NAME_MAX_LENGTH} characters", "Thompson"
+    ),
+    RegisterColumn(
+        "given_name", False, f"the first name, up to {NAME_MAX_LENGTH} characters, or empty", "Ava"
+    ),
+    RegisterColumn(
+        "date_of_birth",
+        True,
+        "a date written year-month-day (YYYY-MM-DD), not in the future",
+        "1985-03-05",
+    ),
+    RegisterColumn(
+        "registration_status",
+        True,
+        "one of these words, in lower case",
+        "registered",
+        values=tuple(STATUS_MEANINGS.items()),
+    ),
+)
+HEADER = [column.name for column in COLUMNS]
+
+
+def register_template_csv() -> str:
+    """The file staff download to fill in: the header row alone. No example row, which an
+    upload of the template as it is would add to the register as a patient."""
+    return ",".join(HEADER) + "\r\n"
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,23 @@ conftest.py, which pytest finds by itself; what a test imports by name lives her
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page
 
 from accounts.models import User
 from accounts.staff_two_factor import staff_totp_device_of
 from demo.practice import DEMO_ODS_CODE
+from linkage.practice_staff import practice_staff_key_actions_grant
 
 # The practice most tests work at is the demo practice, whose register the simulator's users
 # match; the other is one no simulator user belongs to.
@@ -61,3 +66,42 @@ def staff_signed_in(user: User) -> Client:
     if user.is_staff:
         two_factor_passed(client, user)
     return client
+
+
+def key_permissions_granted(user: User) -> User:
+    """Let ``user`` issue, reissue and revoke keys at their practices (docs/adr/0024)."""
+    practice_staff_key_actions_grant(user)
+    return user
+
+
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE_SCRIPT.read_text()
+
+
+def axe_violations(page: Page, *, read_stylesheets: bool = True) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it stands and return its violations (WCAG 2.2 AA rules).
+
+    ``read_stylesheets=False`` skips axe's reading of the page's CSS (its "cssom" preload,
+    which only the css-orientation-lock rule uses): for Django admin's form pages, whose
+    forms.css @imports widgets.css, a stylesheet axe reads by adding it to the page as an
+    inline <style>, which the Content Security Policy refuses (and the page fixture fails)."""
+    page.wait_for_load_state("load")
+    # Evaluated through the DevTools protocol rather than added as a <script>, which the
+    # page's Content Security Policy would rightly block.
+    page.evaluate(_axe_source())
+    result: dict[str, Any] = page.evaluate(
+        """async (preload) => await axe.run(document, {
+            preload,
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                            "wcag22aa", "best-practice"]}
+        })""",
+        read_stylesheets,
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+    ]

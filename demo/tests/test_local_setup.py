@@ -37,6 +37,7 @@ def local_settings(tmp_path: Path) -> Iterator[Path]:
     key_path = tmp_path / "data" / "nhs-login.pem"
     with override_settings(
         DEBUG=True,
+        DATA_DIR=tmp_path / "data",
         NHS_LOGIN_PRIVATE_KEY_PATH=str(key_path),
         NHS_LOGIN_CLIENT_ID=LOCAL_CLIENT_ID,
         PORTAL_BASE_URL=PORTAL_BASE_URL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.test.utils import override_settings
 
+from accounts.models import User
 from core.client_assertion import JWT_BEARER
 from core.nhs_identifiers import nhs_number_is_valid
 from core.rsa_keys import public_key_pem
@@ -27,6 +29,7 @@ from linkage.models import (
     AuditEvent,
     LinkageKey,
     Practice,
+    PracticeStaff,
     RegisteredPatient,
     RegistrationStatus,
 )
@@ -224,3 +227,75 @@ def test_local_setup_run_again_changes_nothing(data_dir: Path) -> None:
         actor=Actor(ActorType.SYSTEM, "test"), nhs_number="9990000018", ods_code=DEMO_ODS_CODE
     )
     assert (information.account_id, information.linkage_key) == ("5100000001", "Xw7kQ2mR9tLpZ")
+
+
+def admin_accepts(username: str, password: str) -> bool:
+    """Whether the admin's sign-in page takes the password (a redirect on to the admin)."""
+    response = HttpClient().post("/admin/login/", {"username": username, "password": password})
+    return response.status_code == 302
+
+
+def printed_staff_password(output: str) -> str:
+    found = re.search(r"username demo-reception  password (\S+)", output)
+    assert found, output
+    return found.group(1)
+
+
+@pytest.mark.django_db
+def test_local_setup_makes_a_demo_practice_staff_member_and_prints_their_sign_in(
+    data_dir: Path,
+) -> None:
+    output = local_setup()
+
+    assert "Practice staff sign-in for the demo practice (this laptop only)" in output
+    password = printed_staff_password(output)
+    password_path = data_dir / "demo_staff_password"
+    assert stat.S_IMODE(password_path.stat().st_mode) == 0o600
+    assert password_path.read_text() == password
+    staff = User.objects.get(username="demo-reception")
+    assert staff.is_staff
+    assert not staff.is_superuser
+    assert staff.get_full_name() == "Sam Taylor"
+    assert [m.practice.ods_code for m in PracticeStaff.objects.filter(user=staff)] == [
+        DEMO_ODS_CODE
+    ]
+    assert admin_accepts("demo-reception", password)
+
+
+@pytest.mark.django_db
+def test_local_setup_prints_the_same_staff_sign_in_at_every_start(data_dir: Path) -> None:
+    first = printed_staff_password(local_setup())
+
+    again = printed_staff_password(local_setup())
+
+    assert again == first
+    assert User.objects.filter(username="demo-reception").count() == 1
+
+
+@pytest.mark.django_db
+def test_local_setup_gives_the_demo_staff_member_the_printed_password_back(
+    data_dir: Path,
+) -> None:
+    """A password changed since (or a database made afresh): the one printed works again."""
+    password = printed_staff_password(local_setup())
+    staff = User.objects.get(username="demo-reception")
+    staff.set_password("changed-in-the-admin-1")
+    staff.save()
+
+    assert printed_staff_password(local_setup()) == password
+    assert admin_accepts("demo-reception", password)
+
+
+@pytest.mark.django_db
+def test_each_laptop_gets_its_own_demo_staff_password(tmp_path: Path) -> None:
+    passwords = []
+    for laptop in ("one", "two"):
+        with override_settings(
+            DEBUG=True,
+            DATA_DIR=tmp_path / laptop,
+            NHS_LOGIN_PRIVATE_KEY_PATH=str(tmp_path / laptop / "nhs_login.pem"),
+        ):
+            passwords.append(printed_staff_password(local_setup()))
+        User.objects.filter(username="demo-reception").delete()
+
+    assert passwords[0] != passwords[1]

@@ -12,6 +12,7 @@ from django.conf import settings
 from im1.api import CONNECTION_TOKEN_HEADER, OPENAPI_DOCUMENT
 from im1.errors import IM1_ERROR_STATUS
 from linkage.api import MAX_BODY_BYTES
+from linkage.staff_presenters import AUDIT_OUTCOME_WORDING
 
 BASE = Path(settings.BASE_DIR)
 CONTRACT = (BASE / "docs" / "im1-api.md").read_text()
@@ -54,3 +55,7 @@ def test_the_limits_the_contract_states_are_the_settings_defaults() -> None:
 def test_the_body_limit_the_contract_states_is_the_code_s() -> None:
     assert f"at most {MAX_BODY_BYTES // 1024} KB" in _section("Calls")
     assert f"a body over {MAX_BODY_BYTES // 1024} KB is this code with status 413" in CONTRACT
+
+
+def test_staff_read_every_outcome_of_the_im1_api_in_words() -> None:
+    assert set(IM1_ERROR_STATUS) <= set(AUDIT_OUTCOME_WORDING)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
@@ -61,6 +62,17 @@ class PracticeScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
         return queryset.filter(**{f"{self.practice_field}__in": practices_of(staff_of(request))})
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        """A record outside the staff member's practices, or none at all, by the same
+        answer: the admin's own refusal page (accounts/admin_site.py), where Django would
+        go back to the index with "doesn't exist. Perhaps it was deleted?"."""
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise PermissionDenied
+        return found
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

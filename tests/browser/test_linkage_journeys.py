@@ -14,7 +14,7 @@ from linkage.audit import Actor, ActorType
 from linkage.models import AuditEvent, LinkageKey, Practice, PracticeStaff
 from linkage.services import linkage_key_revoke
 from tests.browser.test_sign_in_journeys import share_if_asked
-from tests.support import NhsLoginLive, totp_code
+from tests.support import NhsLoginLive, key_permissions_granted, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -123,7 +123,7 @@ def test_patient_whose_key_was_revoked_is_told_what_to_do(
 def test_staff_revoke_and_reissue_a_key_in_admin(
     page: Page, nhs_login_live: NhsLoginLive, check_accessibility: Check
 ) -> None:
-    staff = UserFactory.create(username="reception", is_staff=True)
+    staff = key_permissions_granted(UserFactory.create(username="reception", is_staff=True))
     staff.set_password("a-long-test-password-1")
     staff.save()
     app = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)

@@ -1,7 +1,8 @@
 """Prepare a laptop's portal for `make run`: its NHS login key and registration with the
 built-in simulator, a demo practice with synthetic patients that match the simulator's users,
-and a linkage API client whose key is in the data directory. Safe to run every time: it
-changes nothing that is already in place."""
+a linkage API client whose key is in the data directory, and a member of the demo practice's
+staff whose sign-in it prints. Safe to run every time: it changes nothing that is already in
+place."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from accounts.sign_in_flow import vtr_sets_sent
 from core.rsa_keys import private_key_generate, private_key_write, rsa_public_key_pem_from
+from core.secret_files import secret_file_write
 from demo.practice import DEMO_ODS_CODE, demo_practice_seed
 from linkage.api_clients.registration import api_client_register
 from linkage.models import ApiClient, Practice
+from linkage.practice_staff import practice_staff_create, staff_password_generate
 
 DEMO_API_CLIENT_ID = "demo-api-client"
+DEMO_STAFF_USERNAME = "demo-reception"
 
 
 class Command(BaseCommand):
@@ -32,6 +37,7 @@ class Command(BaseCommand):
         self._nhs_login_client()
         self._demo_practice()
         self._demo_api_client()
+        self._demo_staff_member()
 
     def _nhs_login_client(self) -> None:
         key_path = Path(settings.NHS_LOGIN_PRIVATE_KEY_PATH)
@@ -84,4 +90,31 @@ class Command(BaseCommand):
                 client.practices.add(Practice.objects.get(ods_code=DEMO_ODS_CODE))
         (directory / "demo_client.json").write_text(
             json.dumps({"client_id": DEMO_API_CLIENT_ID, "private_key": str(key_path)}, indent=2)
+        )
+
+    def _demo_staff_member(self) -> None:
+        """A receptionist at the demo practice, printed at every start so that the admin is a
+        sign-in away. The password is made on this laptop the first time and kept in the data
+        directory (mode 0600), never in the repository; a password changed since, or a
+        database made afresh, gets the one in the file again."""
+        password_path = Path(settings.DATA_DIR) / "demo_staff_password"
+        if not password_path.exists():
+            secret_file_write(password_path, staff_password_generate().encode())
+        password = password_path.read_text().strip()
+        user = User.objects.filter(username=DEMO_STAFF_USERNAME).first()
+        if user is None:
+            practice_staff_create(
+                username=DEMO_STAFF_USERNAME,
+                ods_code=DEMO_ODS_CODE,
+                password=password,
+                first_name="Sam",
+                last_name="Taylor",
+            )
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        self.stdout.write(
+            "Practice staff sign-in for the demo practice (this laptop only):\n"
+            f"  {settings.PORTAL_BASE_URL}/admin/  username {DEMO_STAFF_USERNAME}  "
+            f"password {password}  (kept in {password_path})"
         )
