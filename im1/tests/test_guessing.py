@@ -250,7 +250,11 @@ def test_the_patient_s_p9_sign_in_unlocks_their_pairing(
 @pytest.mark.parametrize(
     "who",
     [
-        pytest.param({"p5": True, "nhs_number": "", "gp_ods_code": ODS_CODE}, id="p5-patient"),
+        # The profile keeps no NHS number below P9; the level is checked even if it had one.
+        pytest.param(
+            {"p5": True, "nhs_number": NHS_NUMBER, "gp_ods_code": ODS_CODE},
+            id="p5-patient-with-their-nhs-number",
+        ),
         pytest.param({"nhs_number": "9990000034", "gp_ods_code": ODS_CODE}, id="another-patient"),
         pytest.param({"nhs_number": NHS_NUMBER, "gp_ods_code": "B23456"}, id="another-practice"),
         pytest.param({"nhs_number": "", "gp_ods_code": ""}, id="no-nhs-number"),
