@@ -50,7 +50,8 @@ COPY --from=frontend /build/static/vendor static/vendor
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=postgres://build@build/build \
     PORTAL_BASE_URL=https://build NHS_LOGIN_ISSUER=https://build NHS_LOGIN_CLIENT_ID=build \
     NHS_LOGIN_PRIVATE_KEY_PATH=/nonexistent LINKAGE_ENCRYPTION_KEYS=build \
-    REDIS_URL=redis://build:6379/0 python manage.py collectstatic --no-input --verbosity 0
+    REDIS_URL=redis://build:6379/0 SERVICE_ORGANISATION_NAME=build \
+    SERVICE_CONTACT_EMAIL=build@example.org python manage.py collectstatic --no-input --verbosity 0
 USER portal
 EXPOSE 8000
 # Liveness, not readiness: a database outage must not mark every server unhealthy (signed-in

@@ -9,22 +9,35 @@ export UV_PYTHON_DOWNLOADS := never
 UV = $(shell scripts/ensure-uv)
 BIN := .venv/bin
 MANAGE := $(BIN)/python manage.py
+# Where `make run` serves the portal (`make run PORT=8150`, `HOST=0.0.0.0 make run`), and where
+# `make simulator` serves the simulator on its own. Passed to manage.py, whose settings give the
+# portal that address (PORTAL_BASE_URL's default): the NHS login redirect URI and the built-in
+# simulator's issuer follow it.
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIMULATOR_PORT ?= 8001
+# runserver writes an IPv6 address in brackets: [::1]:8000.
+LISTEN_HOST = $(if $(findstring :,$(HOST)),[$(patsubst [%],%,$(HOST))],$(HOST))
 
 .PHONY: help
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-17s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
-run: setup migrate ## Set up and start the portal on http://127.0.0.1:8000 (SQLite, built-in NHS login)
+run: export HOST := $(HOST)
+run: export PORT := $(PORT)
+run: setup migrate ## Set up and start the portal on http://127.0.0.1:8000, or HOST and PORT (SQLite, built-in NHS login)
 	$(MANAGE) local_setup
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) runserver $(LISTEN_HOST):$(PORT)
 
+# Its issuer follows its own address, whatever .env says: http://127.0.0.1:8001/nhs-login-simulator.
 .PHONY: simulator
-simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001
-	NHS_LOGIN_SIMULATOR_ISSUER=http://127.0.0.1:8001/nhs-login-simulator \
-	$(MANAGE) runserver 127.0.0.1:8001
+simulator: export HOST := $(HOST)
+simulator: override export PORT := $(SIMULATOR_PORT)
+simulator: override export PORTAL_BASE_URL :=
+simulator: override export NHS_LOGIN_SIMULATOR_ISSUER :=
+simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001 (SIMULATOR_PORT)
+	$(MANAGE) runserver $(LISTEN_HOST):$(SIMULATOR_PORT)
 
 .PHONY: test
 test: setup chromium lint import-contracts secrets-check typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
@@ -103,6 +116,8 @@ deploy-check: setup ## manage.py check --deploy on production settings with dumm
 	NHS_LOGIN_PRIVATE_KEY_PATH=/nonexistent/deploy-check.pem \
 	LINKAGE_ENCRYPTION_KEYS="$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
+	SERVICE_ORGANISATION_NAME=deploy-check \
+	SERVICE_CONTACT_EMAIL=deploy-check@example.org \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 # compose.yaml's stack built and run on this machine's container engine (docker compose or

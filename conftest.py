@@ -10,7 +10,6 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -36,6 +35,7 @@ from tests.support import (
     THIS_PRACTICE,
     NhsLoginLive,
     axe_violations,
+    browser_page,
     key_permissions_granted,
     staff_signed_in,
 )
@@ -97,44 +97,20 @@ def browser(playwright_session: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def _page(browser: Browser, **context_options: Any) -> Iterator[Page]:
-    context = browser.new_context(**context_options)
-    # Only the machine's own servers exist here: refuse anything else at once (the design
-    # system's web fonts are on assets.nhs.uk) instead of waiting for a lookup to fail.
-    context.route(
-        lambda url: not url.startswith(("http://localhost", "http://127.0.0.1")),
-        lambda route: route.abort(),
-    )
-    page = context.new_page()
-    # Anything the Content Security Policy blocks is a bug in our pages: fail the test.
-    blocked: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            blocked.append(f"{page.url}: {message.text[:60]}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    yield page
-    context.close()
-    assert blocked == [], f"the Content Security Policy blocked: {blocked}"
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser, viewport={"width": 1024, "height": 768})
+    yield from browser_page(browser, viewport={"width": 1024, "height": 768})
 
 
 @pytest.fixture
 def no_js_page(browser: Browser) -> Iterator[Page]:
-    yield from _page(browser, java_script_enabled=False)
+    yield from browser_page(browser, java_script_enabled=False)
 
 
 @pytest.fixture
 def narrow_page(browser: Browser) -> Iterator[Page]:
     """A phone-sized window: WCAG 1.4.10 reflow asks for no sideways scrolling at 320 px."""
-    yield from _page(browser, viewport={"width": 320, "height": 640})
+    yield from browser_page(browser, viewport={"width": 320, "height": 640})
 
 
 @pytest.fixture

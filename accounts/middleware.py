@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from core.form_posts import page_to_return_to
 from core.middleware import portal_middleware_exempt
 
 logger = logging.getLogger(__name__)
@@ -137,14 +138,12 @@ class SessionTimeoutMiddleware:
     ) -> HttpResponse:
         """Sign out, then straight into NHS login for a full authentication that comes back to
         the page asked for: the warning page's (or the automatic sign-in's) own ``next``, the
-        page itself for a GET, the home page after a form post (whose address may not take a
-        GET)."""
+        page itself for a GET, the form's page after a form's post (whose address shows nothing
+        to a GET), the home page after any other post."""
         if getattr(view_func, "session_activity_exempt", False):
             next_url = request.GET.get("next", "")
-        elif request.method in ("GET", "HEAD"):
-            next_url = request.get_full_path()
         else:
-            next_url = ""
+            next_url = page_to_return_to(request)
         logout(request)
         logger.info("Session ended %s: the patient is sent to NHS login to sign in again", why)
         return HttpResponseRedirect(sign_in_again_url(next_url))

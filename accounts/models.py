@@ -32,6 +32,11 @@ class Patient(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient")
     nhs_login_sub = models.CharField(max_length=255, unique=True)
     nhs_number = models.CharField(max_length=10, blank=True)
+    # Whether NHS login gave an NHS number at the latest sign-in, at any level: the number is
+    # kept from P9 only, but a P5 patient with none is told before proving who they are that
+    # this service cannot find their record (accounts/online_services.py). None: signed in
+    # before the portal recorded it, so not known to be missing.
+    has_nhs_number = models.BooleanField(null=True, default=None)
     given_name = models.CharField(max_length=255, blank=True)
     family_name = models.CharField(max_length=255, blank=True)
     birthdate = models.DateField(null=True, blank=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -198,7 +199,35 @@ def provider_metadata() -> ProviderMetadata:
         if cached["issuer"] != settings.NHS_LOGIN_ISSUER:
             raise ProviderResponseInvalidError("discovery names a different issuer")
         django_cache.set(_cache_key("discovery"), cached, settings.NHS_LOGIN_METADATA_CACHE_SECONDS)
+        # Kept beyond the document's hour: pages rendered after it expires still let their
+        # sign-in forms lead there (sign_in_form_origins).
+        django_cache.set(
+            _cache_key("authorization-origin"), _origin(cached["authorization_endpoint"]), None
+        )
     return ProviderMetadata(**cached)
+
+
+def _origin(url: str) -> str:
+    address = urlsplit(url)
+    return f"{address.scheme}://{address.netloc}"
+
+
+def sign_in_form_origins() -> list[str]:
+    """Where a sign-in form's post may lead the browser, for the Content Security Policy's
+    form-action (accounts/content_security_policy.py): the form posts to the portal, which
+    redirects to NHS login's authorization endpoint. That is the configured issuer's origin and,
+    when discovery (OpenID Connect Discovery 1.0, 3) put the endpoint elsewhere, that origin
+    too, as last read. Never calls NHS login: a page is not held up by it."""
+    if not settings.NHS_LOGIN_ISSUER:
+        return []
+    origins = [_origin(settings.NHS_LOGIN_ISSUER)]
+    try:
+        authorization: str | None = django_cache.get(_cache_key("authorization-origin"))
+    except Exception:  # django-redis raises its own connection errors: the issuer's will do
+        authorization = None
+    if authorization and authorization not in origins:
+        origins.append(authorization)
+    return origins
 
 
 def provider_discovery_document() -> dict[str, Any]:
@@ -214,7 +243,9 @@ def provider_discovery_document() -> dict[str, Any]:
 
 def provider_metadata_forget() -> None:
     """Drop the cached discovery document and JWKS, e.g. after changing provider."""
-    django_cache.delete_many([_cache_key("discovery"), _cache_key("jwks")])
+    django_cache.delete_many(
+        [_cache_key("discovery"), _cache_key("jwks"), _cache_key("authorization-origin")]
+    )
 
 
 def provider_jwks(*, refresh: bool = False) -> dict[str, Any]:

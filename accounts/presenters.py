@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from accounts.gp_practices import GpPractice
 from accounts.models import IdentityProofingLevel, Patient
+from accounts.online_services import OnlineServicesProblem
+from core.wording import GP_PRACTICE_CODE
 
 NOT_AVAILABLE = "Not available"
 
@@ -40,16 +43,39 @@ def time_display(value: datetime, *, now: datetime) -> str:
     return f"{clock} on {date_display(value.date())}"
 
 
+def patient_name_display(patient: Patient) -> str:
+    """The patient's name as NHS login gave it: first and last name, or the one part it gave
+    ("" if neither). The first name comes with the ``profile_extended`` scope only, the last
+    name with ``profile`` (NHS login's "Scopes and claims")."""
+    return " ".join(name for name in (patient.given_name, patient.family_name) if name)
+
+
+def patient_name_label(patient: Patient) -> str:
+    """What the name row holds: "Name" only when it is the whole name."""
+    if patient.given_name and patient.family_name:
+        return "Name"
+    return "First name" if patient.given_name else "Last name"
+
+
 @dataclass(frozen=True)
 class PatientPresenter:
+    """The patient's details page. ``practice`` is their GP practice as this system knows it:
+    None when it is not here, or could not be read just now."""
+
     patient: Patient
+    practice: GpPractice | None = None
 
     @property
     def name(self) -> str:
-        return (
-            " ".join(n for n in (self.patient.given_name, self.patient.family_name) if n)
-            or NOT_AVAILABLE
-        )
+        return patient_name_display(self.patient) or NOT_AVAILABLE
+
+    @property
+    def name_label(self) -> str:
+        return patient_name_label(self.patient)
+
+    @property
+    def practice_name(self) -> str:
+        return self.practice.name if self.practice is not None else ""
 
     @property
     def shows_nhs_number(self) -> bool:
@@ -76,9 +102,62 @@ class PatientPresenter:
         )
 
 
+NOT_FIXED_BY_PROVING = "Proving who you are with NHS login would not change this."
+
+
+@dataclass(frozen=True)
+class OnlineServicesProblemWording:
+    """What the patient is told when this service cannot find their GP record
+    (accounts/online_services.py): why, and what to do instead. A P5 patient is told too that
+    proving who they are would not change it."""
+
+    title: str
+    reason: str
+    next_step: str
+    not_fixed_by_proving: str = NOT_FIXED_BY_PROVING
+
+
+def online_services_problem_wording(
+    problem: OnlineServicesProblem, *, ods_code: str, practice: GpPractice | None
+) -> OnlineServicesProblemWording:
+    practice_name = practice.name if practice else "Your GP practice"
+    ask = "Ask your GP practice for your online services details. They will check your identity "
+    ask += "before they give them to you."
+    match problem:
+        case OnlineServicesProblem.NO_NHS_NUMBER:
+            return OnlineServicesProblemWording(
+                "We cannot find your NHS number",
+                "NHS login did not give us an NHS number for you, so we cannot find your GP "
+                "record.",
+                ask,
+            )
+        case OnlineServicesProblem.NO_GP_PRACTICE:
+            return OnlineServicesProblemWording(
+                "We do not know which GP practice you're registered with",
+                "NHS login did not tell us which GP practice you're registered with, so we "
+                "cannot find your GP record.",
+                "If you're registered with a GP practice, ask them for your online services "
+                "details. If you're not, you can register with one near you.",
+            )
+        case OnlineServicesProblem.PRACTICE_NOT_HERE:
+            return OnlineServicesProblemWording(
+                "Your GP practice does not use this service",
+                f"Your GP practice ({GP_PRACTICE_CODE.label} {ods_code}) does not use this "
+                "service, so you cannot get your GP online services details here.",
+                ask,
+            )
+        case OnlineServicesProblem.PRACTICE_NOT_LIVE:
+            return OnlineServicesProblemWording(
+                f"{practice_name} does not offer this service yet",
+                f"{practice_name} uses this service, but has not started offering GP online "
+                "services here yet.",
+                ask,
+            )
+
+
 def minutes_left_display(seconds: int) -> str:
     """The time before the session ends, in whole minutes and never "0 minutes": the warning
-    comes two minutes before the inactivity limit (accounts/views/session.py)."""
+    comes ``SESSION_WARNING_SECONDS`` before the inactivity limit (accounts/session_timer.py)."""
     minutes = max(1, round(seconds / 60))
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
 

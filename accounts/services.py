@@ -45,20 +45,22 @@ def patient_profile_from_claims(
     The NHS number is kept from a P9 sign-in only. NHS login releases it at P5 too, but it is
     the number NHS login traced, which "must not be given or presented" to a patient below P9
     (NHS login's "Scopes and claims", note 2): a P5 sign-in stores none, and clears one an
-    earlier P9 sign-in stored, so nothing can show or use it for a P5 session.
+    earlier P9 sign-in stored, so nothing can show or use it for a P5 session. Only whether
+    NHS login gave one is kept at every level.
     """
     claims = {**id_token_claims, **userinfo}
     vot = str(id_token_claims["vot"])
     # The signed vot, checked against what we asked for, is the level of this sign-in.
     identity_proofing_level = vot.split(".")[0]
-    nhs_number = ""
-    if identity_proofing_level == IdentityProofingLevel.P9:
-        nhs_number = _text(claims, "nhs_number")
-        if nhs_number and not nhs_number_is_valid(nhs_number):
-            logger.warning("NHS login sent an NHS number without a valid check digit; not stored")
-            nhs_number = ""
+    nhs_number = _text(claims, "nhs_number")
+    if nhs_number and not nhs_number_is_valid(nhs_number):
+        logger.warning("NHS login sent an NHS number without a valid check digit; not stored")
+        nhs_number = ""
     return {
-        "nhs_number": nhs_number,
+        # Whether there is one is kept at every level, to tell a P5 patient without one before
+        # they prove who they are (accounts/online_services.py); the number only at P9.
+        "has_nhs_number": bool(nhs_number),
+        "nhs_number": nhs_number if identity_proofing_level == IdentityProofingLevel.P9 else "",
         "given_name": _text(claims, "given_name"),
         "family_name": _text(claims, "family_name"),
         "birthdate": _birthdate(claims),

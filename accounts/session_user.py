@@ -69,6 +69,7 @@ def session_patient_store(session: SessionBase, user: User) -> None:
     patient: Patient = user.patient
     copy: dict[str, Any] = {field: getattr(patient, field) for field in _COPIED_FIELDS}
     copy["nhs_number"] = _nhs_number_at_p9(copy)
+    copy["has_nhs_number"] = patient.has_nhs_number
     copy["user_id"] = str(user.pk)
     copy["birthdate"] = patient.birthdate.isoformat() if patient.birthdate else None
     session[PATIENT_COPY] = copy
@@ -81,12 +82,13 @@ def session_patient_user(session: SessionBase) -> User | None:
     if not isinstance(copy, dict) or copy.get("user_id") != str(session.get(SESSION_KEY)):
         return None
     user = User(pk=int(copy["user_id"]), is_active=True)
-    birthdate = copy.get("birthdate")
+    birthdate, has_nhs_number = copy.get("birthdate"), copy.get("has_nhs_number")
     user.patient = Patient(
         user=user,
         birthdate=date.fromisoformat(birthdate) if birthdate else None,
         **{field: copy.get(field, "") for field in _COPIED_FIELDS if field != "nhs_number"},
         nhs_number=_nhs_number_at_p9(copy),
+        has_nhs_number=has_nhs_number if isinstance(has_nhs_number, bool) else None,
     )
     return user
 

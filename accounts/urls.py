@@ -24,4 +24,5 @@ urlpatterns = [
     path("auth/session/expiring/", session.session_expiring, name="session_expiring"),
     path("auth/session/stay-signed-in/", session.stay_signed_in, name="stay_signed_in"),
     path("home/", pages.home, name="home"),
+    path("contact/", pages.contact, name="contact"),
 ]

@@ -13,6 +13,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
+from core.wording import GP_PRACTICE_CODE
+
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     """Reverse a URL name, as Django templates' ``{% url %}`` does."""
@@ -36,6 +38,7 @@ def environment(**options: Any) -> Environment:
             "static_url": settings.STATIC_URL,
             "url": url,
             "service_name": settings.SERVICE_NAME,
+            "gp_practice_code": GP_PRACTICE_CODE,
         }
     )
     return jinja_environment

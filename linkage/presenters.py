@@ -13,9 +13,17 @@ DETAILS_MISSING = "details_missing"
 
 
 def _sentence_start(text: str) -> str:
-    """Capital first letter, the rest as written: ``str.capitalize`` would lower-case an ODS
-    code ("Your gp practice (a12345)")."""
+    """Capital first letter, the rest as written: ``str.capitalize`` would lower-case the
+    practice code ("Your gp practice (a12345)")."""
     return text[:1].upper() + text[1:]
+
+
+def _your_practice(ods_code: str) -> str:
+    """The patient's practice as every page names it: "GP practice", with its practice code (the
+    ODS code, as NHS login gave it, which may be in lower case) in capitals, as it is written
+    everywhere else."""
+    code = ods_code.strip().upper()
+    return f"your GP practice (practice code {code})" if code else "your GP practice"
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class LinkageRefusal:
 
 
 def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
-    practice = f"your GP practice ({ods_code})" if ods_code else "your GP practice"
+    practice = _your_practice(ods_code)
     ask = "Ask your GP practice for your online services details: they will check who you are."
     return {
         DETAILS_MISSING: LinkageRefusal(
@@ -56,11 +64,11 @@ def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
             ),
         ),
         "PATIENT_NOT_ELIGIBLE": LinkageRefusal(
-            "Your registration at this practice has ended",
+            "Your registration at this GP practice has ended",
             (
                 f"You are no longer registered at {practice}, so you cannot use its online "
                 "services.",
-                "If you have registered at another practice, ask them about online services.",
+                "If you have registered at another GP practice, ask them about online services.",
             ),
         ),
         "UNDER_MINIMUM_AGE": LinkageRefusal(
@@ -74,8 +82,8 @@ def _refusals(ods_code: str) -> dict[str, LinkageRefusal]:
         "LINKAGE_KEY_NOT_FOUND": LinkageRefusal(
             "You do not have a linkage key yet",
             (
-                "A linkage key, with your Account ID and your practice's ODS code, lets an app "
-                "connect to your GP record.",
+                "A linkage key, with your Account ID and your practice code, lets an app connect "
+                "to your GP record.",
                 "You can create one now.",
             ),
             can_create=True,

@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat
 
+from accounts.gp_practices import GpPractice
 from accounts.models import Patient, User
 from linkage.audit import ActorType
 from linkage.errors import PatientNotFoundError, PracticeNotFoundError, PracticeNotLiveError
@@ -67,6 +68,20 @@ def audit_events_named(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         ),
         patient_name=Coalesce(_name_of(registered, "given_name", "surname"), Value("")),
     )
+
+
+def gp_practice_for_ods_code(ods_code: str) -> GpPractice | None:
+    """The practice a patient's GP practice code names, for their own pages: registered with
+    accounts as its look-up (accounts/gp_practices.py), as accounts cannot import linkage."""
+    found = (
+        Practice.objects.filter(ods_code=ods_code)
+        .values_list("ods_code", "name", "online_services_live")
+        .first()
+    )
+    if found is None:
+        return None
+    code, name, live = found
+    return GpPractice(ods_code=code, name=name, online_services_live=live)
 
 
 @dataclass(frozen=True)

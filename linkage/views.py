@@ -13,10 +13,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.decorators import identity_verified_required, signed_in_patient
 from accounts.models import Patient
+from core.form_posts import require_post_from
 from core.request_id import request_id_of
 from linkage.audit import Actor, ActorType, AuditAction
 from linkage.errors import (
@@ -91,7 +92,7 @@ def linkage_details(request: HttpRequest) -> HttpResponse:
     return _retrieve(request, AuditAction.VIEW, show_key=False)
 
 
-@require_POST
+@require_post_from("linkage:details")
 @identity_verified_required
 def linkage_key_show(request: HttpRequest) -> HttpResponse:
     """The patient chose to see their key: a POST, so the key is never in a URL or a cache."""
@@ -105,7 +106,7 @@ def linkage_key_create_confirm(request: HttpRequest) -> HttpResponse:
     return render(request, "linkage/create_confirm.jinja")
 
 
-@require_POST
+@require_post_from("linkage:create_confirm")
 @identity_verified_required
 def linkage_key_create_submit(request: HttpRequest) -> HttpResponse:
     patient = signed_in_patient(request)

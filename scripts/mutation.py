@@ -224,15 +224,12 @@ def tests_for_module(module: str) -> list[str]:
     return sorted(tests, key=lambda test: (durations.get(test, 0.0), test))
 
 
-PROJECT_PACKAGES = {
-    "accounts",
-    "core",
-    "linkage",
-    "im1",
-    "citizen_portal",
-    "nhs_login_simulator",
-    "tests",
-}
+def project_packages() -> set[str]:
+    """The project's own packages: every app mutmut copies (``source_paths``) and the shared
+    test support. None of them may be imported before a constant mutant's fork: an app left out
+    (``demo``, which the test support imports) would import the mutated module, unmutated,
+    into the parent, and every fork would test that copy instead of the mutant."""
+    return {*_mutmut_config()["source_paths"], "tests"}
 
 
 def _collected_libraries(tests: list[str]) -> list[str]:
@@ -243,7 +240,7 @@ def _collected_libraries(tests: list[str]) -> list[str]:
     return [
         name
         for name in list(sys.modules)
-        if name.split(".")[0] not in PROJECT_PACKAGES | {"conftest", "__main__"}
+        if name.split(".")[0] not in project_packages() | {"conftest", "__main__"}
     ]
 
 

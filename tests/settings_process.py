@@ -23,6 +23,8 @@ PRODUCTION_ENV = {
     "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
     "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
     "REDIS_URL": "redis://redis.example.org:6379/0",
+    "SERVICE_ORGANISATION_NAME": "Example GP Systems Ltd",
+    "SERVICE_CONTACT_EMAIL": "portal-support@example.org",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from accounts.models import User
 from accounts.staff_two_factor import staff_totp_device_of
@@ -105,3 +106,29 @@ def axe_violations(page: Page, *, read_stylesheets: bool = True) -> list[dict[st
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
         for v in result["violations"]
     ]
+
+
+def browser_page(browser: Browser, **context_options: Any) -> Iterator[Page]:
+    """A page in a context of its own, cut off from all but this machine, that fails the test
+    if the Content Security Policy blocks anything on it (the page fixtures use it)."""
+    context = browser.new_context(**context_options)
+    # Only the machine's own servers exist here: refuse anything else at once (the design
+    # system's web fonts are on assets.nhs.uk) instead of waiting for a lookup to fail.
+    context.route(
+        lambda url: not url.startswith(("http://localhost", "http://127.0.0.1")),
+        lambda route: route.abort(),
+    )
+    page = context.new_page()
+    # Anything the Content Security Policy blocks is a bug in our pages: fail the test.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(f"{page.url}: {message.text[:60]}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert blocked == [], f"the Content Security Policy blocked: {blocked}"

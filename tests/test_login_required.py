@@ -15,6 +15,13 @@ PUBLIC_VIEWS = {
     "core:start",
     "core:health_live",
     "core:health_ready",
+    # The footer's pages, which every NHS service shows to anyone (core/information_pages.py),
+    # and how to contact a GP practice (the patient's own when signed in).
+    "core:accessibility_statement",
+    "core:privacy",
+    "core:cookies",
+    "core:terms",
+    "accounts:contact",
     "accounts:nhs_login_start",
     # The automatic sign-in at the end of a session, reached just after being signed out.
     "accounts:nhs_login_sign_in_again",

@@ -38,6 +38,7 @@ print(json.dumps({
     "OIDC_USE_PKCE": settings.OIDC_USE_PKCE,
     "OIDC_PKCE_CODE_CHALLENGE_METHOD": settings.OIDC_PKCE_CODE_CHALLENGE_METHOD,
     "OIDC_PKCE_CODE_VERIFIER_SIZE": settings.OIDC_PKCE_CODE_VERIFIER_SIZE,
+    "SERVICE_ORGANISATION_NAME": settings.SERVICE_ORGANISATION_NAME,
 }))
 """
 
@@ -87,6 +88,21 @@ def test_production_refuses_the_nhs_login_simulator(tmp_path: Path) -> None:
 
     assert completed.returncode != 0
     assert "NHS_LOGIN_SIMULATOR_ENABLED must not be on in production" in completed.stderr
+
+
+def test_production_names_who_runs_the_service_with_an_address_patients_can_write_to(
+    tmp_path: Path,
+) -> None:
+    """The footer, the privacy notice and the accessibility statement name them: production
+    never shows the demo's."""
+    environment = {**PRODUCTION_ENV, "SERVICE_CONTACT_EMAIL": "not-an-address"}
+
+    completed = _import_settings("production", environment, tmp_path)
+
+    assert completed.returncode != 0
+    assert "SERVICE_CONTACT_EMAIL (not-an-address) is not an email address" in completed.stderr
+    loaded = _settings("production", PRODUCTION_ENV, tmp_path)
+    assert loaded["SERVICE_ORGANISATION_NAME"] == "Example GP Systems Ltd"
 
 
 def test_simulator_is_installed_only_where_enabled(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from importlib import import_module
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_button_sends_the_browser_to_nhs_login_with_state_nonce_and_vtr(
     assert query["response_type"] == "code"
     assert query["client_id"] == nhs_login_live.client_id
     assert query["redirect_uri"] == f"{nhs_login_live.base_url}/auth/nhs-login/callback/"
-    assert query["scope"] == "openid profile email phone gp_registration_details"
+    assert query["scope"] == "openid profile profile_extended email phone gp_registration_details"
     assert json.loads(query["vtr"]) == [
         "P5.Cp.Cd",
         "P5.Cp.Ck",
@@ -76,7 +77,10 @@ def test_patient_signs_in_and_sees_their_details(browser: PortalBrowser) -> None
     assert "5 March 1985" in page.text
     assert "A12345" in page.text
     assert "High (P9)" in page.text
-    assert "Thompson" in page.text
+    # The first name comes with profile_extended, the last with profile; the practice's name
+    # from this system's practices, beside the code NHS login gave.
+    assert re.search(r">\s*Name\s*</dt>\s*<dd[^>]*>\s*Ava Thompson", page.text)
+    assert re.search(r"GP practice\s*</dt>\s*<dd[^>]*>\s*Demo Surgery", page.text)
     patient = Patient.objects.get()
     assert patient.nhs_login_sub == P9_SUB
     assert patient.vot == "P9.Cp.Cd"
@@ -92,6 +96,22 @@ def test_patient_signs_in_and_sees_their_details(browser: PortalBrowser) -> None
         patient.nhs_number,
         patient.birthdate,
     )
+
+
+def test_without_profile_extended_the_page_shows_the_last_name_for_what_it_is(
+    browser: PortalBrowser, settings: SettingsWrapper
+) -> None:
+    """NHS login gives the first name with the profile_extended scope only ("Scopes and
+    claims"): a registration without it gets the last name, labelled as such."""
+    settings.OIDC_RP_SCOPES = settings.NHS_LOGIN_SCOPES = (
+        "openid profile email phone gp_registration_details"
+    )
+
+    page = browser.sign_in(user="p9-demo-practice")
+
+    assert re.search(r"Last name\s*</dt>\s*<dd[^>]*>\s*Thompson", page.text)
+    assert "Ava" not in page.text
+    assert Patient.objects.get().given_name == ""
 
 
 def test_session_key_changes_at_sign_in(browser: PortalBrowser) -> None:

@@ -10,7 +10,6 @@ under which the portal once failed with ``invalid_client`` because its client as
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 import uuid
@@ -136,10 +135,6 @@ def portal(
     settings.NHS_LOGIN_SETTINGS_URL = f"{provider.issuer}/settings"
     # oidc-provider's access tokens are opaque, good for its userinfo endpoint only.
     settings.NHS_LOGIN_ACCESS_TOKEN_SIGNED = False
-    # The CSP's form-action names the issuer when settings load; here it changes after.
-    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
-    policy["DIRECTIVES"]["form-action"] = ["'self'", provider.issuer]
-    settings.CONTENT_SECURITY_POLICY = policy
     provider_metadata_forget()
     demo_practice_seed()
     return live_server.url

@@ -7,7 +7,6 @@ database and keys: nothing is shared with the portal but HTTP.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import socket
@@ -107,15 +106,12 @@ def _configure_portal_for(
         check=True,
         capture_output=True,
     )
-    # What we set: the public interface of NL02's configuration, nothing else. (The CSP's
-    # form-action names the issuer when settings load; here it changes after, so again.)
+    # What we set: the public interface of NL02's configuration, nothing else (the CSP's
+    # form-action follows the issuer by itself: accounts/content_security_policy.py).
     settings.PORTAL_BASE_URL = live_server.url
     settings.NHS_LOGIN_ISSUER = issuer
     settings.NHS_LOGIN_CLIENT_ID = "portal-at-other-provider"
     settings.NHS_LOGIN_PRIVATE_KEY_PATH = str(key_path)
-    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
-    policy["DIRECTIVES"]["form-action"] = ["'self'", issuer]
-    settings.CONTENT_SECURITY_POLICY = policy
     provider_metadata_forget()
 
 

@@ -30,10 +30,12 @@ def browser(nhs_login_live: NhsLoginLive) -> PortalBrowser:
     ("user", "heading"),
     [
         pytest.param("p9-under-16", "You need to be 16 or over", id="under-16"),
-        pytest.param("p9-deceased", "Your registration at this practice has ended", id="deceased"),
+        pytest.param(
+            "p9-deceased", "Your registration at this GP practice has ended", id="deceased"
+        ),
         pytest.param(
             "p9-registration-ended",
-            "Your registration at this practice has ended",
+            "Your registration at this GP practice has ended",
             id="registration-ended",
         ),
         pytest.param("p9-not-registered", "We cannot find your registration", id="not-registered"),

@@ -46,6 +46,7 @@ class PatientFactory(factory.django.DjangoModelFactory[Patient]):
     )
     nhs_login_sub = factory.LazyFunction(lambda: str(uuid.uuid4()))
     nhs_number = factory.Sequence(lambda n: synthetic_nhs_number(n + 1))
+    has_nhs_number = True
     given_name = "Ava"
     family_name = "Thompson"
     birthdate = datetime.date(1985, 3, 5)

@@ -7,7 +7,9 @@ import datetime
 import pytest
 from django.template.loader import get_template
 
+from accounts.gp_practices import GpPractice
 from accounts.models import Patient
+from accounts.online_services import OnlineServicesProblem
 from accounts.presenters import (
     NO_CONSENT_TITLE,
     SIGN_IN_PROBLEM_WORDING,
@@ -15,6 +17,8 @@ from accounts.presenters import (
     date_display,
     minutes_left_display,
     nhs_number_display,
+    online_services_problem_wording,
+    patient_name_display,
 )
 
 
@@ -56,6 +60,41 @@ def test_presenter_words_the_identity_level_and_joins_the_name() -> None:
 def test_presenter_shows_the_family_name_alone_when_the_given_name_was_not_shared() -> None:
     assert PatientPresenter(Patient(family_name="Thompson")).name == "Thompson"
     assert PatientPresenter(Patient()).name == "Not available"
+
+
+@pytest.mark.parametrize(
+    ("given_name", "family_name", "label", "shown"),
+    [
+        pytest.param("Ava", "Thompson", "Name", "Ava Thompson", id="both"),
+        # Without the profile_extended scope NHS login gives no first name.
+        pytest.param("", "Thompson", "Last name", "Thompson", id="last-name-only"),
+        pytest.param("Ava", "", "First name", "Ava", id="first-name-only"),
+    ],
+)
+def test_the_name_row_is_labelled_for_what_nhs_login_gave(
+    given_name: str, family_name: str, label: str, shown: str
+) -> None:
+    details = PatientPresenter(Patient(given_name=given_name, family_name=family_name))
+
+    assert (details.name_label, details.name) == (label, shown)
+
+
+def test_the_header_name_is_the_name_nhs_login_gave_or_nothing() -> None:
+    """Never the account's username or an email address in place of a name."""
+    assert patient_name_display(Patient(given_name="Ava", family_name="Thompson")) == (
+        "Ava Thompson"
+    )
+    assert patient_name_display(Patient(family_name="Thompson")) == "Thompson"
+    assert patient_name_display(Patient(email="ava.thompson@example.org")) == ""
+
+
+def test_the_practice_is_named_when_this_system_knows_it() -> None:
+    practice = GpPractice(ods_code="A12345", name="Demo Surgery", online_services_live=True)
+
+    assert PatientPresenter(Patient(gp_ods_code="A12345"), practice=practice).practice_name == (
+        "Demo Surgery"
+    )
+    assert PatientPresenter(Patient(gp_ods_code="X99999")).practice_name == ""
 
 
 def test_nhs_number_is_presented_at_p9_only() -> None:
@@ -115,3 +154,31 @@ def test_a_problem_that_trying_again_would_not_fix_offers_no_new_sign_in(problem
     """Straight back to NHS login would be refused again (too many attempts), or would ask
     the patient to prove who they are all over again (the step-up they did not finish)."""
     assert SIGN_IN_PROBLEM_WORDING[problem].try_again is False
+
+
+@pytest.mark.parametrize("problem", list(OnlineServicesProblem))
+def test_every_online_services_problem_says_why_and_what_to_do_instead(
+    problem: OnlineServicesProblem,
+) -> None:
+    wording = online_services_problem_wording(problem, ods_code="X99999", practice=None)
+
+    assert wording.title[0].isupper()
+    assert not wording.title.endswith(".")
+    for sentence in (wording.reason, wording.next_step, wording.not_fixed_by_proving):
+        assert sentence[0].isupper()
+        assert sentence.endswith(".")
+    assert "ODS" not in wording.title + wording.reason + wording.next_step
+
+
+def test_a_practice_not_offering_the_service_is_named_and_one_not_here_by_its_code() -> None:
+    practice = GpPractice(ods_code="B23456", name="Closed Surgery", online_services_live=False)
+
+    not_live = online_services_problem_wording(
+        OnlineServicesProblem.PRACTICE_NOT_LIVE, ods_code="B23456", practice=practice
+    )
+    not_here = online_services_problem_wording(
+        OnlineServicesProblem.PRACTICE_NOT_HERE, ods_code="X99999", practice=None
+    )
+
+    assert not_live.title == "Closed Surgery does not offer this service yet"
+    assert "(GP practice code X99999)" in not_here.reason

@@ -142,3 +142,24 @@ def test_no_nhs_number_in_the_profile_below_p9(vot: str) -> None:
     )
 
     assert profile["nhs_number"] == ""
+
+
+@pytest.mark.parametrize(
+    ("vot", "claims", "kept", "has"),
+    [
+        pytest.param("P9.Cp.Cd", {}, "9990000018", True, id="p9"),
+        pytest.param("P5.Cp.Cd", {}, "", True, id="p5-keeps-only-that-there-is-one"),
+        pytest.param("P5.Cp.Cd", {"nhs_number": None}, "", False, id="p5-none-given"),
+        pytest.param("P9.Cp.Cd", {"nhs_number": "99900000"}, "", False, id="not-10-digits"),
+    ],
+)
+def test_whether_nhs_login_gave_an_nhs_number_is_kept_at_every_level(
+    vot: str, claims: dict[str, Any], kept: str, has: bool
+) -> None:
+    """accounts/online_services.py tells a P5 patient without one before the step-up; the
+    number itself is still kept from P9 only ("Scopes and claims", note 2)."""
+    profile = patient_profile_from_claims(
+        id_token_claims=id_token(vot=vot), userinfo=userinfo(**claims)
+    )
+
+    assert (profile["nhs_number"], profile["has_nhs_number"]) == (kept, has)

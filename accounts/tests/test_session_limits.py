@@ -8,6 +8,7 @@ Over real HTTP, with NHS login's answers, in tests/test_sign_in_session.py.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -42,9 +43,12 @@ def test_when_the_warning_runs_out_the_page_moves_itself_into_nhs_login(
         html = patient_client.get("/auth/session/expiring/?next=/home/").content.decode()
 
     url = f"{SIGN_IN_AGAIN}?next=%2Fhome%2F"
-    assert 'data-session-timeout-after="125"' in html  # 2 minutes, then 5 seconds' margin
-    assert f'data-session-timeout-url="{url}"' in html
+    assert 'data-session-end-after="125"' in html  # 2 minutes, then 5 seconds' margin
+    assert f'data-session-end-url="{url}"' in html
     assert f'<noscript><meta http-equiv="refresh" content="125;url={url}"></noscript>' in html
+    # The warning page is the warning: no dialog over it.
+    assert "data-session-warn-after" not in html
+    assert 'id="session-warning"' not in html
 
 
 def test_the_warning_page_timer_never_leads_off_site(patient_client: Client) -> None:
@@ -52,7 +56,7 @@ def test_the_warning_page_timer_never_leads_off_site(patient_client: Client) -> 
         "/auth/session/expiring/?next=https://attacker.example/"
     ).content.decode()
 
-    assert f'data-session-timeout-url="{SIGN_IN_AGAIN}"' in html
+    assert f'data-session-end-url="{SIGN_IN_AGAIN}"' in html
 
 
 def test_the_warning_page_after_the_limit_signs_in_again_to_the_page_before_it(
@@ -67,17 +71,25 @@ def test_the_warning_page_after_the_limit_signs_in_again_to_the_page_before_it(
     assert response["Location"] == f"{SIGN_IN_AGAIN}?next=%2Fhome%2Flinkage-details%2F"
 
 
-def test_a_form_posted_after_the_limit_signs_in_again_to_the_home_page(
-    patient_client: Client,
+@pytest.mark.parametrize(
+    ("posted_to", "form_page"),
+    [
+        pytest.param("/auth/session/stay-signed-in/", "/home/", id="stay-signed-in"),
+        pytest.param("/home/linkage-details/show-key/", "/home/linkage-details/", id="show-key"),
+    ],
+)
+def test_a_form_posted_after_the_limit_signs_in_again_to_the_forms_page(
+    patient_client: Client, posted_to: str, form_page: str
 ) -> None:
-    """The address a form posts to may not take a GET, so the patient comes back home."""
+    """The address a form posts to shows nothing to a GET (core/form_posts.py), so the patient
+    comes back to the page the form is on."""
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         patient_client.get("/home/")
     with time_machine.travel(start + timedelta(minutes=31), tick=False):
-        response = patient_client.post("/auth/session/stay-signed-in/", {"next": "/home/"})
+        response = patient_client.post(posted_to, {"next": "/home/"})
 
-    assert response["Location"] == SIGN_IN_AGAIN
+    assert response["Location"] == f"{SIGN_IN_AGAIN}?{urlencode({'next': form_page})}"
     assert patient_client.get("/home/").status_code == 302
 
 
@@ -94,8 +106,12 @@ def test_near_the_12_hours_the_page_moves_into_nhs_login_without_a_warning(
     with time_machine.travel(start + timedelta(hours=11, minutes=50), tick=False):
         html = patient_client.get("/home/").content.decode()
 
-    assert 'data-session-timeout-after="605"' in html
-    assert f'data-session-timeout-url="{SIGN_IN_AGAIN}?next=%2Fhome%2F"' in html
+    assert 'data-session-end-after="605"' in html
+    assert f'data-session-end-url="{SIGN_IN_AGAIN}?next=%2Fhome%2F"' in html
+    assert "data-session-warn-after" not in html
+    assert 'id="session-warning"' not in html
+    refresh = f"605;url={SIGN_IN_AGAIN}?next=%2Fhome%2F"
+    assert f'<noscript><meta http-equiv="refresh" content="{refresh}"></noscript>' in html
 
 
 def test_sign_in_again_with_the_session_still_alive_goes_on_to_the_page(
@@ -256,3 +272,73 @@ def test_staff_have_no_nhs_login_settings_link(
     html = staff_client.get("/auth/sign-out/").content.decode()
 
     assert SETTINGS_URL not in html
+
+
+# --- The warning over the page (accounts/session_timer.py) ------------------------------------
+
+
+def test_the_warning_over_the_page_says_the_configured_minutes(
+    patient_client: Client, settings: SettingsWrapper
+) -> None:
+    settings.SESSION_IDLE_TIMEOUT_SECONDS = 20 * 60
+    settings.SESSION_WARNING_SECONDS = 5 * 60
+
+    html = patient_client.get("/home/").content.decode()
+
+    assert 'data-session-warn-after="900"' in html
+    assert "we will sign you out in 5 minutes if you\n      do not do anything" in html
+
+
+def test_after_a_forms_post_the_warning_comes_back_to_the_forms_page(
+    patient_client: Client,
+) -> None:
+    """The answer to "Show linkage key" is the answer to a post: its dialog, its warning page
+    and its sign-in again all lead to the page with the button (core/form_posts.py)."""
+    html = patient_client.post("/home/linkage-details/show-key/").content.decode()
+
+    assert '<input type="hidden" name="next" value="/home/linkage-details/">' in html
+    assert (
+        'data-session-end-url="/auth/nhs-login/sign-in-again/?next=%2Fhome%2Flinkage-details%2F"'
+        in html
+    )
+    assert (
+        'data-session-warning-url="/auth/session/expiring/?next=%2Fhome%2Flinkage-details%2F"'
+        in html
+    )
+
+
+def test_stay_signed_in_from_the_dialog_answers_its_script_with_the_new_delays(
+    patient_client: Client,
+) -> None:
+    """The dialog's script asks for JSON and stays on its page; the post is activity."""
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        patient_client.get("/home/")
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        response = patient_client.post(
+            "/auth/session/stay-signed-in/",
+            {"next": "/home/"},
+            headers={"accept": "application/json"},
+        )
+    with time_machine.travel(start + timedelta(minutes=45), tick=False):
+        assert patient_client.get("/home/").status_code == 200
+
+    assert response.status_code == 200
+    assert response.json() == {"warnAfter": 28 * 60, "endAfter": 30 * 60 + 5}
+
+
+def test_stay_signed_in_near_the_12_hours_says_no_warning_can_come(
+    patient_client: Client,
+) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        patient_client.get("/home/")
+    for minutes in range(25, 11 * 60 + 50, 25):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            patient_client.get("/home/")
+    with time_machine.travel(start + timedelta(hours=11, minutes=50), tick=False):
+        response = patient_client.post(
+            "/auth/session/stay-signed-in/", headers={"accept": "application/json"}
+        )
+
+    assert response.json() == {"warnAfter": None, "endAfter": 10 * 60 + 5}

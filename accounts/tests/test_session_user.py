@@ -30,7 +30,14 @@ def test_the_copy_rebuilds_the_patient_as_signed_in() -> None:
     assert user is not None
     assert user.pk == patient.user.pk
     copy = user.patient
-    for field in ("nhs_login_sub", "nhs_number", "given_name", "family_name", "gp_ods_code"):
+    for field in (
+        "nhs_login_sub",
+        "nhs_number",
+        "has_nhs_number",
+        "given_name",
+        "family_name",
+        "gp_ods_code",
+    ):
         assert getattr(copy, field) == getattr(patient, field), field
     assert copy.birthdate == patient.birthdate
     assert copy.identity_verified == patient.identity_verified
@@ -46,6 +53,16 @@ def test_the_copy_of_a_p5_patient_holds_no_nhs_number() -> None:
     user = session_patient_user(session)
     assert user is not None
     assert user.patient.nhs_number == ""
+
+
+def test_a_copy_from_before_the_portal_recorded_the_nhs_number_knows_nothing_of_it() -> None:
+    session = _session_of(PatientFactory.create(p5=True))
+    del session[PATIENT_COPY]["has_nhs_number"]
+
+    user = session_patient_user(session)
+
+    assert user is not None
+    assert user.patient.has_nhs_number is None
 
 
 def test_an_older_p5_copy_with_an_nhs_number_does_not_bring_it_back() -> None:

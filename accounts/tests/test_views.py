@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Patient
 from accounts.tests.factories import PatientFactory, UserFactory
+from linkage.tests.factories import PracticeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +29,17 @@ def patient_client(patient: Patient) -> Client:
     return client
 
 
+def _signed_in(patient: Patient) -> Client:
+    client = Client()
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+    return client
+
+
 @pytest.fixture
 def p5_patient_client() -> Client:
-    client = Client()
-    client.force_login(
-        PatientFactory.create(p5=True).user, backend="accounts.backends.NhsLoginBackend"
-    )
-    return client
+    """A P5 patient of a practice that offers online services here."""
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    return _signed_in(PatientFactory.create(p5=True))
 
 
 def test_home_needs_a_signed_in_patient(client: Client) -> None:
@@ -52,6 +57,45 @@ def test_home_shows_the_patients_details(patient_client: Client) -> None:
     assert "5 March 1985" in html
     assert "A12345" in html
     assert "High (P9)" in html
+
+
+def test_home_names_the_practice_beside_its_code() -> None:
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    client = Client()
+    client.force_login(
+        PatientFactory.create(gp_ods_code="A12345").user,
+        backend="accounts.backends.NhsLoginBackend",
+    )
+
+    html = client.get("/home/").content.decode()
+
+    assert re.search(r"GP practice\s*</dt>\s*<dd[^>]*>\s*Demo Surgery", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+    assert "sometimes called an ODS code." in html
+    assert "ODS code that apps ask for" not in html
+
+
+def test_home_of_a_patient_whose_practice_is_not_here_shows_the_code_alone(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert not re.search(r"GP practice\s*</dt>", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+
+
+def test_without_a_first_name_the_row_says_last_name_and_the_header_no_username() -> None:
+    patient = PatientFactory.create(given_name="")
+    client = Client()
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
+
+    html = client.get("/home/").content.decode()
+
+    assert re.search(r"Last name\s*</dt>\s*<dd[^>]*>\s*Thompson", html)
+    assert not re.search(r">\s*Name\s*</dt>", html)
+    assert re.search(r"nhsuk-header__account.*Thompson", html, re.S)
+    assert patient.user.get_username() not in html
+    assert patient.email not in html
 
 
 def test_home_of_a_p5_patient_has_no_nhs_number(p5_patient_client: Client) -> None:
@@ -113,6 +157,69 @@ def test_prove_who_you_are_ignores_a_next_address_on_another_site(
     assert 'action="/auth/nhs-login/start/?step_up=1&amp;next=/home/"' in html
 
 
+@pytest.mark.parametrize(
+    ("patient", "title"),
+    [
+        pytest.param(
+            {"gp_ods_code": "X99999"}, "Your GP practice does not use this service", id="not-here"
+        ),
+        pytest.param(
+            {"gp_ods_code": "B23456"}, "Closed Surgery does not offer this service yet", id="off"
+        ),
+        pytest.param({"has_nhs_number": False}, "We cannot find your NHS number", id="no-number"),
+        pytest.param(
+            {"gp_ods_code": ""},
+            "We do not know which GP practice you&#39;re registered with",
+            id="no-practice",
+        ),
+    ],
+)
+def test_a_p5_patient_the_step_up_would_not_help_is_told_so_and_not_sent_to_nhs_login(
+    patient: dict[str, object], title: str
+) -> None:
+    """ADR 0021: NHS login gives the practice's code and the NHS number at P5, so a patient
+    whose record this service could not find even at P9 is told at P5, not after proving
+    who they are."""
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    PracticeFactory.create(ods_code="B23456", name="Closed Surgery", online_services_live=False)
+    client = _signed_in(PatientFactory.create(p5=True, **patient))
+
+    home = client.get("/home/").content.decode()
+    assert "Proving who you are with NHS login would not change this." in home
+    assert 'href="/home/linkage-details/"' not in home
+    assert "prove who you are with NHS login before" not in home
+
+    prove = client.get(client.get("/home/linkage-details/")["Location"])
+    assert prove.status_code == 200
+    assert f"<h1>{title}</h1>" in prove.content.decode()
+    assert "/auth/nhs-login/start/" not in prove.content.decode()
+
+    step_up = client.post("/auth/nhs-login/start/?step_up=1&next=/home/linkage-details/")
+    assert step_up.status_code == 200
+    assert f"<h1>{title}</h1>" in step_up.content.decode()
+
+
+def test_a_p9_patient_whose_practice_is_not_here_is_told_on_their_home_page(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/home/").content.decode()
+
+    assert "Your GP practice (GP practice code A12345) does not use this service" in html
+    assert "would not change this" not in html  # they have proved who they are already
+    assert 'href="/home/linkage-details/"' not in html
+
+
+def test_a_patient_signed_in_before_the_portal_recorded_the_nhs_number_is_not_stopped(
+    p5_patient_client: Client,
+) -> None:
+    Patient.objects.update(has_nhs_number=None)
+
+    html = p5_patient_client.get("/home/").content.decode()
+
+    assert 'href="/home/linkage-details/"' in html
+    assert "You&#39;ll need to prove who you are with NHS login" in html
+
+
 def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(
     patient_client: Client,
 ) -> None:
@@ -129,7 +236,8 @@ def test_sign_out_asks_first_and_says_nhs_login_is_not_signed_out(
 
 
 def test_sign_out_needs_a_post(patient_client: Client) -> None:
-    assert patient_client.get("/auth/sign-out/confirm/").status_code == 405
+    """A GET goes to the page that asks (tests/test_post_only_addresses.py), signing no one out."""
+    assert patient_client.get("/auth/sign-out/confirm/")["Location"] == "/auth/sign-out/"
     assert patient_client.get("/home/").status_code == 200
 
 
@@ -138,8 +246,13 @@ def test_signed_in_pages_carry_the_timeout_warning_with_and_without_javascript(
 ) -> None:
     html = patient_client.get("/home/").content.decode()
 
-    assert 'data-session-timeout-after="1680"' in html
-    assert 'data-session-timeout-url="/auth/session/expiring/?next=%2Fhome%2F"' in html
+    # With JavaScript: the dialog over the page at 28 minutes, NHS login at 30 (and 5 seconds).
+    assert 'data-session-warn-after="1680"' in html
+    assert 'data-session-end-after="1805"' in html
+    assert 'data-session-end-url="/auth/nhs-login/sign-in-again/?next=%2Fhome%2F"' in html
+    assert 'data-session-warning-url="/auth/session/expiring/?next=%2Fhome%2F"' in html
+    assert '<dialog class="app-session-dialog" id="session-warning"' in html
+    # Without: the warning page.
     refresh = (
         '<meta http-equiv="refresh" content="1680;url=/auth/session/expiring/?next=%2Fhome%2F">'
     )
@@ -149,8 +262,9 @@ def test_signed_in_pages_carry_the_timeout_warning_with_and_without_javascript(
 def test_signed_out_pages_have_no_timeout(client: Client) -> None:
     html = client.get("/").content.decode()
 
-    assert "data-session-timeout" not in html
+    assert "data-session-" not in html
     assert "http-equiv" not in html
+    assert "<dialog" not in html
 
 
 SIGN_IN_AGAIN = "/auth/nhs-login/sign-in-again/"
@@ -220,3 +334,74 @@ def test_stay_signed_in_never_redirects_off_site(patient_client: Client) -> None
     )
 
     assert response["Location"] == "/home/"
+
+
+def test_the_contact_page_names_the_signed_in_patients_practice_and_where_to_find_it() -> None:
+    PracticeFactory.create(ods_code="A12345", name="Demo Surgery")
+    client = _signed_in(PatientFactory.create(gp_ods_code="A12345"))
+
+    html = client.get("/contact/").content.decode()
+
+    assert re.search(r"GP practice\s*</dt>\s*<dd[^>]*>\s*Demo Surgery", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+    assert 'href="https://www.nhs.uk/service-search/find-a-gp"' in html
+
+
+def test_the_contact_page_of_a_practice_not_here_gives_the_code_nhs_login_gave(
+    patient_client: Client,
+) -> None:
+    html = patient_client.get("/contact/").content.decode()
+
+    assert not re.search(r"GP practice\s*</dt>", html)
+    assert re.search(r"GP practice code\s*</dt>\s*<dd[^>]*>\s*A12345", html)
+
+
+def test_the_contact_page_without_a_practice_code_says_so() -> None:
+    client = _signed_in(PatientFactory.create(gp_ods_code=""))
+
+    html = client.get("/contact/").content.decode()
+
+    assert "NHS login did not tell us which GP practice" in html
+    assert "nhsuk-summary-list" not in html
+
+
+def test_the_contact_page_signed_out_says_where_to_find_a_practice(client: Client) -> None:
+    html = client.get("/contact/").content.decode()
+
+    assert 'href="https://www.nhs.uk/service-search/find-a-gp"' in html
+    assert "If you sign in, this page shows" in html
+    assert "nhsuk-summary-list" not in html
+
+
+BACK_LINK = re.compile(r'<a\s+class="nhsuk-back-link"\s+href="([^"]+)"\s*>\s*Back\s*</a>')
+
+
+@pytest.mark.parametrize("path", ["/auth/prove-who-you-are/", "/auth/sign-out/", "/privacy/"])
+def test_a_signed_in_patients_pages_go_back_to_their_home_page_with_the_back_link(
+    p5_patient_client: Client, path: str
+) -> None:
+    html = p5_patient_client.get(path).content.decode()
+
+    assert BACK_LINK.findall(html) == ["/home/"]
+    assert "Go back to" not in html
+
+
+def test_the_back_link_is_above_the_main_content(p5_patient_client: Client) -> None:
+    """The design system's place for it: before <main>, so it is not read as the page's
+    content."""
+    html = p5_patient_client.get("/auth/sign-out/").content.decode()
+
+    assert html.index("nhsuk-back-link") < html.index('<main class="nhsuk-main-wrapper')
+
+
+def test_a_signed_in_404_offers_the_home_page(patient_client: Client) -> None:
+    response = patient_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert '<a href="/home/">Go to your details</a>' in response.content.decode()
+
+
+def test_the_header_takes_a_signed_in_patient_home(patient_client: Client) -> None:
+    html = patient_client.get("/privacy/").content.decode()
+
+    assert 'class="nhsuk-header__service-logo" href="/home/"' in html

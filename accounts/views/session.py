@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from django.contrib import auth
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.middleware import seconds_until_session_ends, session_activity_exempt
 from accounts.presenters import minutes_left_display
+from accounts.session_timer import session_timer
 from accounts.sign_in_flow import sign_in_next_or_home
+from core.form_posts import require_post_from
 
 
 @require_GET
 @session_activity_exempt
 def session_expiring(request: HttpRequest) -> HttpResponse:
-    """Warns two minutes before the inactivity limit; when the time is up the page moves
-    itself into NHS login (accounts/context_processors.py). Visiting it is not activity, so it
-    cannot keep the session alive on its own; only "Stay signed in" does."""
+    """The warning before the inactivity limit for a browser without JavaScript (with it, a
+    dialog over the page: accounts/session_timer.py); when the time is up the page moves itself
+    into NHS login. Visiting it is not activity, so it cannot keep the session alive on its own;
+    only "Stay signed in" does."""
     return render(
         request,
         "accounts/session_expiring.jinja",
@@ -31,9 +34,13 @@ def session_expiring(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_post_from("accounts:home")
 def stay_signed_in(request: HttpRequest) -> HttpResponse:
-    """Posting here is activity: the middleware has already reset the inactivity clock."""
+    """Posting here is activity: the middleware has already reset the inactivity clock. The
+    warning page's form goes back to the page before it; the dialog over a page, whose script
+    asks for JSON and stays where it is, gets its timer's new delays."""
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse(session_timer(request).times())
     return HttpResponseRedirect(sign_in_next_or_home(request, request.POST.get("next")))
 
 
@@ -42,7 +49,7 @@ def sign_out_confirm(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_out.jinja")
 
 
-@require_POST
+@require_post_from("accounts:sign_out_confirm")
 def sign_out(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
     return HttpResponseRedirect(reverse("accounts:signed_out"))

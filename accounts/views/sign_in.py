@@ -21,6 +21,7 @@ from django.views.generic import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from accounts.backends import sign_in_flow_of
+from accounts.decorators import patient_of
 from accounts.middleware import (
     session_activity_exempt,
     session_signed_in_at_kept,
@@ -33,6 +34,7 @@ from accounts.nhs_login_client import (
     provider_metadata,
     redirect_uri,
 )
+from accounts.online_services import patient_online_services_check
 from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import (
     INTERACTION_ERRORS,
@@ -49,6 +51,7 @@ from accounts.sign_in_flow import (
     sign_in_next_or_home,
     sign_in_next_safe,
 )
+from accounts.views.pages import online_services_problem_page
 from accounts.views.problems import (
     SIGN_IN_EXCEPTIONS,
     SignInProblem,
@@ -56,6 +59,7 @@ from accounts.views.problems import (
     sign_in_problem,
 )
 from core.client_address import client_rate_limit_key
+from core.form_posts import require_post_from
 from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
 
 logger = logging.getLogger(__name__)
@@ -158,18 +162,27 @@ def _sign_in_flow(
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(require_post_from("core:start"), name="dispatch")
 class NhsLoginStartView(View):
     """The NHS login button: sends the browser to NHS login's authorization endpoint with
     prompt "" (NHS login's own session signs the patient in if it has one).
 
-    ``?step_up=1`` asks for the P9 vectors only (a P9-only page sent the patient here);
-    ``?next=`` is where to go after signing in.
+    ``?step_up=1`` asks for the P9 vectors only (a P9-only page sent the patient here), unless
+    this service could not find the patient's GP record even at P9: then the patient is told
+    why, and not sent to prove who they are (accounts/online_services.py);
+    ``?next=`` is where to go after signing in. A GET (Back, a bookmark) goes to the start page,
+    where the button is (core/form_posts.py).
     """
 
     http_method_names = ("post",)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         step_up = request.GET.get("step_up") == "1"
+        patient = patient_of(request) if step_up and request.user.is_authenticated else None
+        if patient is not None:
+            check = patient_online_services_check(patient=patient)
+            if check.problem is not None:
+                return online_services_problem_page(request, patient, check)
         return _sign_in_start(
             request, _sign_in_flow(request, prompt=PROMPT_INTERACTIVE, step_up=step_up)
         )

@@ -62,13 +62,16 @@ MIDDLEWARE = [
     # Chooses the URLs by host when the admin has a host of its own (ADMIN_HOST), before
     # anything resolves a URL.
     "core.admin_host.AdminHostMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with NHS login's origins in form-action as configured now.
+    "accounts.content_security_policy.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Signed-in pages are never stored by the browser or a cache on the way.
     "core.middleware.SignedInPagesNotStoredMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A bare 405 to a browser becomes a page saying what to do (core/form_posts.py).
+    "core.form_posts.MethodNotAllowedPageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, but a signed-in patient can still be served from their session when the
     # database is briefly unreachable (accounts/session_user.py).
@@ -110,6 +113,8 @@ TEMPLATES: list[dict[str, Any]] = [
             "context_processors": [
                 "accounts.context_processors.session_timeout",
                 "accounts.context_processors.nhs_login_settings",
+                "accounts.context_processors.patient_navigation",
+                "core.context_processors.service_organisation",
             ],
         },
     },

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -27,17 +28,33 @@ from citizen_portal.settings.base import (  # noqa: E402
     NHS_LOGIN_PRIVATE_KEY_PATH,
     NHS_LOGIN_SETTINGS_URL,
     NHS_LOGIN_SIMULATOR_ISSUER,
+    PORTAL_BASE_URL,
     SECRET_KEY,
     env,
     env_bool,
 )
 from citizen_portal.settings.components.demo import demo_install  # noqa: E402
-from citizen_portal.settings.components.simulator import simulator_install  # noqa: E402
+from citizen_portal.settings.components.simulator import (  # noqa: E402
+    SIMULATOR_ISSUER_PATH,
+    simulator_install,
+)
 from core.secret_files import secret_file_write  # noqa: E402
+
+
+def _own_host(url: str) -> str:
+    """The host name of ``url`` as ALLOWED_HOSTS spells it (an IPv6 address in brackets)."""
+    host = urlsplit(url).hostname or "localhost"
+    return f"[{host}]" if ":" in host else host
+
 
 DEBUG = env_bool("DEBUG", default=True)
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# This machine's names, and whatever name the portal's own address uses (PORTAL_BASE_URL, or the
+# HOST `make run` serves on: components/portal.py).
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=list(dict.fromkeys(["127.0.0.1", "localhost", _own_host(PORTAL_BASE_URL)])),
+)
 
 # Staff sign in to the admin with their password alone, unless .env turns the second factor on
 # (ADMIN_TWO_FACTOR_REQUIRED=true) to try setting up an authenticator app. Production and the
@@ -53,9 +70,13 @@ if NHS_LOGIN_SIMULATOR_ENABLED:
 # key and registers this client with the simulator (manage.py local_setup).
 NHS_LOGIN_ISSUER = NHS_LOGIN_ISSUER or NHS_LOGIN_SIMULATOR_ISSUER
 NHS_LOGIN_CLIENT_ID = NHS_LOGIN_CLIENT_ID or "citizen-portal-local"
-# The simulator serves an NHS login settings page of its own.
-if not NHS_LOGIN_SETTINGS_URL and NHS_LOGIN_ISSUER == NHS_LOGIN_SIMULATOR_ISSUER:
-    NHS_LOGIN_SETTINGS_URL = f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
+# The simulator serves an NHS login settings page of its own, here or on a port of its own
+# (`make simulator`): its issuer's path says it is the simulator.
+if not NHS_LOGIN_SETTINGS_URL and (
+    NHS_LOGIN_ISSUER == NHS_LOGIN_SIMULATOR_ISSUER
+    or NHS_LOGIN_ISSUER.endswith(SIMULATOR_ISSUER_PATH)
+):
+    NHS_LOGIN_SETTINGS_URL = f"{NHS_LOGIN_ISSUER}/settings"
 NHS_LOGIN_PRIVATE_KEY_PATH = NHS_LOGIN_PRIVATE_KEY_PATH or str(
     DATA_DIR / "nhs_login" / "private_key.pem"
 )
@@ -98,3 +119,4 @@ if not LINKAGE_ENCRYPTION_KEYS:
 
 # The demo practice and `make run`'s set-up (manage.py local_setup): the demo app, and its seed.
 demo_install(globals())
+LOCAL_SETUP_ALLOWED = True

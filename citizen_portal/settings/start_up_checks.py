@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.http.request import validate_host
 
 from citizen_portal.settings.base import env, env_bool
+from citizen_portal.settings.components.simulator import SIMULATOR_ISSUER_PATH
 from core.this_machine import host_is_this_machine
 
 REQUIRED_VARIABLES = (
@@ -33,9 +35,10 @@ REQUIRED_VARIABLES = (
     "REDIS_URL",
 )
 
-# Where the simulator serves its endpoints (nhs_login_simulator/urls.py, mounted by the root
-# URLs): an issuer ending so is the simulator, whatever host it is on.
-SIMULATOR_ISSUER_PATH = "/nhs-login-simulator"
+# Production serves patients: its pages must name who runs the service and how to reach them
+# (the footer, the privacy notice, the accessibility statement), never the demo's defaults. The
+# one-machine stack keeps those.
+PATIENT_FACING_VARIABLES = ("SERVICE_ORGANISATION_NAME", "SERVICE_CONTACT_EMAIL")
 
 
 def _address_problem(name: str, *, on_this_machine: bool) -> str | None:
@@ -92,12 +95,30 @@ def _admin_host_problem() -> str | None:
     return None
 
 
+def _contact_email_problem() -> str | None:
+    email = env.str("SERVICE_CONTACT_EMAIL", default="").strip()
+    try:
+        if email:
+            validate_email(email)
+    except ValidationError:
+        return f"SERVICE_CONTACT_EMAIL ({email}) is not an email address"
+    return None
+
+
 def start_up_problems(*, on_this_machine: bool) -> list[str]:
     problems = [
         f"{name} is missing or empty"
         for name in REQUIRED_VARIABLES
         if not env.str(name, default="").strip()
     ]
+    if not on_this_machine:
+        problems += [
+            f"{name} is missing or empty"
+            for name in PATIENT_FACING_VARIABLES
+            if not env.str(name, default="").strip()
+        ]
+        if problem := _contact_email_problem():
+            problems.append(problem)
     problems += [
         problem
         for name in ("PORTAL_BASE_URL", "NHS_LOGIN_ISSUER")

@@ -128,3 +128,13 @@ def test_no_refresh_when_the_caller_does_not_allow_one(
 
     assert key is None
     assert asked == [{"keys": [first]}]  # asked about the set as kept
+
+
+def test_a_private_key_published_in_a_key_set_is_never_used() -> None:
+    """A set that publishes a private key is compromised: whoever read it can sign."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaked = {**jwt.algorithms.RSAAlgorithm.to_jwk(private, as_dict=True), "kid": "k1"}
+
+    assert "d" in leaked
+    assert jwk_rsa_key(leaked) is None
+    assert jwks_signing_key({"keys": [leaked]}, "k1") is None

@@ -57,6 +57,8 @@ def test_production_collectstatic_hashes_every_asset_and_pages_render_with_it(
         "NHS_LOGIN_PRIVATE_KEY_PATH": "/run/secrets/nhs-login.pem",
         "LINKAGE_ENCRYPTION_KEYS": "placeholder-only-settings-import-is-tested",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SERVICE_ORGANISATION_NAME": "Example GP Systems Ltd",
+        "SERVICE_CONTACT_EMAIL": "portal-support@example.org",
         "DATA_DIR": str(tmp_path),
     }
     completed = subprocess.run(

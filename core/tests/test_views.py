@@ -96,3 +96,24 @@ def test_unhandled_error_shows_the_problem_with_the_service_page() -> None:
     assert "<h1>Sorry, there is a problem with the service</h1>" in html
     assert "Traceback" not in html
     assert "a bug" not in html
+
+
+def test_a_signed_out_404_offers_the_start_page(client: Client) -> None:
+    response = client.get("/no-such-page/")
+
+    assert '<a href="/">Go to the start page</a>' in response.content.decode()
+
+
+def test_a_signed_out_visitor_goes_back_from_a_footer_page_to_the_start_page(
+    client: Client,
+) -> None:
+    html = client.get("/cookies/").content.decode()
+
+    assert re.findall(r'<a\s+class="nhsuk-back-link"\s+href="([^"]+)"\s*>\s*Back\s*</a>', html) == [
+        "/"
+    ]
+
+
+def test_the_start_page_has_no_back_link(client: Client) -> None:
+    """The top of the service: nothing to go back to."""
+    assert "nhsuk-back-link" not in client.get("/").content.decode()

@@ -85,3 +85,37 @@ def test_only_production_settings_refuse_the_seed(
         "demo installed": allowed,
         "commands": ["demo_practice_seed", "local_setup"] if allowed else [],
     }
+
+
+PRINT_LOCAL_SETUP_ALLOWED = """
+import json
+from django.conf import settings
+print(json.dumps({"LOCAL_SETUP_ALLOWED": settings.LOCAL_SETUP_ALLOWED}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "environment", "allowed"),
+    [
+        ("production", PRODUCTION_ENV, False),
+        (
+            "stack",
+            {
+                **PRODUCTION_ENV,
+                "ALLOWED_HOSTS": "localhost",
+                "PORTAL_BASE_URL": "http://localhost:8000",
+            },
+            False,
+        ),
+        ("local", {}, True),
+        ("local", {"DEBUG": "false"}, True),
+        ("test", {}, False),
+    ],
+    ids=["production", "stack", "local", "local-debug-off", "test"],
+)
+def test_only_a_laptops_settings_run_local_setup_with_debug_on_or_off(
+    tmp_path: Path, module: str, environment: dict[str, str], allowed: bool
+) -> None:
+    loaded = settings_read(module, environment, tmp_path, script=PRINT_LOCAL_SETUP_ALLOWED)
+
+    assert loaded == {"LOCAL_SETUP_ALLOWED": allowed}

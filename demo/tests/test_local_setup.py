@@ -36,6 +36,7 @@ def local_settings(tmp_path: Path) -> Iterator[Path]:
     """A laptop's settings, with its NHS login key under this test's directory."""
     key_path = tmp_path / "data" / "nhs-login.pem"
     with override_settings(
+        LOCAL_SETUP_ALLOWED=True,
         DEBUG=True,
         DATA_DIR=tmp_path / "data",
         NHS_LOGIN_PRIVATE_KEY_PATH=str(key_path),
@@ -112,9 +113,35 @@ def test_local_setup_registers_a_key_that_was_already_there(
 
 
 @pytest.mark.django_db
-def test_local_setup_refuses_when_debug_is_off(local_settings: Path) -> None:
-    with override_settings(DEBUG=False), pytest.raises(CommandError, match="local development"):
+def test_local_setup_refuses_settings_other_than_a_laptops(local_settings: Path) -> None:
+    with (
+        override_settings(LOCAL_SETUP_ALLOWED=False),
+        pytest.raises(CommandError, match="local development"),
+    ):
         local_setup()
 
     assert not local_settings.exists()
     assert not Client.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_debug_off_local_setup_collects_the_static_files(
+    local_settings: Path, tmp_path: Path
+) -> None:
+    """`DEBUG=false make run` serves them as production does (tests/browser/test_make_run.py)."""
+    static_root = tmp_path / "staticfiles"
+    with override_settings(DEBUG=False, STATIC_ROOT=static_root):
+        output = local_setup()
+
+    assert f"DEBUG is off: collected the static files into {static_root}" in output
+    assert (static_root / "css" / "portal.css").is_file()
+    assert (static_root / "vendor" / "nhsuk-frontend" / "nhsuk-frontend.min.css").is_file()
+
+
+@pytest.mark.django_db
+def test_with_debug_on_local_setup_collects_nothing(local_settings: Path, tmp_path: Path) -> None:
+    with override_settings(STATIC_ROOT=tmp_path / "staticfiles"):
+        output = local_setup()
+
+    assert "collected" not in output
+    assert not (tmp_path / "staticfiles").exists()

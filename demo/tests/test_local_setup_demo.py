@@ -53,6 +53,7 @@ DEMO_PATIENTS = {
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     """A laptop's settings, with the data directory and NHS login key under this test's."""
     with override_settings(
+        LOCAL_SETUP_ALLOWED=True,
         DEBUG=True,
         DATA_DIR=tmp_path,
         NHS_LOGIN_PRIVATE_KEY_PATH=str(tmp_path / "nhs_login" / "private_key.pem"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from linkage.errors import ERROR_STATUS
@@ -29,10 +31,30 @@ def test_every_refusal_a_patient_can_meet_has_a_page_with_something_to_do(reason
     assert reason == DETAILS_MISSING or reason in ERROR_STATUS
 
 
-def test_the_practice_code_keeps_its_capitals_at_the_start_of_a_sentence() -> None:
-    refusal = linkage_refusal_for("PRACTICE_NOT_LIVE", ods_code="A12345")
+@pytest.mark.parametrize("ods_code", ["A12345", "a12345", " a12345 "])
+def test_the_not_live_page_names_the_gp_practice_and_its_code_in_capitals(ods_code: str) -> None:
+    """NHS login may give the practice code in lower case; a sentence's capital must not lower
+    the rest ("Your gp practice (a12345)")."""
+    refusal = linkage_refusal_for("PRACTICE_NOT_LIVE", ods_code=ods_code)
 
-    assert refusal.paragraphs[0].startswith("Your GP practice (A12345) has not switched on")
+    assert refusal.title == "Your GP practice does not offer this service yet"
+    assert refusal.paragraphs[0] == (
+        "Your GP practice (practice code A12345) has not switched on online services here."
+    )
+
+
+# "practice" only as "GP practice" or "practice code": never "gp practice", "ODS code" or a
+# bare "practice".
+_PRACTICE_WORDING = re.compile(r"(?<!GP )practice(?! code)|ODS|gp practice|Gp practice")
+
+
+@pytest.mark.parametrize("reason", PATIENT_REFUSALS)
+def test_every_refusal_says_gp_practice_and_practice_code(reason: str) -> None:
+    refusal = linkage_refusal_for(reason, ods_code="a12345")
+    text = " ".join((refusal.title, *refusal.paragraphs))
+
+    assert _PRACTICE_WORDING.findall(text) == []
+    assert "a12345" not in text
 
 
 def test_without_a_practice_code_the_practice_is_named_plainly() -> None:

@@ -87,7 +87,9 @@ def test_showing_the_key_is_a_post_and_is_audited(
     assert 'data-copy-target="linkage-key"' in html
     assert "Show linkage key" not in html
     assert AuditEvent.objects.get().action == "show_key"
-    assert patient_client.get(f"{DETAILS}show-key/").status_code == 405
+    # A GET (Back, a reload) shows the details page, key hidden, and is no second showing.
+    assert patient_client.get(f"{DETAILS}show-key/")["Location"] == DETAILS
+    assert AuditEvent.objects.count() == 1
 
 
 def test_patient_without_a_key_can_create_one_after_confirming(
@@ -165,7 +167,7 @@ def _no_nhs_number(registered: RegisteredPatient, patient: Patient) -> None:
         ),
         pytest.param(_not_live, "Your GP practice does not offer this service yet", id="not-live"),
         pytest.param(_not_registered, "We cannot find your registration", id="not-registered"),
-        pytest.param(_ended, "Your registration at this practice has ended", id="ended"),
+        pytest.param(_ended, "Your registration at this GP practice has ended", id="ended"),
         pytest.param(_no_nhs_number, "We cannot show your linkage details", id="no-nhs-number"),
     ],
 )

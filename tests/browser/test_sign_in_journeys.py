@@ -127,17 +127,19 @@ def test_inactive_patient_is_warned_can_stay_and_is_then_sent_to_sign_in_again(
     sign_in(page, nhs_login_live.base_url, P9_USER)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "You're about to be signed out", timeout=9000
-    )
+    # The warning opens over the page (tests/browser/test_session_journeys.py has more).
+    warning = page.get_by_role("alertdialog", name="You're about to be signed out")
+    expect(warning).to_be_visible(timeout=9000)
     check_accessibility(page)
-    page.get_by_role("button", name="Stay signed in").click()
+    warning.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
     expect(page).to_have_url(f"{nhs_login_live.base_url}/home/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
 
     # Signed out, and straight into NHS login to sign in again (tests/browser/
     # test_session_journeys.py follows the journey back).
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Sign in with a test user", timeout=20000
+        "Sign in with a test user", timeout=25000
     )
 
 

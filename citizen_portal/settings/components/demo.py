@@ -13,6 +13,10 @@ _APP = "demo"
 # the settings module, not of the environment. On for a laptop, the tests and the one-machine
 # stack; off in production, which never holds anyone but real patients.
 DEMO_SEED_ALLOWED = False
+# Whether `manage.py local_setup` (`make run`'s set-up: keys, the simulator's registration, the
+# demo practice, collected static files with DEBUG off) may run: on a laptop's settings only,
+# with DEBUG on or off; never the tests' (which turn it on to test it) or the stack's.
+LOCAL_SETUP_ALLOWED = False
 
 
 def demo_install(settings: dict[str, Any]) -> None:

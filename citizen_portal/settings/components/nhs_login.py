@@ -18,8 +18,12 @@ NHS_LOGIN_PRIVATE_KEY_PATH = env.str("NHS_LOGIN_PRIVATE_KEY_PATH", default="")
 # A kid for our client assertions, only if the provider registered a JWK under it (NHS login
 # registers a PEM, with no kid: leave it unset).
 NHS_LOGIN_KEY_ID = env.str("NHS_LOGIN_KEY_ID", default="")
+# ``profile`` gives the last name, date of birth and NHS number; the first name comes only with
+# ``profile_extended`` (NHS login's "Scopes and claims"), both from P5. Each must be on the
+# client's registration (docs/operations.md).
 NHS_LOGIN_SCOPES = env.str(
-    "NHS_LOGIN_SCOPES", default="openid profile email phone gp_registration_details"
+    "NHS_LOGIN_SCOPES",
+    default="openid profile profile_extended email phone gp_registration_details",
 )
 # Vectors of trust asked for at sign-in: P5 and P9, both with two factors. Features that need
 # P9 step up with the P9 vectors of this list only.
@@ -102,8 +106,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:nhs_login_callback"
 
 # NHS login keeps no session for us (NHS login's "Session management"): after 30 minutes
 # without activity and after 12 hours in all the portal ends the session and sends the patient
-# straight to NHS login to sign in again (prompt=login); a warning page comes 2 minutes before
-# the inactivity limit.
+# straight to NHS login to sign in again (prompt=login); a warning comes this many seconds
+# (SESSION_WARNING_SECONDS) before the inactivity limit, and says so (accounts/session_timer.py).
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=2 * 60)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from csp.constants import NONCE, NONE, SELF
 
-from citizen_portal.settings.components.nhs_login import NHS_LOGIN_ISSUER
 from citizen_portal.settings.components.simulator import PORTAL_MIDDLEWARE_EXEMPT_PREFIXES
 
 SESSION_COOKIE_HTTPONLY = True
@@ -19,7 +18,9 @@ CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # Content Security Policy (django-csp), in every environment so that development meets it
 # first. No inline script but the page template's one line, which carries the nonce; fonts
-# from the NHS's own font host; forms may post to ourselves and be redirected to NHS login.
+# from the NHS's own font host; forms may post to ourselves and be redirected to NHS login,
+# whose origins the middleware adds to form-action on each response, from the issuer configured
+# then and its discovery document (accounts/content_security_policy.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -28,7 +29,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "https://assets.nhs.uk"],
         "connect-src": [SELF],
-        "form-action": [SELF, *([NHS_LOGIN_ISSUER] if NHS_LOGIN_ISSUER else [])],
+        "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
         "object-src": [NONE],

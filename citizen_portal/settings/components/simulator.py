@@ -19,9 +19,15 @@ NHS_LOGIN_SIMULATOR_ENABLED = env_bool("NHS_LOGIN_SIMULATOR_ENABLED", default=Fa
 # Where it is mounted (citizen_portal/urls.py). The portal's middleware (session limits, CSP)
 # leaves the paths in PORTAL_MIDDLEWARE_EXEMPT_PREFIXES alone: they stand in for NHS login.
 NHS_LOGIN_SIMULATOR_PATH_PREFIX = "/nhs-login-simulator/"
+# Where it serves its endpoints (nhs_login_simulator/urls.py, mounted by the root URLs): an
+# issuer ending so is the simulator, on whatever host and port it runs.
+SIMULATOR_ISSUER_PATH = NHS_LOGIN_SIMULATOR_PATH_PREFIX.rstrip("/")
 PORTAL_MIDDLEWARE_EXEMPT_PREFIXES: list[str] = []
-NHS_LOGIN_SIMULATOR_ISSUER = env.str(
-    "NHS_LOGIN_SIMULATOR_ISSUER", default=f"{PORTAL_BASE_URL}/nhs-login-simulator"
+# Unset or empty: mounted on the portal's own address (`make simulator` empties it, so that the
+# simulator on its own port has that port's address whatever .env says).
+NHS_LOGIN_SIMULATOR_ISSUER = (
+    env.str("NHS_LOGIN_SIMULATOR_ISSUER", default="").strip()
+    or f"{PORTAL_BASE_URL}/nhs-login-simulator"
 ).rstrip("/")
 NHS_LOGIN_SIMULATOR_KEY_DIR = Path(
     env.str("NHS_LOGIN_SIMULATOR_KEY_DIR", default=str(DATA_DIR / "nhs_login_simulator"))

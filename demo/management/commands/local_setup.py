@@ -1,8 +1,9 @@
 """Prepare a laptop's portal for `make run`: its NHS login key and registration with the
 built-in simulator, a demo practice with synthetic patients that match the simulator's users,
-a linkage API client and an IM1 partner whose keys are in the data directory, and a member of
-the demo practice's staff whose sign-in it prints. Safe to run every time: it changes nothing
-that is already in place."""
+a linkage API client and an IM1 partner whose keys are in the data directory, a member of the
+demo practice's staff whose sign-in it prints and, with DEBUG off, the static files collected
+as production serves them. Safe to run every time: it changes nothing that is already in
+place."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG:
+        if not settings.LOCAL_SETUP_ALLOWED:
             raise CommandError("local_setup is for local development settings only")
         self._nhs_login_client()
         self._demo_practice()
@@ -48,6 +49,17 @@ class Command(BaseCommand):
             file_stem="demo_im1_partner",
         )
         self._demo_staff_member()
+        self._static_files()
+
+    def _static_files(self) -> None:
+        """With DEBUG off the portal serves static files as production does, from the hashed
+        copies collectstatic makes (whitenoise's manifest storage): a page naming a file not
+        collected would be a 500. Collected afresh at every `make run`, as a deployment does
+        at every build; with DEBUG on they are served from the checkout."""
+        if settings.DEBUG:
+            return
+        call_command("collectstatic", interactive=False, verbosity=0, stdout=io.StringIO())
+        self.stdout.write(f"DEBUG is off: collected the static files into {settings.STATIC_ROOT}")
 
     def _nhs_login_client(self) -> None:
         key_path = Path(settings.NHS_LOGIN_PRIVATE_KEY_PATH)
