@@ -339,6 +339,7 @@ def test_each_laptop_gets_its_own_demo_staff_password(tmp_path: Path) -> None:
     passwords = []
     for laptop in ("one", "two"):
         with override_settings(
+            LOCAL_SETUP_ALLOWED=True,
             DEBUG=True,
             DATA_DIR=tmp_path / laptop,
             NHS_LOGIN_PRIVATE_KEY_PATH=str(tmp_path / laptop / "nhs_login.pem"),
