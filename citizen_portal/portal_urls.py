@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("linkage.urls")),
+    path("", include("im1.urls")),
 ]
 
 if settings.BENCHMARK_BASELINE_ENABLED:

@@ -48,3 +48,17 @@ def rate_limit_retry_after(key: str, *, limit: int, window_seconds: int = 60) ->
     if count <= limit:
         return None
     return max(1, window_seconds - int(now % window_seconds))
+
+
+def rate_limit_reached_retry_after(key: str, *, limit: int, window_seconds: int = 60) -> int | None:
+    """Without counting: None while fewer than ``limit`` events of ``key`` are counted in the
+    current window, else the seconds until it ends. For a limit on failures, which are counted
+    (``rate_limit_count``) only once one has happened, and checked before each attempt."""
+    now = time.time()
+    try:
+        count = cache.get(_counter(key, int(now // window_seconds))) or 0
+    except Exception as error:  # django-redis raises its own connection errors
+        raise RateLimitUnavailableError(key) from error
+    if count < limit:
+        return None
+    return max(1, window_seconds - int(now % window_seconds))

@@ -24,7 +24,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.client_address import client_rate_limit_key
 from core.request_id import request_id_of
@@ -210,9 +210,11 @@ def _api_address_limit(address: str) -> None:
 
 
 def linkage_api(
-    scope: str, action: AuditAction
+    scope: str, action: AuditAction, *, method: str = "POST"
 ) -> Callable[[ApiView], Callable[[HttpRequest], HttpResponse]]:
-    """Everything a linkage endpoint does before and after its one service call.
+    """Everything a linkage endpoint, or another API on the same bearer tokens (the IM1
+    API's, im1/api.py), does before and after its one service call; ``method`` is the one
+    HTTP method it answers.
 
     A call refused before it reaches the service (token, scope, rate limit, malformed body) is
     audited here; the service audits every call that reaches it. The client address's own
@@ -224,7 +226,7 @@ def linkage_api(
         @login_not_required
         @csrf_exempt  # bearer-token API: no cookies, so no cross-site request forgery
         @never_cache
-        @require_POST
+        @require_http_methods([method])
         @wraps(view)
         def wrapped(request: HttpRequest) -> HttpResponse:
             request_id = request_id_of(request)

@@ -47,6 +47,11 @@ class AuditAction(StrEnum):
     API_CLIENT_REGISTER = "api_client_register"
     API_CLIENT_CHANGE = "api_client_change"
     API_CLIENT_DISABLE = "api_client_disable"
+    # IM1 partners pairing with a patient's record and reading it (docs/im1-api.md).
+    IM1_PAIR = "im1_pair"
+    IM1_READ = "im1_read"
+    IM1_CONNECTION_END = "im1_connection_end"
+    IM1_UNLOCK = "im1_unlock"
 
 
 SUCCESS = "SUCCESS"
@@ -93,10 +98,20 @@ def _valid_or_empty(normalise: Callable[[str], str], raw: str) -> str:
         return ""
 
 
+@dataclass
+class AuditSubject:
+    """Whose information an ``audited`` action is about. A caller that learns the patient only
+    part-way (an IM1 pairing names an account, not an NHS number) sets ``nhs_number`` once it
+    knows it, and the record names them whatever the outcome."""
+
+    ods_code: str
+    nhs_number: str
+
+
 @contextmanager
 def audited(
     actor: Actor, action: AuditAction, *, ods_code: str, nhs_number: str, writes: bool = False
-) -> Iterator[None]:
+) -> Iterator[AuditSubject]:
     """Record an action on a patient's linkage information once it is over, whatever its
     outcome: every service in linkage/services.py runs inside one, so each call writes exactly
     one audit event. Only valid identifiers are recorded: garbage from a caller is not kept.
@@ -106,20 +121,22 @@ def audited(
     leaves nothing behind to turn its retry into LINKAGE_KEY_EXISTS (the OpenAPI document's
     503 SERVICE_UNAVAILABLE: "nothing was written"). A refusal is recorded after the rollback."""
 
+    subject = AuditSubject(ods_code=ods_code, nhs_number=nhs_number)
+
     def record(outcome: str) -> None:
         audit_event_record(
             actor=actor,
             action=action,
             outcome=outcome,
-            ods_code=_valid_or_empty(ods_code_normalise, ods_code),
-            nhs_number=_valid_or_empty(nhs_number_normalise, nhs_number),
+            ods_code=_valid_or_empty(ods_code_normalise, subject.ods_code),
+            nhs_number=_valid_or_empty(nhs_number_normalise, subject.nhs_number),
         )
 
     outcome = SUCCESS
     together: AbstractContextManager[Any] = transaction.atomic() if writes else nullcontext()
     try:
         with together:
-            yield
+            yield subject
             record(SUCCESS)  # a success must never go unrecorded
     except LinkageError as error:
         outcome = error.error_code

@@ -148,12 +148,13 @@ class ServiceUnavailableError(LinkageError):
 
 
 def _table() -> dict[str, int]:
-    """errorCode -> status, from the classes that define a code (not their refinements)."""
+    """errorCode -> status, from the classes here that define a code (not their refinements,
+    nor the codes of another interface that builds on these: the IM1 API's, im1/errors.py)."""
     table: dict[str, int] = {}
     pending: list[type[LinkageError]] = list(LinkageError.__subclasses__())
     while pending:
         error = pending.pop()
-        if "error_code" in vars(error):
+        if "error_code" in vars(error) and error.__module__ == __name__:
             table[error.error_code] = error.status
         pending += error.__subclasses__()
     return table

@@ -122,7 +122,9 @@ class LinkageKey(models.Model):
         return f"Linkage key for {self.patient}, {self.get_status_display().lower()}"
 
 
-API_SCOPES = ("linkage:read", "linkage:create")
+# im1:pair is an IM1 partner's: it pairs with a patient's record by their linkage information
+# (docs/im1-api.md); the IM1 app owns what it allows.
+API_SCOPES = ("linkage:read", "linkage:create", "im1:pair")
 
 
 class ApiClientQuerySet(models.QuerySet["ApiClient"]):

@@ -88,7 +88,9 @@ def _identified(actor: Actor, surname: str | None, date_of_birth: str | date | N
         raise InvalidRequestError("dateOfBirth is required")
 
 
-def _eligible(patient: RegisteredPatient) -> None:
+def patient_eligibility_check(patient: RegisteredPatient) -> None:
+    """Online services only for a patient still registered and alive: PATIENT_NOT_ELIGIBLE
+    otherwise. Also asked at every IM1 pairing and read (im1/services.py)."""
     if patient.deceased or patient.registration_status != RegistrationStatus.REGISTERED:
         raise PatientNotEligibleError
 
@@ -146,7 +148,7 @@ def linkage_key_retrieve(
         born = request_date_of_birth(date_of_birth) if date_of_birth is not None else None
         _served(actor, practices, ods_code)
         registration = _matching_registration(ods_code, nhs_number, surname, born)
-        _eligible(registration.patient)
+        patient_eligibility_check(registration.patient)
         if registration.active_encrypted_key is not None:
             return LinkageInformation(
                 account_id=registration.active_account_id or "",
@@ -240,7 +242,7 @@ def _linkage_key_create(
         _served(actor, practices, ods_code)
         registration = _matching_registration(ods_code, nhs_number, surname, born)
         patient = registration.patient
-        _eligible(patient)
+        patient_eligibility_check(patient)
         if age_on(patient.date_of_birth, timezone.localdate()) < settings.LINKAGE_MINIMUM_AGE:
             raise UnderMinimumAgeError
         if registration.active_encrypted_key is not None:
@@ -300,7 +302,7 @@ def linkage_key_reissue(
         writes=True,
     ):
         reason = _reason(reason)
-        _eligible(patient)
+        patient_eligibility_check(patient)
         with transaction.atomic():
             active = patient.linkage_keys.select_for_update().filter(status=LinkageKeyStatus.ACTIVE)
             for key in active:

@@ -53,6 +53,11 @@ AUDIT_ACTION_WORDING: dict[str, str] = {
     "api_client_register": "API client registered",
     "api_client_change": "API client changed",
     "api_client_disable": "API client disabled",
+    # IM1 partners' pairings with a patient's record (docs/im1-api.md).
+    "im1_pair": "App paired with the record (IM1)",
+    "im1_read": "Record read by a paired app (IM1)",
+    "im1_connection_end": "Paired app disconnected (IM1)",
+    "im1_unlock": "Pairing unlocked (IM1)",
 }
 
 # Each errorCode of the linkage interface (linkage/errors.py), and the OAuth 2.0 errors of the
@@ -75,6 +80,10 @@ AUDIT_OUTCOME_WORDING: dict[str, str] = {
     "LINKAGE_KEY_EXISTS": "Refused: the patient already has a linkage key",
     "RATE_LIMITED": "Refused: too many requests",
     "SERVICE_UNAVAILABLE": "Failed: the service was unavailable",
+    # The IM1 interface's own codes (docs/im1-api.md, "Errors").
+    "PAIRING_FAILED": "Refused: the details did not match the patient's linkage key",
+    "PAIRING_LOCKED": "Refused: pairing is locked after too many failed attempts",
+    "CONNECTION_NOT_VALID": "Refused: the app's connection is not valid",
     "invalid_request": "Refused: the request was not valid",
     "invalid_client": "Refused: the app's credentials were not accepted",
     "unsupported_grant_type": "Refused: the request was not valid",

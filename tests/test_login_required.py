@@ -34,6 +34,10 @@ PUBLIC_VIEWS = {
     "linkage:api_linkage_retrieve",
     "linkage:api_linkage_create",
     "linkage:api_openapi",
+    # The IM1 API authenticates partners with the linkage API's bearer tokens.
+    "im1:api_pairings",
+    "im1:api_patient",
+    "im1:api_openapi",
     # The simulator stands in for NHS login, which is never behind the portal's sign-in.
     "nhs_login_simulator:discovery",
     "nhs_login_simulator:jwks",

@@ -1,10 +1,10 @@
 """Settings shared by every environment, read once from the environment with django-environ.
 
 Django's own settings and the portal's wiring are here; each integration's are in a module of
-``components/`` (NHS login, linkage, the simulator, the demo app, security headers, logging,
-staff sign-in), composed here. Defaults are the safe ones: DEBUG off, no secret key, no
-allowed hosts. ``local`` relaxes them for a laptop; ``production`` refuses to start without
-what it needs. Every variable is documented in ``.env.example``.
+``components/`` (NHS login, linkage, IM1 pairing, the simulator, the demo app, security
+headers, logging, staff sign-in), composed here. Defaults are the safe ones: DEBUG off, no
+secret key, no allowed hosts. ``local`` relaxes them for a laptop; ``production`` refuses to
+start without what it needs. Every variable is documented in ``.env.example``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from citizen_portal.settings.components.demo import *  # noqa: F403
+from citizen_portal.settings.components.im1 import *  # noqa: F403
 from citizen_portal.settings.components.linkage import *  # noqa: F403
 from citizen_portal.settings.components.logging import *  # noqa: F403
 from citizen_portal.settings.components.nhs_login import *  # noqa: F403
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "linkage",
+    "im1",
 ]
 
 MIDDLEWARE = [

@@ -63,6 +63,7 @@ LOGGING["handlers"]["console"]["formatter"] = "plain"
 SIGN_IN_RATE_LIMIT_PER_MINUTE = 10_000
 LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
 LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 100_000
+IM1_PAIRING_FAILURES_PER_ADDRESS_PER_MINUTE = 100_000
 
 # The browser the Playwright tests drive: Debian's chromium package unless set.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")

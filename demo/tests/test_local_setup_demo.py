@@ -35,6 +35,7 @@ from linkage.models import (
 )
 from linkage.services import linkage_key_retrieve
 from nhs_login_simulator.users import simulated_users
+from tests.security.secrets_in_logs import secret_register
 
 DEMO_API_CLIENT_ID = "demo-api-client"
 # What the simulator's users and the README rely on.
@@ -209,6 +210,52 @@ def test_local_setup_demo_client_key_gets_a_token(data_dir: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_local_setup_registers_a_demo_im1_partner_that_pairs_with_a_demo_patient(
+    data_dir: Path,
+) -> None:
+    local_setup()
+    partner = json.loads((data_dir / "linkage_api" / "demo_im1_partner.json").read_text())
+    assertion = io.StringIO()
+    call_command(
+        "api_client_assertion",
+        "--client-id",
+        partner["client_id"],
+        "--private-key",
+        partner["private_key"],
+        stdout=assertion,
+    )
+    http = HttpClient()
+    token = http.post(
+        "/api/oauth2/token",
+        {
+            "grant_type": "client_credentials",
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": assertion.getvalue().strip(),
+        },
+    ).json()
+    secret_register(token["access_token"])
+
+    paired = http.post(
+        "/api/im1/v1/pairings",
+        {
+            "accountId": "5100000001",
+            "linkageKey": "Xw7kQ2mR9tLpZ",
+            "odsCode": DEMO_ODS_CODE,
+            "surname": "Thompson",
+            "dateOfBirth": "1985-03-05",
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+
+    assert token["scope"] == "im1:pair"
+    client = ApiClient.objects.get(client_id=partner["client_id"])
+    assert list(client.practices.values_list("ods_code", flat=True)) == [DEMO_ODS_CODE]
+    assert paired.status_code == 201, paired.content
+    secret_register(paired.json()["connectionToken"])
+
+
+@pytest.mark.django_db
 def test_local_setup_run_again_changes_nothing(data_dir: Path) -> None:
     local_setup()
     counts = row_counts()
@@ -292,6 +339,7 @@ def test_each_laptop_gets_its_own_demo_staff_password(tmp_path: Path) -> None:
     passwords = []
     for laptop in ("one", "two"):
         with override_settings(
+            LOCAL_SETUP_ALLOWED=True,
             DEBUG=True,
             DATA_DIR=tmp_path / laptop,
             NHS_LOGIN_PRIVATE_KEY_PATH=str(tmp_path / laptop / "nhs_login.pem"),

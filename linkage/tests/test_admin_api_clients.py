@@ -96,13 +96,13 @@ def _errors_shown(html: str) -> list[str]:
         ),
         pytest.param(
             {"scopes": ["linkage:read", "linkage:delete"]},
-            "Scopes must be some of linkage:read, linkage:create",
+            "Scopes must be some of linkage:read, linkage:create, im1:pair",
             "scopes",
             id="unknown-scope",
         ),
         pytest.param(
             {"scopes": []},
-            "Scopes must be some of linkage:read, linkage:create",
+            "Scopes must be some of linkage:read, linkage:create, im1:pair",
             "scopes",
             id="no-scope",
         ),
@@ -204,7 +204,7 @@ def test_a_change_refused_by_the_rules_changes_nothing(superuser_client: Client,
     )
 
     assert response.context["adminform"].form.errors["scopes"] == [
-        "Scopes must be some of linkage:read, linkage:create"
+        "Scopes must be some of linkage:read, linkage:create, im1:pair"
     ]
     client.refresh_from_db()
     assert client.scopes == ["linkage:read"]

@@ -94,11 +94,13 @@ def schema_validator(document: dict[str, Any], *segments: str) -> Any:
 
 
 def linkage_error_codes() -> set[str]:
+    """Every code of linkage/errors.py; the IM1 API's own (im1/errors.py) are its document's."""
     codes: set[str] = set()
     pending = list(LinkageError.__subclasses__())
     while pending:
         error_class = pending.pop()
-        codes.add(error_class.error_code)
+        if error_class.__module__ == "linkage.errors":
+            codes.add(error_class.error_code)
         pending.extend(error_class.__subclasses__())
     return codes
 

@@ -1,8 +1,9 @@
 """Prepare a laptop's portal for `make run`: its NHS login key and registration with the
 built-in simulator, a demo practice with synthetic patients that match the simulator's users,
-a linkage API client whose key is in the data directory, a member of the demo practice's staff
-whose sign-in it prints and, with DEBUG off, the static files collected as production serves
-them. Safe to run every time: it changes nothing that is already in place."""
+a linkage API client and an IM1 partner whose keys are in the data directory, a member of the
+demo practice's staff whose sign-in it prints and, with DEBUG off, the static files collected
+as production serves them. Safe to run every time: it changes nothing that is already in
+place."""
 
 from __future__ import annotations
 
@@ -25,11 +26,14 @@ from linkage.models import ApiClient, Practice
 from linkage.practice_staff import practice_staff_create, staff_password_generate
 
 DEMO_API_CLIENT_ID = "demo-api-client"
+DEMO_IM1_PARTNER_ID = "demo-im1-partner"
 DEMO_STAFF_USERNAME = "demo-reception"
 
 
 class Command(BaseCommand):
-    help = "Set up keys, the simulator client, the demo practice and a demo API client."
+    help = (
+        "Set up keys, the simulator client, the demo practice, a demo API client and IM1 partner."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.LOCAL_SETUP_ALLOWED:
@@ -37,6 +41,13 @@ class Command(BaseCommand):
         self._nhs_login_client()
         self._demo_practice()
         self._demo_api_client()
+        # An IM1 partner, to try pairing with a demo patient's linkage details (docs/im1-api.md).
+        self._demo_api_client(
+            client_id=DEMO_IM1_PARTNER_ID,
+            name="Demo IM1 partner",
+            scopes=("im1:pair",),
+            file_stem="demo_im1_partner",
+        )
         self._demo_staff_member()
         self._static_files()
 
@@ -75,21 +86,28 @@ class Command(BaseCommand):
         if practice is not None:
             self.stdout.write(f"Created the demo practice {practice} and its register")
 
-    def _demo_api_client(self) -> None:
+    def _demo_api_client(
+        self,
+        *,
+        client_id: str = DEMO_API_CLIENT_ID,
+        name: str = "Demo API client",
+        scopes: tuple[str, ...] = ("linkage:read", "linkage:create"),
+        file_stem: str = "demo_client",
+    ) -> None:
         directory = Path(settings.DATA_DIR) / "linkage_api"
-        key_path = directory / "demo_client_key.pem"
+        key_path = directory / f"{file_stem}_key.pem"
         if not key_path.exists():
             private_key_write(key_path, private_key_generate())
         public_pem = rsa_public_key_pem_from(key_path.read_bytes())
-        client = ApiClient.objects.filter(client_id=DEMO_API_CLIENT_ID).first()
+        client = ApiClient.objects.filter(client_id=client_id).first()
         if client is None:
             # Bound to the demo practice only, as a real client is bound to those it serves.
             api_client_register(
-                name="Demo API client",
-                client_id=DEMO_API_CLIENT_ID,
+                name=name,
+                client_id=client_id,
                 public_key_pem=public_pem,
                 jwks_url="",
-                scopes=["linkage:read", "linkage:create"],
+                scopes=list(scopes),
                 ods_codes=[DEMO_ODS_CODE],
             )
         else:
@@ -99,8 +117,8 @@ class Command(BaseCommand):
             if not client.all_practices and not client.practices.exists():
                 # Registered before clients were bound to practices (docs/adr/0007).
                 client.practices.add(Practice.objects.get(ods_code=DEMO_ODS_CODE))
-        (directory / "demo_client.json").write_text(
-            json.dumps({"client_id": DEMO_API_CLIENT_ID, "private_key": str(key_path)}, indent=2)
+        (directory / f"{file_stem}.json").write_text(
+            json.dumps({"client_id": client_id, "private_key": str(key_path)}, indent=2)
         )
 
     def _demo_staff_member(self) -> None:

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from im1 import api
+
+app_name = "im1"
+
+urlpatterns = [
+    path("api/im1/v1/pairings", api.im1_pairing, name="api_pairings"),
+    path("api/im1/v1/patient", api.im1_patient, name="api_patient"),
+    path("api/im1/v1/openapi.json", api.im1_openapi_document, name="api_openapi"),
+]
