@@ -32,6 +32,11 @@ NHS_LOGIN_SIMULATOR_FAULT = env.str("NHS_LOGIN_SIMULATOR_FAULT", default="")
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = env.float("NHS_LOGIN_SIMULATOR_SLOW_SECONDS", default=15.0)
 # The drip-feed faults send their answer one byte at a time, this many seconds apart.
 NHS_LOGIN_SIMULATOR_DRIP_SECONDS = env.float("NHS_LOGIN_SIMULATOR_DRIP_SECONDS", default=4.0)
+# The simulator's client id at GP systems' linkage APIs, as NHS login has one at each
+# (docs/adr/0026); its key is made in the key directory (nhs_login_simulator/keys.py).
+NHS_LOGIN_SIMULATOR_LINKAGE_CLIENT_ID = env.str(
+    "NHS_LOGIN_SIMULATOR_LINKAGE_CLIENT_ID", default="nhs-login-simulator"
+)
 
 
 def simulator_install(settings: dict[str, Any]) -> None:
