@@ -29,7 +29,8 @@ from accounts.tests.factories import PatientFactory, UserFactory
 from core.outbound import outbound_connections_close
 from core.rsa_keys import private_key_generate, private_key_write
 from demo.practice import demo_practice_seed
-from linkage.models import Practice, PracticeStaff
+from linkage.api_clients.registration import api_client_register
+from linkage.models import API_SCOPES, Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
 from tests.support import OTHER_PRACTICE, THIS_PRACTICE, NhsLoginLive, staff_signed_in
@@ -198,7 +199,23 @@ def nhs_login_live(
     simulator_signing_keys()
     # The demo practice of `make run`, whose register matches the simulator's users.
     demo_practice_seed()
+    _simulator_registered_as_linkage_client(settings)
     return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)
+
+
+def _simulator_registered_as_linkage_client(settings: SettingsWrapper) -> None:
+    """As `make run` does (local_setup): the simulator is a linkage API client of every
+    practice, its public key printed by its own command (docs/adr/0026)."""
+    printed = io.StringIO()
+    call_command("nhs_login_simulator_linkage_key", stdout=printed)
+    api_client_register(
+        name="NHS login simulator",
+        client_id=settings.NHS_LOGIN_SIMULATOR_LINKAGE_CLIENT_ID,
+        public_key_pem=printed.getvalue(),
+        jwks_url="",
+        scopes=list(API_SCOPES),
+        all_practices=True,
+    )
 
 
 # --- Role fixtures: who is asking (docs/adr/0013) -------------------------------------------
