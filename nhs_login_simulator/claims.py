@@ -145,6 +145,7 @@ def userinfo_claims(
     scopes: tuple[str, ...],
     identity_proofing_level: str,
     im1_enabled: bool,
+    gp_system_unavailable: bool = False,
 ) -> dict[str, Any]:
     """What userinfo releases: the user's claims, and ``gp_integration_credentials`` from the
     GP system of their practice when the scope releases it at this level to this client. The
@@ -158,7 +159,7 @@ def userinfo_claims(
     if GP_CREDENTIALS_SCOPE in scopes and scope_releases_at(
         GP_CREDENTIALS_SCOPE, identity_proofing_level, im1_enabled=im1_enabled
     ):
-        credentials = gp_credentials_fetch(user)
+        credentials = gp_credentials_fetch(user, gp_system_unavailable=gp_system_unavailable)
         if credentials is not None:
             released[GP_CREDENTIALS_SCOPE] = credentials
     return released

@@ -99,9 +99,12 @@ def _retrieved_or_created(base_url: str, patient: PatientNamed) -> tuple[dict[st
     return _claim(linkage_post(base_url, RETRIEVE_PATH, patient.body(), deadline)), "retrieved"
 
 
-def gp_credentials_fetch(user: SimulatedUser) -> dict[str, str] | None:
+def gp_credentials_fetch(
+    user: SimulatedUser, *, gp_system_unavailable: bool = False
+) -> dict[str, str] | None:
     """The user's ``gp_integration_credentials`` from the GP system holding their practice, or
-    None when there are none to give."""
+    None when there are none to give. ``gp_system_unavailable`` is the injected fault of that
+    name: the GP system is taken to be down, and not called."""
     patient = patient_named(user)
     if patient is None:
         logger.info(
@@ -112,6 +115,12 @@ def gp_credentials_fetch(user: SimulatedUser) -> dict[str, str] | None:
     base_url = settings.NHS_LOGIN_SIMULATOR_GP_SYSTEMS.get(ods_code)
     if base_url is None:
         logger.info("GP credentials left out: no GP system is known for practice %s", ods_code)
+        return None
+    if gp_system_unavailable:
+        logger.warning(
+            "GP credentials left out: the GP system of practice %s is unavailable (injected fault)",
+            ods_code,
+        )
         return None
     try:
         claim, how = _retrieved_or_created(base_url, patient)

@@ -354,6 +354,17 @@ def test_a_gp_system_down_leaves_the_claim_out_and_userinfo_answers_at_once(
     assert elapsed < SLOW_GP_SYSTEM_SECONDS - 1
 
 
+def test_the_gp_system_unavailable_fault_leaves_the_claim_out_without_asking(
+    im1_app: Im1App, token_requests: list[str]
+) -> None:
+    claims = im1_app.userinfo(user="p9-demo-practice", fault="gp_system_unavailable").json()
+
+    assert "gp_integration_credentials" not in claims
+    assert claims["nhs_number"] == "9990000018"
+    assert token_requests == []
+    assert simulator_events() == []
+
+
 def test_the_bearer_token_is_reused_while_it_lives(
     im1_app: Im1App, token_requests: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,7 +53,7 @@ def gp_system(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     system (tests/test_simulator_gp_credentials.py). Lists the users it was asked about."""
     asked: list[str] = []
 
-    def fetch(user: SimulatedUser) -> dict[str, str]:
+    def fetch(user: SimulatedUser, *, gp_system_unavailable: bool = False) -> dict[str, str]:
         asked.append(user.id)
         return dict(GP_CREDENTIALS)
 

@@ -243,6 +243,7 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
         scopes=caller.scopes,
         identity_proofing_level=caller.access["identity_proofing_level"],
         im1_enabled=caller.client.im1_enabled,
+        gp_system_unavailable=fault == Fault.GP_SYSTEM_UNAVAILABLE,
     )
     if fault == Fault.USERINFO_SUB_MISMATCH:
         claims["sub"] = "00000000-0000-4000-8000-000000000000"
