@@ -26,9 +26,11 @@ from accounts.sign_in_flow import vtr_sets_sent
 from accounts.tests.factories import PatientFactory, UserFactory
 from core.outbound import outbound_connections_close
 from core.rsa_keys import private_key_generate, private_key_write
-from demo.practice import demo_practice_seed
-from linkage.models import Practice, PracticeStaff
+from demo.practice import DEMO_ODS_CODE, demo_practice_seed
+from linkage.api_clients.registration import api_client_register
+from linkage.models import API_SCOPES, Practice, PracticeStaff
 from linkage.tests.factories import PracticeFactory
+from nhs_login_simulator.gp_systems import gp_system_tokens_forget
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
 from tests.support import (
     OTHER_PRACTICE,
@@ -156,7 +158,27 @@ def nhs_login_live(
     simulator_signing_keys()
     # The demo practice of `make run`, whose register matches the simulator's users.
     demo_practice_seed()
+    _simulator_registered_as_linkage_client(settings, live_server.url)
     return NhsLoginLive(live_server.url, issuer, "citizen-portal-under-test", key_path)
+
+
+def _simulator_registered_as_linkage_client(settings: SettingsWrapper, portal_url: str) -> None:
+    """As `make run` does (local_setup): the simulator is a linkage API client of every
+    practice, its public key printed by its own command, and the demo practice's GP system is
+    the portal on the live server (docs/adr/0026). Tokens it kept in an earlier test were
+    issued by that test's portal: forgotten."""
+    printed = io.StringIO()
+    call_command("nhs_login_simulator_linkage_key", stdout=printed)
+    api_client_register(
+        name="NHS login simulator",
+        client_id=settings.NHS_LOGIN_SIMULATOR_LINKAGE_CLIENT_ID,
+        public_key_pem=printed.getvalue(),
+        jwks_url="",
+        scopes=list(API_SCOPES),
+        all_practices=True,
+    )
+    settings.NHS_LOGIN_SIMULATOR_GP_SYSTEMS = {DEMO_ODS_CODE: portal_url}
+    gp_system_tokens_forget()
 
 
 # --- Role fixtures: who is asking (docs/adr/0013) -------------------------------------------

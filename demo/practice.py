@@ -17,7 +17,7 @@ from linkage.services import linkage_key_load
 
 DEMO_ODS_CODE = "A12345"
 DEMO_PATIENTS = (
-    # The simulator's P9 user, with the GP credentials it releases.
+    # The simulator's P9 user, whose key below it retrieves as their GP credentials.
     ("9990000018", "Thompson", "Ava", date(1985, 3, 5), RegistrationStatus.REGISTERED, False),
     # The simulator's P5 user: no key yet, so they can create one after stepping up.
     ("9990000034", "Evans", "Chloe", date(2001, 7, 14), RegistrationStatus.REGISTERED, False),

@@ -1,6 +1,7 @@
 """Which claims each scope releases, and from which proofing level: NHS login's "Scopes and
 claims" page (its table of scopes and claims, and notes 3 and 6) and the Federation
-specification, sections 3.4.1.1 and 3.6.2.1."""
+specification, sections 3.4.1.1 and 3.6.2.1. ``gp_integration_credentials`` is not a property
+of the user but of their GP system, asked at userinfo (nhs_login_simulator/gp_credentials.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nhs_login_simulator import vectors
+from nhs_login_simulator.gp_credentials import gp_credentials_fetch, patient_named
 from nhs_login_simulator.users import SimulatedUser
 
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -41,6 +43,7 @@ SCOPE_MINIMUM_LEVEL: dict[str, str] = {
 EXCLUSIVE_SCOPES = frozenset({"profile", "basic_demographics"})
 # Note 6: only for IM1-enabled partners.
 IM1_ONLY_SCOPES = frozenset({"gp_integration_credentials"})
+GP_CREDENTIALS_SCOPE = "gp_integration_credentials"
 ID_TOKEN_PROFILE_CLAIMS = SCOPE_CLAIMS["profile"]
 
 
@@ -136,11 +139,38 @@ def user_claims(
     return released
 
 
+def userinfo_claims(
+    *,
+    user: SimulatedUser,
+    scopes: tuple[str, ...],
+    identity_proofing_level: str,
+    im1_enabled: bool,
+    gp_system_unavailable: bool = False,
+) -> dict[str, Any]:
+    """What userinfo releases: the user's claims, and ``gp_integration_credentials`` from the
+    GP system of their practice when the scope releases it at this level to this client. The
+    GP system is asked only then; when it gives nothing, the claim is left out."""
+    released = user_claims(
+        user=user,
+        scopes=scopes,
+        identity_proofing_level=identity_proofing_level,
+        im1_enabled=im1_enabled,
+    )
+    if GP_CREDENTIALS_SCOPE in scopes and scope_releases_at(
+        GP_CREDENTIALS_SCOPE, identity_proofing_level, im1_enabled=im1_enabled
+    ):
+        credentials = gp_credentials_fetch(user, gp_system_unavailable=gp_system_unavailable)
+        if credentials is not None:
+            released[GP_CREDENTIALS_SCOPE] = credentials
+    return released
+
+
 def consent_items(
     *, user: SimulatedUser, scopes: tuple[str, ...], identity_proofing_level: str, im1_enabled: bool
 ) -> list[ScopeDescription]:
     """What the consent screen lists: per scope, the claims that would be shared at this level
-    (never their values), leaving out scopes that share nothing."""
+    (never their values), leaving out scopes that share nothing. The GP system is not asked
+    here: its credentials are listed for a user it could be asked about."""
     items = []
     for scope in scopes:
         released = user_claims(
@@ -149,6 +179,13 @@ def consent_items(
             identity_proofing_level=identity_proofing_level,
             im1_enabled=im1_enabled,
         )
+        # Listed for a user the GP system can be asked about; it is asked at userinfo.
+        if (
+            scope == GP_CREDENTIALS_SCOPE
+            and scope_releases_at(scope, identity_proofing_level, im1_enabled=im1_enabled)
+            and patient_named(user) is not None
+        ):
+            released[scope] = True
         description = SCOPE_DESCRIPTIONS[scope]
         shared = {claim: label for claim, label in description.claims.items() if claim in released}
         if shared:

@@ -24,6 +24,7 @@ class Fault(StrEnum):
     USERINFO_CONNECTION_DROPPED = "userinfo_connection_dropped"
     USERINFO_DRIP = "userinfo_drip"
     USERINFO_SUB_MISMATCH = "userinfo_sub_mismatch"
+    GP_SYSTEM_UNAVAILABLE = "gp_system_unavailable"
     ID_TOKEN_ALG_NONE = "id_token_alg_none"
     ID_TOKEN_HS512_WITH_PUBLIC_KEY = "id_token_hs512_with_public_key"
     ID_TOKEN_HS512_WITH_CLIENT_KEY = "id_token_hs512_with_client_key"
@@ -57,6 +58,7 @@ FAULT_DESCRIPTIONS: dict[Fault, str] = {
     Fault.USERINFO_CONNECTION_DROPPED: "Userinfo endpoint drops the connection without answering",
     Fault.USERINFO_DRIP: "Userinfo endpoint sends its answer one byte at a time, slowly",
     Fault.USERINFO_SUB_MISMATCH: "Userinfo sub differs from the ID token's",
+    Fault.GP_SYSTEM_UNAVAILABLE: "GP system unavailable: userinfo leaves out GP credentials",
     Fault.ID_TOKEN_ALG_NONE: "ID token unsigned (alg none)",
     Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY: "ID token HS512, keyed with the public key",
     Fault.ID_TOKEN_HS512_WITH_CLIENT_KEY: "ID token HS512, keyed with the client's public key",

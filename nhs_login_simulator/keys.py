@@ -1,8 +1,12 @@
-"""The simulator's signing keys: RSA 2048, kept as PEM files in the key directory.
+"""The simulator's keys: RSA 2048, kept as PEM files in the key directory, made at run time
+and never committed.
 
-Two keys exist from the first start so that a relying party's key rotation can be tested:
-both are published in the JWKS and the newest signs. ``keys_rotate`` adds a key and retires
-the oldest, as a real provider does. Keys are made at run time and never committed.
+Its signing keys: two exist from the first start so that a relying party's key rotation can
+be tested: both are published in the JWKS and the newest signs. ``keys_rotate`` adds a key and
+retires the oldest, as a real provider does.
+
+Its linkage client key: the one key it signs its client assertions to GP systems' linkage APIs
+with, as NHS login has a key registered with each GP system (docs/adr/0026).
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ class SigningKey:
 
 def _key_dir() -> Path:
     return Path(settings.NHS_LOGIN_SIMULATOR_KEY_DIR) / "signing-keys"
+
+
+def _linkage_client_key_path() -> Path:
+    return Path(settings.NHS_LOGIN_SIMULATOR_KEY_DIR) / "linkage-client" / "private_key.pem"
 
 
 def _write_new_key(directory: Path) -> Path:
@@ -86,3 +94,15 @@ def keys_rotate() -> SigningKey:
         for retired in sorted(directory.glob("*.pem"))[:-KEYS_KEPT]:
             retired.unlink()
     return current_signing_key()
+
+
+def linkage_client_private_key() -> rsa.RSAPrivateKey:
+    """The key the simulator signs its linkage API client assertions with: made on first use
+    (mode 0600, core/secret_files.py), read from its file after."""
+    path = _linkage_client_key_path()
+    with _lock:
+        if not path.exists():
+            private_key_write(path, private_key_generate())
+        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    return private_key

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from citizen_portal.settings.components.simulator import simulator_install
+from citizen_portal.settings.components.simulator import gp_systems_parse, simulator_install
 from tests.settings_process import PRODUCTION_ENV, settings_import, settings_read
 
 PRINT_SETTINGS = """
@@ -500,3 +501,84 @@ def test_production_serves_the_admin_on_a_host_it_answers_to(tmp_path: Path) -> 
     loaded = settings_read("production", environment, tmp_path, script=_READ_STAFF_SIGN_IN)
 
     assert loaded["ADMIN_HOST"] == "admin.portal.example.org"
+
+
+# The simulator's directory of GP systems (docs/adr/0026).
+
+_READ_GP_SYSTEMS = """
+import json
+from django.conf import settings
+print(json.dumps(settings.NHS_LOGIN_SIMULATOR_GP_SYSTEMS))
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw", "directory"),
+    [
+        pytest.param("{}", {}, id="none"),
+        pytest.param("A12345=http://127.0.0.1:8000", {"A12345": "http://127.0.0.1:8000"}, id="one"),
+        pytest.param(
+            " a12345 = https://gp-one.example.org/ , B23456=https://gp-two.example.org/linkage",
+            {
+                "A12345": "https://gp-one.example.org",
+                "B23456": "https://gp-two.example.org/linkage",
+            },
+            id="pairs",
+        ),
+        pytest.param(
+            '{"A12345": "https://gp-one.example.org", "b23456": "http://localhost:8001/"}',
+            {"A12345": "https://gp-one.example.org", "B23456": "http://localhost:8001"},
+            id="json",
+        ),
+    ],
+)
+def test_the_gp_systems_directory_reads_pairs_or_json(raw: str, directory: dict[str, str]) -> None:
+    assert gp_systems_parse(raw) == directory
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        pytest.param("A1234=http://gp.example.org", "'A1234' is not an ODS code", id="code"),
+        pytest.param("A12345", "the URL for A12345 must be http or https", id="no-url"),
+        pytest.param("A12345=ftp://gp.example.org", "must be http or https", id="scheme"),
+        pytest.param(
+            "A12345=http://one.example.org,a12345=http://two.example.org",
+            "names A12345 more than once",
+            id="twice",
+        ),
+        pytest.param('{"A12345": ', "is not valid JSON", id="json"),
+        pytest.param('{"A12345": 1}', "must map ODS codes to URLs", id="json-not-urls"),
+    ],
+)
+def test_the_gp_systems_directory_refuses_what_it_cannot_use(raw: str, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="NHS_LOGIN_SIMULATOR_GP_SYSTEMS") as refused:
+        gp_systems_parse(raw)
+
+    assert message in str(refused.value)
+
+
+def test_the_simulator_takes_the_demo_practice_to_be_held_by_this_portal(tmp_path: Path) -> None:
+    environment = {"PORTAL_BASE_URL": "http://127.0.0.1:8260"}
+
+    loaded = settings_read("local", environment, tmp_path, script=_READ_GP_SYSTEMS)
+    emptied = settings_read(
+        "local",
+        {**environment, "NHS_LOGIN_SIMULATOR_GP_SYSTEMS": "{}"},
+        tmp_path,
+        script=_READ_GP_SYSTEMS,
+    )
+
+    assert loaded == {"A12345": "http://127.0.0.1:8260"}
+    assert emptied == {}
+
+
+def test_a_gp_systems_directory_it_cannot_use_stops_the_start(tmp_path: Path) -> None:
+    environment = {"NHS_LOGIN_SIMULATOR_GP_SYSTEMS": "A12345=gp.example.org"}
+
+    completed = settings_import("local", environment, tmp_path, script=_READ_GP_SYSTEMS)
+
+    assert completed.returncode != 0
+    assert "NHS_LOGIN_SIMULATOR_GP_SYSTEMS: the URL for A12345 must be http or https" in (
+        completed.stderr
+    )

@@ -36,6 +36,9 @@ simulator_install(globals())
 NHS_LOGIN_SETTINGS_URL = NHS_LOGIN_SETTINGS_URL or f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
 # The simulator's signing keys go wherever the test session puts them (conftest.py).
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3.0
+# No GP system unless a test names one: nhs_login_live (conftest.py) points the demo practice at
+# the live server's portal, so no test reaches an address it did not start.
+NHS_LOGIN_SIMULATOR_GP_SYSTEMS = {}
 
 # Made afresh for each test run (never a committed secret), unless the environment gives one:
 # app servers started by a test must share it.

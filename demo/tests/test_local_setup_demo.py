@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.test.utils import override_settings
 
 from accounts.models import User
 from core.client_assertion import JWT_BEARER
+from core.client_assertion_signing import client_assertion_sign
 from core.nhs_identifiers import nhs_number_is_valid
 from core.rsa_keys import public_key_pem
 from demo.practice import DEMO_ODS_CODE
@@ -34,10 +36,12 @@ from linkage.models import (
     RegistrationStatus,
 )
 from linkage.services import linkage_key_retrieve
+from nhs_login_simulator.keys import linkage_client_private_key
 from nhs_login_simulator.users import simulated_users
 from tests.security.secrets_in_logs import secret_register
 
 DEMO_API_CLIENT_ID = "demo-api-client"
+SIMULATOR_CLIENT_ID = "nhs-login-simulator"
 # What the simulator's users and the README rely on.
 DEMO_PATIENTS = {
     "9990000018": ("Thompson", RegistrationStatus.REGISTERED, False),
@@ -253,6 +257,69 @@ def test_local_setup_registers_a_demo_im1_partner_that_pairs_with_a_demo_patient
     assert list(client.practices.values_list("ods_code", flat=True)) == [DEMO_ODS_CODE]
     assert paired.status_code == 201, paired.content
     secret_register(paired.json()["connectionToken"])
+
+
+@pytest.mark.django_db
+def test_local_setup_registers_the_simulator_as_a_linkage_client_of_every_practice(
+    data_dir: Path,
+) -> None:
+    output = local_setup()
+
+    client = ApiClient.objects.get(client_id=SIMULATOR_CLIENT_ID)
+    assert client.enabled
+    assert client.all_practices
+    assert not client.practices.exists()
+    assert client.scopes == ["linkage:create", "linkage:read"]
+    assert client.public_key_pem == public_key_pem(linkage_client_private_key().public_key())
+    assert f"Registered the NHS login simulator as linkage API client {SIMULATOR_CLIENT_ID}" in (
+        output
+    )
+
+
+@pytest.mark.django_db
+def test_local_setup_simulator_linkage_key_gets_a_token(data_dir: Path) -> None:
+    local_setup()
+    token_url = f"{settings.PORTAL_BASE_URL}/api/oauth2/token"
+
+    response = HttpClient().post(
+        "/api/oauth2/token",
+        {
+            "grant_type": "client_credentials",
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": client_assertion_sign(
+                private_key=linkage_client_private_key(),
+                client_id=SIMULATOR_CLIENT_ID,
+                audience=token_url,
+            ),
+        },
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["scope"] == "linkage:create linkage:read"
+
+
+@pytest.mark.django_db
+def test_local_setup_follows_a_simulator_linkage_key_made_again(data_dir: Path) -> None:
+    with override_settings(NHS_LOGIN_SIMULATOR_KEY_DIR=data_dir / "nhs_login_simulator"):
+        local_setup()
+        (data_dir / "nhs_login_simulator" / "linkage-client" / "private_key.pem").unlink()
+        new_public_key = public_key_pem(linkage_client_private_key().public_key())
+
+        local_setup()
+
+    client = ApiClient.objects.get(client_id=SIMULATOR_CLIENT_ID)
+    assert client.public_key_pem == new_public_key
+    assert ApiClient.objects.filter(client_id=SIMULATOR_CLIENT_ID).count() == 1
+
+
+@pytest.mark.django_db
+def test_local_setup_registers_no_simulator_client_when_the_simulator_is_off(
+    data_dir: Path,
+) -> None:
+    with override_settings(NHS_LOGIN_SIMULATOR_ENABLED=False):
+        local_setup()
+
+    assert not ApiClient.objects.filter(client_id=SIMULATOR_CLIENT_ID).exists()
 
 
 @pytest.mark.django_db

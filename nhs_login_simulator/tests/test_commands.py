@@ -1,6 +1,6 @@
 """The simulator's management commands: client registration (redirect URIs, a PEM key without
 kid or a JWK with one, scopes, vtr sets, single sign-on partners, as NHS login registers
-partners) and signing-key rotation."""
+partners), signing-key rotation, and the public half of its linkage API client key."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db
 
 REGISTER = "nhs_login_simulator_client_register"
 ROTATE = "nhs_login_simulator_keys_rotate"
+LINKAGE_KEY = "nhs_login_simulator_linkage_key"
 NEW_CLIENT_ID = "new-portal"
 NEW_REDIRECT_URI = "https://new-portal.example.org/auth/nhs-login/callback/"
 
@@ -656,3 +657,55 @@ def test_rotation_writes_rsa_2048_pkcs8_keys(key_dir: Path) -> None:
         assert isinstance(key, rsa.RSAPrivateKey)
         assert key.key_size == 2048
         assert path.read_bytes() == private_key_pem(key)
+
+
+def linkage_key(*arguments: str) -> str:
+    out = io.StringIO()
+    call_command(LINKAGE_KEY, *arguments, stdout=out)
+    return out.getvalue()
+
+
+def test_the_linkage_key_is_made_on_first_use_readable_only_by_the_owner(
+    key_dir: Path,
+) -> None:
+    private_path = key_dir.parent / "linkage-client" / "private_key.pem"
+    assert not private_path.exists()
+
+    printed = linkage_key()
+
+    private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    assert private_key.key_size == 2048
+    assert stat.S_IMODE(private_path.stat().st_mode) == 0o600
+    assert printed == public_key_pem(private_key.public_key())
+    assert "PRIVATE" not in printed
+
+
+def test_the_linkage_key_stays_the_same_from_one_run_to_the_next(key_dir: Path) -> None:
+    assert linkage_key() == linkage_key()
+
+
+def test_the_linkage_key_is_not_a_signing_key(key_dir: Path) -> None:
+    printed = serialization.load_pem_public_key(linkage_key().encode())
+    assert isinstance(printed, rsa.RSAPublicKey)
+
+    published = [key.private_key.public_key().public_numbers() for key in signing_keys()]
+
+    assert printed.public_numbers() not in published
+
+
+def test_the_linkage_key_can_be_written_to_a_file(key_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public" / "nhs-login-simulator.pem"
+
+    output = linkage_key("--out", str(out))
+
+    assert out.read_text() == linkage_key()
+    assert output == f"Wrote the public key of client nhs-login-simulator to {out}\n"
+
+
+def test_the_linkage_key_refuses_a_file_it_cannot_write(key_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    with pytest.raises(CommandError, match="Cannot write"):
+        linkage_key("--out", str(blocker / "key.pem"))

@@ -401,6 +401,15 @@ def userinfo_sub_mismatch(outcome: Outcome) -> None:
     assert userinfo["nhs_number"] == id_token["nhs_number"]
 
 
+def gp_system_unavailable(outcome: Outcome) -> None:
+    """Userinfo answers as ever, less the one claim the GP system would have given."""
+    assert_id_token_valid(outcome)
+    assert_userinfo_valid(outcome)
+    userinfo = outcome.userinfo.json()
+    assert "gp_integration_credentials" not in userinfo
+    assert userinfo["gp_registration_details"] == {"gp_ods_code": "A12345"}
+
+
 def jwk_header(outcome: Outcome) -> None:
     """Signed by the key in its own header, which the provider never published."""
     header = jwt.get_unverified_header(outcome.id_token)
@@ -421,6 +430,7 @@ FAULT_CASES = [
     pytest.param(Fault.USERINFO_SERVER_ERROR, userinfo_server_error, id="userinfo-500"),
     pytest.param(Fault.USERINFO_NOT_JSON, userinfo_not_json, id="userinfo-html-not-json"),
     pytest.param(Fault.USERINFO_SUB_MISMATCH, userinfo_sub_mismatch, id="userinfo-sub-mismatch"),
+    pytest.param(Fault.GP_SYSTEM_UNAVAILABLE, gp_system_unavailable, id="gp-system-unavailable"),
     pytest.param(Fault.ID_TOKEN_ALG_NONE, alg_none, id="id-token-alg-none"),
     pytest.param(
         Fault.ID_TOKEN_HS512_WITH_PUBLIC_KEY,
@@ -545,6 +555,27 @@ def test_a_drip_fault_sends_the_real_answer_one_byte_at_a_time(
     assert isinstance(tokens["access_token"], str)
     assert userinfo_response.status_code == 200
     assert claims["sub"] == unverified_claims(outcome.id_token)["sub"]
+
+
+def test_gp_system_unavailable_leaves_out_what_the_gp_system_would_give(
+    flow: SimulatorFlow, exchange: Exchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The GP system is known and would answer, but the fault takes it to be down: it is not
+    asked (over HTTP with the portal as the GP system: tests/test_simulator_gp_credentials.py)."""
+    asked: list[str] = []
+
+    def answer(base_url: str, patient: Any) -> tuple[dict[str, str], str]:
+        asked.append(base_url)
+        return {"gp_user_id": "5100000001", "gp_linkage_key": "k" * 15, "gp_ods_code": "A12345"}, ""
+
+    monkeypatch.setattr("nhs_login_simulator.gp_credentials._retrieved_or_created", answer)
+    with override_settings(NHS_LOGIN_SIMULATOR_GP_SYSTEMS={"A12345": "http://gp-system.invalid"}):
+        working = sign_in_and_exchange(flow, exchange).userinfo.json()
+        faulty = sign_in_and_exchange(flow, exchange, fault=Fault.GP_SYSTEM_UNAVAILABLE)
+
+    assert working["gp_integration_credentials"]["gp_user_id"] == "5100000001"
+    assert "gp_integration_credentials" not in faulty.userinfo.json()
+    assert asked == ["http://gp-system.invalid"]
 
 
 def test_fault_table_covers_every_fault() -> None:

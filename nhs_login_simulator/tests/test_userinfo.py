@@ -26,6 +26,7 @@ from nhs_login_simulator.tests.conftest import (
     SimulatorFlow,
     redirect_query,
 )
+from nhs_login_simulator.users import SimulatedUser
 
 USERINFO = "/nhs-login-simulator/userinfo"
 ALL_SCOPES = (
@@ -35,8 +36,29 @@ ALL_SCOPES = (
 P9_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e01"
 P5_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e03"
 P0_SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e04"
+# What the GP system answers here (the gp_system fixture).
+GP_CREDENTIALS = {
+    "gp_user_id": "5100000001",
+    "gp_linkage_key": "StubGpSystemKey",
+    "gp_ods_code": "A12345",
+}
 
 Exchange = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def gp_system(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The user's GP system, answered here, so these tests are about which scope releases
+    what; the simulator asking a real one over HTTP is tested with the portal as the GP
+    system (tests/test_simulator_gp_credentials.py). Lists the users it was asked about."""
+    asked: list[str] = []
+
+    def fetch(user: SimulatedUser, *, gp_system_unavailable: bool = False) -> dict[str, str]:
+        asked.append(user.id)
+        return dict(GP_CREDENTIALS)
+
+    monkeypatch.setattr("nhs_login_simulator.claims.gp_credentials_fetch", fetch)
+    return asked
 
 
 def tokens_for(
@@ -136,14 +158,7 @@ def assert_no_token(response: Any) -> None:
         ),
         pytest.param(
             "openid gp_integration_credentials",
-            {
-                "sub": P9_SUB,
-                "gp_integration_credentials": {
-                    "gp_user_id": "5100000001",
-                    "gp_linkage_key": "Xw7kQ2mR9tLpZ",
-                    "gp_ods_code": "A12345",
-                },
-            },
+            {"sub": P9_SUB, "gp_integration_credentials": GP_CREDENTIALS},
             id="gp_integration_credentials",
         ),
     ],
@@ -191,15 +206,11 @@ def test_releases_verified_only_claims_to_a_p9_user(
     assert claims["identity_proofing_level"] == "P9"
     assert claims["given_name"] == "Ava"
     assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
-    assert claims["gp_integration_credentials"] == {
-        "gp_user_id": "5100000001",
-        "gp_linkage_key": "Xw7kQ2mR9tLpZ",
-        "gp_ods_code": "A12345",
-    }
+    assert claims["gp_integration_credentials"] == GP_CREDENTIALS
 
 
 def test_releases_the_p5_claims_and_withholds_the_p9_only_one_from_a_p5_user(
-    flow: SimulatorFlow, exchange: Exchange
+    flow: SimulatorFlow, exchange: Exchange, gp_system: list[str]
 ) -> None:
     """P5 gets profile, profile_extended and gp_registration_details; gp_integration_credentials
     is P9 only ("Scopes and claims", the table and note 6)."""
@@ -216,6 +227,7 @@ def test_releases_the_p5_claims_and_withholds_the_p9_only_one_from_a_p5_user(
     assert claims["given_name"] == "Chloe"
     assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
     assert "gp_integration_credentials" not in claims
+    assert gp_system == []  # not even asked
     assert b"null" not in response.content
 
 
@@ -271,7 +283,7 @@ def test_a_p0_user_gets_the_email_phone_and_landline_scopes(
 
 
 def test_releases_verified_only_claims_after_a_p5_user_proves_who_they_are(
-    flow: SimulatorFlow, exchange: Exchange
+    flow: SimulatorFlow, exchange: Exchange, gp_system: list[str]
 ) -> None:
     step_up_page = flow.sign_in(user="p5-demo-practice", scope=ALL_SCOPES, vtr=P9_VTR)
     assert step_up_page.status_code == 200
@@ -292,11 +304,12 @@ def test_releases_verified_only_claims_after_a_p5_user_proves_who_they_are(
     assert claims["identity_proofing_level"] == "P9"
     assert claims["given_name"] == "Chloe"
     assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
-    assert claims["gp_integration_credentials"]["gp_user_id"] == "5100000003"
+    assert claims["gp_integration_credentials"] == GP_CREDENTIALS
+    assert gp_system == ["p5-demo-practice"]
 
 
 def test_never_releases_gp_integration_credentials_to_a_client_without_im1(
-    flow: SimulatorFlow, exchange: Exchange, registered_client: Client
+    flow: SimulatorFlow, exchange: Exchange, registered_client: Client, gp_system: list[str]
 ) -> None:
     registered_client.im1_enabled = False
     registered_client.save()
@@ -305,6 +318,7 @@ def test_never_releases_gp_integration_credentials_to_a_client_without_im1(
     claims = userinfo_get(tokens["access_token"]).json()
 
     assert "gp_integration_credentials" not in claims
+    assert gp_system == []
     assert claims["gp_registration_details"] == {"gp_ods_code": "A12345"}
     assert claims["given_name"] == "Ava"
 

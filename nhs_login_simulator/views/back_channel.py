@@ -21,7 +21,7 @@ from django.http import (
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nhs_login_simulator.claims import user_claims
+from nhs_login_simulator.claims import userinfo_claims
 from nhs_login_simulator.faults import Fault, fault_effective
 from nhs_login_simulator.models import Client
 from nhs_login_simulator.tokens import (
@@ -221,8 +221,8 @@ def _userinfo_caller(request: HttpRequest) -> _UserinfoCaller:
 @require_http_methods(["GET", "POST"])
 def userinfo(request: HttpRequest) -> HttpResponseBase:
     """The userinfo endpoint: the claims of the access token's scopes at its proofing level
-    (Federation specification 3.6). Bearer token errors come in WWW-Authenticate; others, such
-    as a token sent some other way than the Authorization header, in a JSON body."""
+    (Federation specification 3.6; GP credentials, docs/adr/0026). Bearer token errors come in
+    WWW-Authenticate; others (a token not in the Authorization header) in a JSON body."""
     try:
         caller = _userinfo_caller(request)
     except _UserinfoRefusedError as refused:
@@ -238,11 +238,12 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
     )
     if broken is not None:
         return _no_store(broken)
-    claims = user_claims(
+    claims = userinfo_claims(
         user=caller.user,
         scopes=caller.scopes,
         identity_proofing_level=caller.access["identity_proofing_level"],
         im1_enabled=caller.client.im1_enabled,
+        gp_system_unavailable=fault == Fault.GP_SYSTEM_UNAVAILABLE,
     )
     if fault == Fault.USERINFO_SUB_MISMATCH:
         claims["sub"] = "00000000-0000-4000-8000-000000000000"

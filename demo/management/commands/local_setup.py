@@ -1,9 +1,10 @@
 """Prepare a laptop's portal for `make run`: its NHS login key and registration with the
 built-in simulator, a demo practice with synthetic patients that match the simulator's users,
-a linkage API client and an IM1 partner whose keys are in the data directory, a member of the
-demo practice's staff whose sign-in it prints and, with DEBUG off, the static files collected
-as production serves them. Safe to run every time: it changes nothing that is already in
-place."""
+a linkage API client and an IM1 partner whose keys are in the data directory, the simulator
+registered as a linkage API client of the portal, as NHS login is of a GP system
+(docs/adr/0026), a member of the demo practice's staff whose sign-in it prints and, with DEBUG
+off, the static files collected as production serves them. Safe to run every time: it changes
+nothing that is already in place."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             scopes=("im1:pair",),
             file_stem="demo_im1_partner",
         )
+        self._simulator_linkage_client()
         self._demo_staff_member()
         self._static_files()
 
@@ -111,9 +113,7 @@ class Command(BaseCommand):
                 ods_codes=[DEMO_ODS_CODE],
             )
         else:
-            if client.public_key_pem != public_pem:
-                client.public_key_pem = public_pem
-                client.save(update_fields=["public_key_pem"])
+            _public_key_kept(client, public_pem)
             if not client.all_practices and not client.practices.exists():
                 # Registered before clients were bound to practices (docs/adr/0007).
                 client.practices.add(Practice.objects.get(ods_code=DEMO_ODS_CODE))
@@ -147,3 +147,39 @@ class Command(BaseCommand):
             f"  {settings.PORTAL_BASE_URL}/admin/  username {DEMO_STAFF_USERNAME}  "
             f"password {password}  (kept in {password_path})"
         )
+
+    def _simulator_linkage_client(self) -> None:
+        """The simulator asks the portal for a user's GP credentials as NHS login asks the GP
+        system: a client of every practice, reading and creating linkage keys. Its key is made
+        in the simulator's key directory; only the public half is read, by calling its command
+        by name (the product never imports the simulator)."""
+        if not settings.NHS_LOGIN_SIMULATOR_ENABLED:
+            return
+        printed = io.StringIO()
+        call_command("nhs_login_simulator_linkage_key", stdout=printed)
+        public_pem = rsa_public_key_pem_from(printed.getvalue().encode())
+        client_id = settings.NHS_LOGIN_SIMULATOR_LINKAGE_CLIENT_ID
+        client = ApiClient.objects.filter(client_id=client_id).first()
+        if client is None:
+            api_client_register(
+                name="NHS login simulator",
+                client_id=client_id,
+                public_key_pem=public_pem,
+                jwks_url="",
+                # NHS login's two scopes of the linkage API; never IM1 pairing.
+                scopes=["linkage:read", "linkage:create"],
+                all_practices=True,
+            )
+            self.stdout.write(
+                f"Registered the NHS login simulator as linkage API client {client_id}"
+            )
+        else:
+            _public_key_kept(client, public_pem)
+
+
+def _public_key_kept(client: ApiClient, public_pem: str) -> None:
+    """A client's registered key follows its key file, which a new data directory remakes
+    (the token endpoint reads the key from the row at each request)."""
+    if client.public_key_pem != public_pem:
+        client.public_key_pem = public_pem
+        client.save(update_fields=["public_key_pem"])
