@@ -128,7 +128,7 @@ stack-check: setup chromium ## Build and run the compose stack: scale out, stop 
 	$(BIN)/python scripts/stack_check.py $(STACK_CHECK_ARGS)
 
 .PHONY: mutation
-mutation: setup ## Mutation testing of the validation rules, a score per module (slow: 15 to 25 min on 2 cores)
+mutation: setup ## Mutation testing of the validation rules, a score per module (slow: 20 to 30 min on 2 cores)
 	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
 
 .PHONY: bench
