@@ -50,19 +50,12 @@ class KeyActionsAdmin(PracticeScopedAdmin):
         """Staff of the key's practice with ``linkage.reissue_linkagekey``."""
         return staff_may(request, "reissue") and self.has_view_permission(request, obj)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        key = self.get_object(request, object_id)
-        extra = {
-            "can_revoke": key is not None and self.has_revoke_permission(request, key),
-            "can_reissue": key is not None and self.has_reissue_permission(request, key),
+    def change_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """The Revoke and Reissue buttons, for staff who may use them."""
+        return {
+            "can_revoke": obj is not None and self.has_revoke_permission(request, obj),
+            "can_reissue": obj is not None and self.has_reissue_permission(request, obj),
         }
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _key_for(self, request: HttpRequest, object_id: str, action: KeyAction) -> LinkageKey:
         """One of the staff member's practice's keys, if they may take ``action``; else 403,

@@ -54,20 +54,12 @@ class PatientKeyAdmin(PracticeScopedAdmin):
         """Staff of the patient's practice with ``linkage.issue_linkagekey``."""
         return staff_may(request, "issue") and self.has_view_permission(request, obj)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        patient = self.get_object(request, object_id)
-        extra = {
-            "active_key": _active_key(patient) if patient else None,
-            "can_issue_key": patient is not None
-            and self.has_issue_key_permission(request, patient),
+    def change_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """The patient's active key, and the Issue button for staff who may use it."""
+        return {
+            "active_key": _active_key(obj) if obj else None,
+            "can_issue_key": obj is not None and self.has_issue_key_permission(request, obj),
         }
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _patient_to_issue(self, request: HttpRequest, object_id: str) -> RegisteredPatient:
         """One of the staff member's practice's patients, if they may issue keys; else 403, as

@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
 from core.nhs_identifiers import InvalidValueError, nhs_number_normalise
@@ -73,6 +73,22 @@ class PracticeScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if found is None:
             raise PermissionDenied
         return found
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The record's page, with what ``change_page_context`` adds for its buttons."""
+        extra = self.change_page_context(request, self.get_object(request, object_id))
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def change_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """What a record's page shows beside the record (the actions the staff member may
+        take on it, say); nothing by default."""
+        return {}
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
