@@ -37,9 +37,15 @@ from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, AuditAction, audited
 from linkage.crypto import linkage_key_decrypt, linkage_key_encrypt
 from linkage.errors import InvalidRequestError, PracticeNotLiveError, PracticeNotServedError
+from linkage.keys import account_id_is_well_formed, linkage_key_is_well_formed
 from linkage.models import ApiClient, LinkageKey, LinkageKeyStatus, RegisteredPatient
 from linkage.services import patient_eligibility_check
-from linkage.validation import request_date_of_birth, request_ods_code, surnames_match
+from linkage.validation import (
+    request_date_of_birth,
+    request_ods_code,
+    request_reason,
+    surnames_match,
+)
 
 # What a connection that ended with its key says, once it is first found so.
 KEY_REVOKED_REASON = "The linkage key it was made with was revoked"
@@ -93,13 +99,13 @@ def connection_token_hash(connection_token: str) -> str:
 
 def _account_id(raw: str) -> str:
     account_id = raw.strip()
-    if not (account_id.isascii() and account_id.isdigit()) or len(account_id) > 20:
+    if not account_id_is_well_formed(account_id):
         raise InvalidRequestError("accountId must be 1 to 20 digits")
     return account_id
 
 
 def _linkage_key(raw: str) -> str:
-    if not 1 <= len(raw) <= 64 or not raw.isprintable():
+    if not linkage_key_is_well_formed(raw):
         raise InvalidRequestError("linkageKey must be 1 to 64 printable characters")
     return raw
 
@@ -281,9 +287,7 @@ def im1_connection_end(*, actor: Actor, connection: Connection, reason: str) -> 
         nhs_number=patient.nhs_number,
         writes=True,
     ):
-        reason = reason.strip()
-        if not reason:
-            raise InvalidRequestError("Give a reason")
+        reason = request_reason(reason)
         ended = Connection.objects.filter(pk=connection.pk, ended_at__isnull=True).update(
             ended_at=timezone.now(), ended_by=str(actor)[:255], ended_reason=reason
         )

@@ -24,6 +24,24 @@ class LinkageInformation:
         return f"LinkageInformation(account_id={self.account_id!r}, ods_code={self.ods_code!r})"
 
 
+# What a stored key may be, made here or loaded from another GP system: generated keys are 15
+# characters, keys migrated in up to 64, punctuation allowed; an Account ID is up to 20 digits.
+LINKAGE_KEY_MAX_LENGTH = 64
+ACCOUNT_ID_MAX_DIGITS = 20
+
+
+def linkage_key_is_well_formed(linkage_key: str) -> bool:
+    """1 to 64 printable characters: what any stored key can be."""
+    return 1 <= len(linkage_key) <= LINKAGE_KEY_MAX_LENGTH and linkage_key.isprintable()
+
+
+def account_id_is_well_formed(account_id: str) -> bool:
+    """1 to 20 ASCII digits: what any stored Account ID can be."""
+    return (
+        account_id.isascii() and account_id.isdigit() and len(account_id) <= ACCOUNT_ID_MAX_DIGITS
+    )
+
+
 def new_account_id(practice: Practice) -> str:
     """A new Account ID, unique at the practice: ten digits, read aloud like a phone number."""
     while True:

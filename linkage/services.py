@@ -30,7 +30,13 @@ from linkage.errors import (
     UnderMinimumAgeError,
 )
 from linkage.idempotency import IdempotentRequest, idempotent_record, idempotent_remember
-from linkage.keys import LinkageInformation, linkage_key_generate, new_account_id
+from linkage.keys import (
+    LinkageInformation,
+    account_id_is_well_formed,
+    linkage_key_generate,
+    linkage_key_is_well_formed,
+    new_account_id,
+)
 from linkage.models import (
     IdempotentCreate,
     LinkageKey,
@@ -45,6 +51,7 @@ from linkage.validation import (
     request_date_of_birth,
     request_nhs_number,
     request_ods_code,
+    request_reason,
     surnames_match,
 )
 
@@ -269,13 +276,6 @@ def _revoke(key: LinkageKey, *, actor: Actor, reason: str) -> None:
         raise LinkageKeyRevokedError("The linkage key was already revoked")
 
 
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise InvalidRequestError("Give a reason")
-    return reason
-
-
 def linkage_key_revoke(*, actor: Actor, linkage_key: LinkageKey, reason: str) -> None:
     """Stop serving a key. It is kept, with who, when and why, and never served again."""
     patient = linkage_key.patient
@@ -286,7 +286,7 @@ def linkage_key_revoke(*, actor: Actor, linkage_key: LinkageKey, reason: str) ->
         nhs_number=patient.nhs_number,
         writes=True,
     ):
-        _revoke(linkage_key, actor=actor, reason=_reason(reason))
+        _revoke(linkage_key, actor=actor, reason=request_reason(reason))
 
 
 def linkage_key_reissue(
@@ -301,7 +301,7 @@ def linkage_key_reissue(
         nhs_number=patient.nhs_number,
         writes=True,
     ):
-        reason = _reason(reason)
+        reason = request_reason(reason)
         patient_eligibility_check(patient)
         with transaction.atomic():
             active = patient.linkage_keys.select_for_update().filter(status=LinkageKeyStatus.ACTIVE)
@@ -350,9 +350,9 @@ def linkage_key_load(
 ) -> None:
     """Store linkage information that already exists elsewhere (a migration from another GP
     system, the demo data): keys up to 64 characters, punctuation allowed."""
-    if not 1 <= len(linkage_key) <= 64 or not linkage_key.isprintable():
+    if not linkage_key_is_well_formed(linkage_key):
         raise InvalidRequestError("A linkage key is 1 to 64 printable characters")
-    if not (account_id.isascii() and account_id.isdigit()) or len(account_id) > 20:
+    if not account_id_is_well_formed(account_id):
         raise InvalidRequestError("An Account ID is up to 20 digits")
     practice = patient.practice
     with audited(

@@ -10,7 +10,12 @@ from datetime import date
 from django.utils import timezone
 
 from core.nhs_identifiers import InvalidValueError, nhs_number_normalise, ods_code_normalise
-from linkage.errors import InvalidDateOfBirthError, InvalidNhsNumberError, InvalidOdsCodeError
+from linkage.errors import (
+    InvalidDateOfBirthError,
+    InvalidNhsNumberError,
+    InvalidOdsCodeError,
+    InvalidRequestError,
+)
 
 _SURNAME_IGNORED = re.compile("[\\s\\-'\u2019]")  # spaces, hyphens, both apostrophes
 
@@ -70,3 +75,12 @@ def request_date_of_birth(raw: str | date) -> date:
         return date_of_birth_parse(raw)
     except InvalidValueError as error:
         raise InvalidDateOfBirthError from error
+
+
+def request_reason(raw: str) -> str:
+    """Why a key is revoked or reissued, or a connection ended: kept with the record, so it
+    may not be blank (the contract's INVALID_REQUEST)."""
+    reason = raw.strip()
+    if not reason:
+        raise InvalidRequestError("Give a reason")
+    return reason
