@@ -147,16 +147,8 @@ class AuditEventAdmin(PracticeScopedAdmin):
         ActorTypeFilter,
         ("occurred_at", admin.DateFieldListFilter),
     )
-    fields = (
-        "occurred_at",
-        "actor_type_shown",
-        "actor_shown",
-        "action_shown",
-        "outcome_shown",
-        "ods_code",
-        "patient_shown",
-        "request_id",
-    )
+    # An event's page shows what its row in the list shows, and nothing can be changed.
+    fields = list_display
     readonly_fields = fields
     change_list_template = "admin/linkage/auditevent/change_list.html"
     date_hierarchy = "occurred_at"
