@@ -124,7 +124,7 @@ def test_an_answer_that_trickles_in_is_given_up_at_the_deadline(server: str, pat
     elapsed = time.monotonic() - started
 
     # The whole answer would take 10 s or more; the call ends at its deadline.
-    assert DEADLINE_SECONDS <= elapsed < DEADLINE_SECONDS + 0.5
+    assert DEADLINE_SECONDS <= elapsed < DEADLINE_SECONDS + 1.5
     assert [seen_path for _, seen_path, _ in _Recorder.seen] == [path]  # never retried
 
 

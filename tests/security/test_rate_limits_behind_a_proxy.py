@@ -6,6 +6,7 @@ away alone; a client's own X-Forwarded-For neither frees it nor blames anyone el
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -43,10 +44,16 @@ def behind_a_proxy(nhs_login_live: NhsLoginLive, settings: SettingsWrapper) -> s
     return nhs_login_live.base_url
 
 
+# Each test gets the next /24 of 198.18.0.0/15 (set aside for tests, RFC 2544) from a random
+# start: tests run within one real minute share a simulated minute, so two of them drawing the
+# same block at random would count against each other's limits.
+_BLOCKS = itertools.count(secrets.randbelow(512))
+
+
 def _addresses(count: int) -> list[str]:
-    """Addresses no earlier run used (198.18.0.0/15, set aside for tests, RFC 2544)."""
-    block = secrets.randbelow(250)
-    return [f"198.18.{block}.{host}" for host in range(1, count + 1)]
+    """Addresses no other test in this run used, and most likely no earlier run."""
+    block = next(_BLOCKS) % 512
+    return [f"198.{18 + block // 256}.{block % 256}.{host}" for host in range(1, count + 1)]
 
 
 def _jump_off(base_url: str, forwarded_for: str) -> requests.Response:

@@ -55,14 +55,14 @@ def test_a_provider_dripping_its_answer_is_given_up_at_the_call_deadline(
     fault: str,
     userinfo_calls: int,
 ) -> None:
-    settings.NHS_LOGIN_TIMEOUT_SECONDS = 0.5
+    settings.NHS_LOGIN_TIMEOUT_SECONDS = 2.0  # room for the token call before a userinfo drip
     settings.NHS_LOGIN_SIMULATOR_DRIP_SECONDS = DRIP_SECONDS
 
     elapsed, status, text = _callback_answered(nhs_login_live, provider_calls, fault)
 
     assert status == 503
     assert "NHS login is not working at the moment" in text
-    assert elapsed < 1.5  # the call's deadline, not the minute the answer would take
+    assert elapsed < 4.0  # the call's deadline, not the minute the answer would take
     assert provider_calls["token"] == 1  # never retried
     assert provider_calls["userinfo"] == userinfo_calls
     assert not Patient.objects.exists()
@@ -78,14 +78,14 @@ def test_the_callbacks_calls_together_end_within_its_budget(
     userinfo_calls: int,
 ) -> None:
     settings.NHS_LOGIN_TIMEOUT_SECONDS = 20  # each call alone could take long
-    settings.NHS_LOGIN_CALLBACK_BUDGET_SECONDS = 1.0
+    settings.NHS_LOGIN_CALLBACK_BUDGET_SECONDS = 3.0
     settings.NHS_LOGIN_SIMULATOR_DRIP_SECONDS = DRIP_SECONDS
 
     elapsed, status, text = _callback_answered(nhs_login_live, provider_calls, fault)
 
     assert status == 503
     assert "NHS login is not working at the moment" in text
-    assert elapsed < 2.0  # the budget, not one call's 20 s
+    assert elapsed < 5.0  # the budget, not one call's 20 s
     assert provider_calls["token"] == 1
     assert provider_calls["userinfo"] == userinfo_calls
 
