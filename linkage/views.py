@@ -30,6 +30,7 @@ from linkage.errors import (
     LinkageKeyRevokedError,
 )
 from linkage.keys import LinkageInformation
+from linkage.page_sections import details_page_sections
 from linkage.patient_cancel import linkage_key_cancel
 from linkage.presenters import (
     CANCELLED_BY_PATIENT,
@@ -80,7 +81,11 @@ def _details_page(
         show_key=show_key,
         today=timezone.localdate(),
     )
-    response = render(request, "linkage/details.jinja", {"details": details, "created": created})
+    sections = details_page_sections(
+        request, nhs_number=patient.nhs_number, ods_code=information.ods_code
+    )
+    context = {"details": details, "created": created, "sections": sections}
+    response = render(request, "linkage/details.jinja", context)
     response["Cache-Control"] = "no-store"
     return response
 
