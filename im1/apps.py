@@ -6,6 +6,7 @@ class Im1Config(AppConfig):
     patient's linkage information, then read it over a connection (docs/im1-api.md)."""
 
     name = "im1"
+    verbose_name = "IM1 apps"
 
     def ready(self) -> None:
         # A P9 sign-in lifts the patient's pairing lock: connected here, so that accounts,

@@ -70,7 +70,7 @@ def test_declares_openapi_3_1(openapi: dict[str, Any]) -> None:
 def test_paths_and_methods_are_exactly_the_im1_url_patterns(
     openapi: dict[str, Any], client: Client
 ) -> None:
-    paths = [reverse(f"im1:{pattern.name}") for pattern in im1_urls.urlpatterns]
+    paths = [reverse(f"im1:{pattern.name}") for pattern in im1_urls.api_urlpatterns]
     answered = {
         path: {
             method
