@@ -24,7 +24,9 @@ import secrets
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -66,7 +68,22 @@ def client_assertion(client_id: str, private_key_pem: bytes, token_endpoint: str
     return jwt.encode(claims, private_key, algorithm="RS512")  # type: ignore[arg-type]
 
 
-def run(arguments: argparse.Namespace) -> dict[str, object]:
+@dataclass(frozen=True)
+class SignedIn:
+    """What a relying party holds after the code flow: the token set, the verified ID token's
+    claims and userinfo's."""
+
+    token_set: dict[str, Any]
+    id_token: dict[str, Any]
+    claims: dict[str, Any]
+    token_endpoint: str
+
+
+def code_flow(arguments: argparse.Namespace) -> SignedIn:
+    """Discovery, authorize with PKCE, the test user's sign-in (and consent), the token
+    exchange, the ID token's checks and userinfo, each step printed as it passes. The
+    arguments are this script's (``issuer``, ``client_id``, ``private_key``,
+    ``redirect_uri``, ``user``, ``scope``, ``vtr``)."""
     browser = requests.Session()
     discovery = browser.get(
         f"{arguments.issuer}/.well-known/openid-configuration", timeout=TIMEOUT
@@ -185,7 +202,13 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     if claims["sub"] != id_token["sub"]:
         raise FlowError("userinfo sub differs from the ID token's")
     step(f"userinfo returned {', '.join(sorted(claims))}")
+    return SignedIn(token_set, id_token, claims, token_endpoint)
 
+
+def run(arguments: argparse.Namespace) -> dict[str, object]:
+    signed_in = code_flow(arguments)
+    token_set, token_endpoint = signed_in.token_set, signed_in.token_endpoint
+    private_key_pem = Path(arguments.private_key).read_bytes()
     refreshed = requests.post(
         token_endpoint,
         data={
@@ -201,7 +224,7 @@ def run(arguments: argparse.Namespace) -> dict[str, object]:
     if refreshed.status_code != 200 or "access_token" not in refreshed.json():
         raise FlowError(f"refresh answered {refreshed.status_code}")
     step("refresh token exchanged for a new access token")
-    return {"vot": id_token["vot"], "userinfo_claims": sorted(claims)}
+    return {"vot": signed_in.id_token["vot"], "userinfo_claims": sorted(signed_in.claims)}
 
 
 def main() -> int:

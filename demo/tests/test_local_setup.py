@@ -58,7 +58,7 @@ def test_local_setup_generates_the_key_and_registers_the_portal(local_settings: 
 
     assert file_mode(local_settings) == 0o600
     assert f"Generated the portal's NHS login key at {local_settings}" in output
-    client = Client.objects.get()
+    client = Client.objects.get(client_id=LOCAL_CLIENT_ID)
     assert client.client_id == LOCAL_CLIENT_ID
     assert client.redirect_uris == [f"{PORTAL_BASE_URL}/auth/nhs-login/callback/"]
     assert client.im1_enabled is True
@@ -76,7 +76,7 @@ def test_local_setup_registers_the_portals_scopes_and_every_vtr_set_it_sends(
     ):
         local_setup()
 
-    client = Client.objects.get()
+    client = Client.objects.get(client_id=LOCAL_CLIENT_ID)
     assert client.scopes == ["openid", "profile", "email"]
     assert client.vtr_sets == [["P5.Cp.Cd", "P9.Cp.Cd"], ["P9.Cp.Cd"]]
 
@@ -85,13 +85,13 @@ def test_local_setup_registers_the_portals_scopes_and_every_vtr_set_it_sends(
 def test_local_setup_run_again_keeps_the_key_and_the_one_client(local_settings: Path) -> None:
     local_setup()
     key_before = local_settings.read_bytes()
-    client_before = Client.objects.get()
+    client_before = Client.objects.get(client_id=LOCAL_CLIENT_ID)
 
     output = local_setup()
 
     assert local_settings.read_bytes() == key_before
     assert "Generated" not in output
-    client = Client.objects.get()
+    client = Client.objects.get(client_id=LOCAL_CLIENT_ID)
     assert client.pk == client_before.pk
     assert client.public_key_pem == client_before.public_key_pem
     assert client.redirect_uris == [f"{PORTAL_BASE_URL}/auth/nhs-login/callback/"]
@@ -107,9 +107,32 @@ def test_local_setup_registers_a_key_that_was_already_there(
     local_setup()
 
     assert local_settings.read_bytes() == existing
-    assert Client.objects.get().public_key_pem == public_key_pem(
+    assert Client.objects.get(client_id=LOCAL_CLIENT_ID).public_key_pem == public_key_pem(
         private_key_from(local_settings).public_key()
     )
+
+
+@pytest.mark.django_db
+def test_local_setup_registers_the_demo_im1_app_with_a_key_of_its_own(
+    local_settings: Path, tmp_path: Path
+) -> None:
+    """The relying party scripts/im1_partner_demo.py signs in as: IM1-enabled, asking for
+    gp_integration_credentials, its key in the data directory, kept from one run to the next."""
+    local_setup()
+    key_path = tmp_path / "data" / "nhs_login" / "demo_im1_app_key.pem"
+    key_before = key_path.read_bytes()
+
+    local_setup()
+
+    app = Client.objects.get(client_id="demo-im1-app")
+    assert app.im1_enabled is True
+    assert "gp_integration_credentials" in app.scopes
+    assert app.redirect_uris == ["https://demo-im1-app.example.org/callback"]
+    assert file_mode(key_path) == 0o600
+    assert key_path.read_bytes() == key_before
+    assert app.public_key_pem == public_key_pem(private_key_from(key_path).public_key())
+    portal = Client.objects.get(client_id=LOCAL_CLIENT_ID)
+    assert portal.public_key_pem != app.public_key_pem
 
 
 @pytest.mark.django_db

@@ -29,6 +29,11 @@ from linkage.practice_staff import practice_staff_create, staff_password_generat
 DEMO_API_CLIENT_ID = "demo-api-client"
 DEMO_IM1_PARTNER_ID = "demo-im1-partner"
 DEMO_STAFF_USERNAME = "demo-reception"
+# The IM1 app as NHS login knows it: a relying party that may receive gp_integration_credentials
+# (scripts/im1_partner_demo.py signs in as it). Its redirect URI is never served: the demo
+# reads the code from the redirect itself.
+DEMO_IM1_APP_ID = "demo-im1-app"
+DEMO_IM1_APP_REDIRECT_URI = "https://demo-im1-app.example.org/callback"
 
 
 class Command(BaseCommand):
@@ -50,6 +55,7 @@ class Command(BaseCommand):
             file_stem="demo_im1_partner",
         )
         self._simulator_linkage_client()
+        self._demo_im1_app()
         self._demo_staff_member()
         self._static_files()
 
@@ -82,6 +88,25 @@ class Command(BaseCommand):
                 vtr_sets=vtr_sets_sent(),
                 stdout=self.stdout,
             )
+
+    def _demo_im1_app(self) -> None:
+        """The demo IM1 partner's app, registered with the simulator as NHS login registers an
+        IM1-enabled partner, with a key of its own (not the one it calls the portal with)."""
+        if not settings.NHS_LOGIN_SIMULATOR_ENABLED:
+            return
+        key_path = Path(settings.DATA_DIR) / "nhs_login" / "demo_im1_app_key.pem"
+        if not key_path.exists():
+            private_key_write(key_path, private_key_generate())
+        call_command(
+            "nhs_login_simulator_client_register",
+            client_id=DEMO_IM1_APP_ID,
+            name="Demo IM1 app",
+            redirect_uris=[DEMO_IM1_APP_REDIRECT_URI],
+            public_key=key_path,
+            im1=True,
+            scopes="openid profile gp_registration_details gp_integration_credentials",
+            stdout=io.StringIO(),
+        )
 
     def _demo_practice(self) -> None:
         practice = demo_practice_seed()
