@@ -280,6 +280,100 @@ def test_api_client_create_refuses_a_client_id_already_registered(
     assert client.public_key_pem == public_key_path.read_text()
 
 
+UPDATE = "--update-if-registered"
+
+
+@pytest.mark.django_db
+def test_api_client_create_can_bring_a_registered_client_up_to_date_audited(
+    public_key_path: Path, tmp_path: Path
+) -> None:
+    """What a stack's start-up runs every time (compose.yaml): the first run registers, a run
+    with the same details changes nothing, one with a new key changes the key, audited."""
+    arguments = ("--name", "NHS login simulator", "--client-id", "simulator", "--all-practices")
+    first = run(
+        "api_client_create",
+        *arguments,
+        "--scopes",
+        "linkage:read",
+        "--public-key",
+        str(public_key_path),
+        UPDATE,
+    )
+    same = run(
+        "api_client_create",
+        *arguments,
+        "--scopes",
+        "linkage:read",
+        "--public-key",
+        str(public_key_path),
+        UPDATE,
+    )
+    assert (first.strip(), same.strip()) == ("simulator", "simulator")
+    assert not AuditEvent.objects.filter(action=AuditAction.API_CLIENT_CHANGE).exists()
+    new_key = tmp_path / "new.pem"
+    new_private_key = private_key_generate()
+    private_key_write(new_key, new_private_key)
+
+    run(
+        "api_client_create",
+        *arguments,
+        "--scopes",
+        BOTH_SCOPES,
+        "--public-key",
+        str(new_key),
+        UPDATE,
+    )
+
+    client = ApiClient.objects.get()
+    assert client.public_key_pem == public_key_pem(new_private_key.public_key())
+    assert sorted(client.scopes) == ["linkage:create", "linkage:read"]
+    event = AuditEvent.objects.get(action=AuditAction.API_CLIENT_CHANGE)
+    assert event.client_id == "simulator"
+    assert event.actor.startswith("manage.py api_client_create by ")
+
+
+@pytest.mark.django_db
+def test_updating_if_registered_needs_the_client_id(public_key_path: Path) -> None:
+    with pytest.raises(CommandError, match="needs the --client-id"):
+        run(
+            "api_client_create",
+            "--name",
+            "X",
+            "--scopes",
+            "linkage:read",
+            "--all-practices",
+            "--public-key",
+            str(public_key_path),
+            UPDATE,
+        )
+
+    assert not ApiClient.objects.exists()
+
+
+@pytest.mark.django_db
+def test_updating_if_registered_still_refuses_what_registering_refuses(
+    public_key_path: Path,
+) -> None:
+    api_client_create(public_key=public_key_path, scopes="linkage:read", client_id="simulator")
+
+    with pytest.raises(CommandError):
+        run(
+            "api_client_create",
+            "--name",
+            "X",
+            "--scopes",
+            "linkage:nothing",
+            "--all-practices",
+            "--public-key",
+            str(public_key_path),
+            "--client-id",
+            "simulator",
+            UPDATE,
+        )
+
+    assert ApiClient.objects.get().scopes == ["linkage:read"]
+
+
 # api_client_assertion
 
 

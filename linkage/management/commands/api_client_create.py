@@ -8,8 +8,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from linkage.api_clients.registration import api_client_register
-from linkage.models import API_SCOPES
+from linkage.api_clients.registration import (
+    ApiClientDetails,
+    api_client_change,
+    api_client_register,
+)
+from linkage.management.operator import operator_actor
+from linkage.models import API_SCOPES, ApiClient
 
 
 class Command(BaseCommand):
@@ -26,6 +31,13 @@ class Command(BaseCommand):
             "--scopes", required=True, help=f"Comma-separated: {','.join(API_SCOPES)}"
         )
         parser.add_argument("--client-id", help="Default: a new random id")
+        parser.add_argument(
+            "--update-if-registered",
+            action="store_true",
+            help="With --client-id: a client already registered under it is brought up to "
+            "these details (audited as a change) instead of refused, so that a deployment's "
+            "start-up can run this every time",
+        )
         binding = parser.add_mutually_exclusive_group(required=True)
         binding.add_argument(
             "--practices",
@@ -53,16 +65,30 @@ class Command(BaseCommand):
                 ) from error
             except UnicodeDecodeError as error:
                 raise CommandError(f"{options['public_key']} is not a PEM text file") from error
+        details: ApiClientDetails = {
+            "name": options["name"],
+            "public_key_pem": public_key_pem,
+            "jwks_url": options["jwks_url"] or "",
+            "scopes": scopes,
+            "ods_codes": ods_codes,
+            "all_practices": options["all_practices"],
+        }
+        registered = ApiClient.objects.filter(client_id=options["client_id"] or "").first()
+        if options["update_if_registered"] and not options["client_id"]:
+            raise CommandError("--update-if-registered needs the --client-id to look for")
         try:
-            client = api_client_register(
-                name=options["name"],
-                client_id=options["client_id"] or str(uuid.uuid4()),
-                public_key_pem=public_key_pem,
-                jwks_url=options["jwks_url"] or "",
-                scopes=scopes,
-                ods_codes=ods_codes,
-                all_practices=options["all_practices"],
-            )
+            if options["update_if_registered"] and registered is not None:
+                client = api_client_change(
+                    actor=operator_actor("api_client_create", options),
+                    client=registered,
+                    client_id=registered.client_id,
+                    enabled=registered.enabled,
+                    **details,
+                )
+            else:
+                client = api_client_register(
+                    client_id=options["client_id"] or str(uuid.uuid4()), **details
+                )
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(client.client_id)
