@@ -93,7 +93,7 @@ class ConnectionAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
 
     practice_field = "patient__practice"
     nhs_number_lookup = "patient__nhs_number"
-    list_display = ("partner", "patient", "created_at", "last_used_at", "status_shown")
+    list_display = ("app_shown", "patient", "status_shown", "connected_shown", "last_used_shown")
     list_select_related = ("partner", "patient", "linkage_key")
     list_filter = (ConnectionStatusFilter, ConnectionPracticeFilter)
     search_fields = ("patient__surname", "partner__name")
@@ -115,6 +115,18 @@ class ConnectionAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     @admin.display(description="status")
     def status_shown(self, connection: Connection) -> str:
         return connection_status(connection)
+
+    @admin.display(description="app", ordering="partner__name")
+    def app_shown(self, connection: Connection) -> str:
+        return connection.partner.name
+
+    @admin.display(description="connected", ordering="created_at")
+    def connected_shown(self, connection: Connection) -> Any:
+        return connection.created_at
+
+    @admin.display(description="last used", ordering="last_used_at", empty_value="Not yet")
+    def last_used_shown(self, connection: Connection) -> Any:
+        return connection.last_used_at
 
     @admin.display(description="Account ID")
     def account_id_shown(self, connection: Connection) -> str:
