@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from accounts.presenters import date_display, nhs_number_display
 from im1.errors import ConnectionNotValidError
 from im1.guard import pairing_locked
 from im1.models import Connection
@@ -36,7 +35,6 @@ from linkage.admin.scoping import (
 )
 from linkage.models import RegisteredPatient
 from linkage.selectors import practices_of
-from linkage.staff_key_presenters import patient_name_display
 
 TEMPLATES = "admin/im1/connection"
 
@@ -192,7 +190,7 @@ class ConnectionAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
             raise PermissionDenied
         patient_url = reverse("admin:linkage_registeredpatient_change", args=[patient.pk])
         if request.method != "POST":
-            context = self._patient_context(request, patient, "Unlock app pairing")
+            context = self.patient_page_context(request, patient, "Unlock app pairing")
             context["locked"] = patient_pairing_locked(patient)
             return TemplateResponse(request, f"{TEMPLATES}/unlock_pairing.html", context)
         unlocked = im1_pairing_unlock(actor=staff_actor(request), patient=patient)
@@ -205,25 +203,11 @@ class ConnectionAdmin(NhsNumberSearchMixin, PracticeScopedAdmin):
     def _end_page(
         self, request: HttpRequest, connection: Connection, form: EndConnectionForm
     ) -> TemplateResponse:
-        context = self._patient_context(request, connection.patient, "End the connection")
+        context = self.patient_page_context(request, connection.patient, "End the connection")
         context.update(
             connection=connection, form=form, connected=connection_status(connection) == "Connected"
         )
         return TemplateResponse(request, f"{TEMPLATES}/end_connection.html", context)
-
-    def _patient_context(
-        self, request: HttpRequest, patient: RegisteredPatient, title: str
-    ) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "patient": patient,
-            "patient_url": reverse("admin:linkage_registeredpatient_change", args=[patient.pk]),
-            "patient_name": patient_name_display(patient.given_name, patient.surname),
-            "nhs_number": nhs_number_display(patient.nhs_number),
-            "date_of_birth": date_display(patient.date_of_birth),
-            "opts": self.model._meta,
-        }
 
 
 def patient_pairing_locked(patient: RegisteredPatient) -> bool:

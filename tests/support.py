@@ -17,7 +17,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page
 
-from accounts.models import User
+from accounts.models import Patient, User
 from accounts.staff_two_factor import staff_totp_device_of
 from demo.practice import DEMO_ODS_CODE
 from linkage.practice_staff import practice_staff_key_actions_grant
@@ -66,6 +66,17 @@ def staff_signed_in(user: User) -> Client:
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     if user.is_staff:
         two_factor_passed(client, user)
+    return client
+
+
+def patient_signed_in(
+    patient: Patient, *, enforce_csrf_checks: bool = False, raise_request_exception: bool = True
+) -> Client:
+    """A browser signed in as ``patient`` through NHS login, at the level their profile says."""
+    client = Client(
+        enforce_csrf_checks=enforce_csrf_checks, raise_request_exception=raise_request_exception
+    )
+    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
     return client
 
 

@@ -21,6 +21,7 @@ from linkage.services import linkage_key_revoke
 from linkage.tests.conftest import NHS_NUMBER, ODS_CODE, SURNAME
 from linkage.tests.factories import LinkageKeyFactory, RegisteredPatientFactory
 from tests.audit_faults import audit_writes_fail
+from tests.support import patient_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +31,6 @@ DETAILS = "/home/linkage-details/"
 
 def _disconnect_url(connection: Connection) -> str:
     return f"/home/linkage-details/connected-apps/{connection.pk}/disconnect/"
-
-
-def _signed_in(
-    patient: Patient, *, enforce_csrf_checks: bool = False, raise_request_exception: bool = True
-) -> Client:
-    client = Client(
-        enforce_csrf_checks=enforce_csrf_checks, raise_request_exception=raise_request_exception
-    )
-    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
-    return client
 
 
 @pytest.fixture
@@ -54,7 +45,7 @@ def patient(registered_patient: RegisteredPatient) -> Patient:
 
 @pytest.fixture
 def patient_client(patient: Patient) -> Client:
-    return _signed_in(patient)
+    return patient_signed_in(patient)
 
 
 @pytest.fixture
@@ -195,7 +186,7 @@ def test_nobody_disconnects_another_patient_s_app(
 ) -> None:
     connection, _ = connected
     RegisteredPatientFactory.create(practice=registered_patient.practice, nhs_number="9990000026")
-    other = _signed_in(PatientFactory.create(nhs_number="9990000026", gp_ods_code=ODS_CODE))
+    other = patient_signed_in(PatientFactory.create(nhs_number="9990000026", gp_ods_code=ODS_CODE))
 
     asked = other.get(_disconnect_url(connection))
     posted = other.post(_disconnect_url(connection))
@@ -223,7 +214,7 @@ def test_a_p5_patient_is_stepped_up_and_disconnects_nothing(
     connection, _ = connected
     p5 = PatientFactory.create(p5=True, nhs_number=NHS_NUMBER, gp_ods_code=ODS_CODE)
 
-    response = _signed_in(p5).post(_disconnect_url(connection))
+    response = patient_signed_in(p5).post(_disconnect_url(connection))
 
     assert response["Location"].startswith("/auth/prove-who-you-are/?next=")
     connection.refresh_from_db()
@@ -235,7 +226,9 @@ def test_disconnecting_needs_the_csrf_token(
 ) -> None:
     connection, _ = connected
 
-    response = _signed_in(patient, enforce_csrf_checks=True).post(_disconnect_url(connection))
+    response = patient_signed_in(patient, enforce_csrf_checks=True).post(
+        _disconnect_url(connection)
+    )
 
     assert response.status_code == 403
     connection.refresh_from_db()
@@ -247,7 +240,7 @@ def test_when_the_audit_cannot_be_written_the_app_stays_connected(
     patient: Patient, connected: tuple[Connection, str], partner: Im1Partner
 ) -> None:
     connection, token = connected
-    client = _signed_in(patient, raise_request_exception=False)
+    client = patient_signed_in(patient, raise_request_exception=False)
 
     with audit_writes_fail() as refused:
         response = client.post(_disconnect_url(connection))

@@ -18,14 +18,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from accounts.presenters import date_display, nhs_number_display
 from linkage.admin.key_handover import new_key_hand_over
 from linkage.admin.key_permissions import KeyAction, ReissueForm, RevokeForm, staff_may
 from linkage.admin.scoping import PracticeScopedAdmin, staff_actor
 from linkage.errors import LinkageError
 from linkage.models import LinkageKey, LinkageKeyStatus
 from linkage.services import linkage_key_reissue, linkage_key_revoke
-from linkage.staff_key_presenters import patient_name_display, staff_key_refusal
+from linkage.staff_key_presenters import staff_key_refusal
 
 
 class KeyActionsAdmin(PracticeScopedAdmin):
@@ -110,18 +109,7 @@ class KeyActionsAdmin(PracticeScopedAdmin):
     def _confirm_page(
         self, request: HttpRequest, key: LinkageKey, form: forms.Form, action: KeyAction
     ) -> TemplateResponse:
-        patient = key.patient
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{action.capitalize()} the linkage key",
-            "action": action,
-            "key": key,
-            "form": form,
-            "patient": patient,
-            "patient_url": reverse("admin:linkage_registeredpatient_change", args=[patient.pk]),
-            "patient_name": patient_name_display(patient.given_name, patient.surname),
-            "nhs_number": nhs_number_display(patient.nhs_number),
-            "date_of_birth": date_display(patient.date_of_birth),
-            "opts": self.model._meta,
-        }
+        title = f"{action.capitalize()} the linkage key"
+        context = self.patient_page_context(request, key.patient, title)
+        context.update(action=action, key=key, form=form)
         return TemplateResponse(request, "admin/linkage/linkagekey/key_action.html", context)

@@ -18,14 +18,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from accounts.presenters import date_display, nhs_number_display
 from linkage.admin.key_handover import new_key_hand_over, new_key_take
 from linkage.admin.key_permissions import staff_may
 from linkage.admin.scoping import PracticeScopedAdmin, staff_actor
 from linkage.errors import LinkageError
 from linkage.models import LinkageKey, LinkageKeyStatus, RegisteredPatient
 from linkage.services import linkage_key_create
-from linkage.staff_key_presenters import key_letter_for, patient_name_display, staff_key_refusal
+from linkage.staff_key_presenters import key_letter_for, staff_key_refusal
 
 TEMPLATES = "admin/linkage/registeredpatient"
 
@@ -73,7 +72,7 @@ class PatientKeyAdmin(PracticeScopedAdmin):
         """GET says what will happen; POST issues the key and goes to its letter."""
         patient = self._patient_to_issue(request, object_id)
         if request.method != "POST":
-            context = self._context(request, patient, "Issue a linkage key")
+            context = self.patient_page_context(request, patient, "Issue a linkage key")
             context["active_key"] = _active_key(patient)
             return TemplateResponse(request, f"{TEMPLATES}/issue_key.html", context)
         try:
@@ -100,7 +99,7 @@ class PatientKeyAdmin(PracticeScopedAdmin):
         if patient is None:
             raise PermissionDenied
         new_key = new_key_take(request.session, patient_id=patient.pk)
-        context = self._context(request, patient, "New linkage key")
+        context = self.patient_page_context(request, patient, "New linkage key")
         if new_key is not None:
             context["letter"] = key_letter_for(
                 practice_name=patient.practice.name,
@@ -115,20 +114,6 @@ class PatientKeyAdmin(PracticeScopedAdmin):
         response = TemplateResponse(request, f"{TEMPLATES}/key_letter.html", context)
         response["Cache-Control"] = "no-store"
         return response
-
-    def _context(
-        self, request: HttpRequest, patient: RegisteredPatient, title: str
-    ) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "patient": patient,
-            "patient_url": _patient_url(patient),
-            "patient_name": patient_name_display(patient.given_name, patient.surname),
-            "nhs_number": nhs_number_display(patient.nhs_number),
-            "date_of_birth": date_display(patient.date_of_birth),
-            "opts": self.model._meta,
-        }
 
 
 def _active_key(patient: RegisteredPatient) -> LinkageKey | None:

@@ -15,12 +15,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from accounts.models import User
+from accounts.presenters import date_display, nhs_number_display
 from core.nhs_identifiers import InvalidValueError, nhs_number_normalise
 from core.request_id import request_id_of
 from linkage.audit import Actor, ActorType
+from linkage.models import RegisteredPatient
 from linkage.selectors import practices_of
+from linkage.staff_key_presenters import patient_name_display
 
 
 def staff_actor(request: HttpRequest) -> Actor:
@@ -89,6 +93,22 @@ class PracticeScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """What a record's page shows beside the record (the actions the staff member may
         take on it, say); nothing by default."""
         return {}
+
+    def patient_page_context(
+        self, request: HttpRequest, patient: RegisteredPatient, title: str
+    ) -> dict[str, Any]:
+        """What every page about one patient shows above its own content (the summary in
+        admin/linkage/registeredpatient/patient_summary.html) and the way back to them."""
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "patient": patient,
+            "patient_url": reverse("admin:linkage_registeredpatient_change", args=[patient.pk]),
+            "patient_name": patient_name_display(patient.given_name, patient.surname),
+            "nhs_number": nhs_number_display(patient.nhs_number),
+            "date_of_birth": date_display(patient.date_of_birth),
+            "opts": self.model._meta,
+        }
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

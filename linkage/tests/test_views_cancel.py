@@ -14,6 +14,7 @@ from linkage.crypto import linkage_key_decrypt
 from linkage.models import AuditEvent, LinkageKey, Practice, RegisteredPatient
 from linkage.tests.factories import LinkageKeyFactory, PracticeFactory, RegisteredPatientFactory
 from tests.audit_faults import audit_writes_fail
+from tests.support import patient_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +44,6 @@ def key(registered: RegisteredPatient) -> LinkageKey:
     return LinkageKeyFactory.create(patient=registered, account_id="5100000001")
 
 
-def _signed_in(
-    patient: Patient, *, enforce_csrf_checks: bool = False, raise_request_exception: bool = True
-) -> Client:
-    client = Client(
-        enforce_csrf_checks=enforce_csrf_checks, raise_request_exception=raise_request_exception
-    )
-    client.force_login(patient.user, backend="accounts.backends.NhsLoginBackend")
-    return client
-
-
 @pytest.fixture
 def patient(registered: RegisteredPatient) -> Patient:
     return PatientFactory.create(
@@ -65,7 +56,7 @@ def patient(registered: RegisteredPatient) -> Patient:
 
 @pytest.fixture
 def patient_client(patient: Patient) -> Client:
-    return _signed_in(patient)
+    return patient_signed_in(patient)
 
 
 def _status(key: LinkageKey) -> str:
@@ -188,7 +179,7 @@ def test_a_p5_patient_is_stepped_up_and_cancels_nothing(
 ) -> None:
     p5 = PatientFactory.create(p5=True, nhs_number="9990000018", gp_ods_code="A12345")
 
-    response = _signed_in(p5).post(CANCEL)
+    response = patient_signed_in(p5).post(CANCEL)
 
     assert (
         response["Location"]
@@ -214,7 +205,7 @@ def test_nothing_in_the_request_can_cancel_another_patient_s_key(
 
 
 def test_cancelling_needs_the_csrf_token(patient: Patient, key: LinkageKey) -> None:
-    response = _signed_in(patient, enforce_csrf_checks=True).post(CANCEL)
+    response = patient_signed_in(patient, enforce_csrf_checks=True).post(CANCEL)
 
     assert response.status_code == 403
     assert _status(key) == "active"
@@ -224,7 +215,7 @@ def test_cancelling_needs_the_csrf_token(patient: Patient, key: LinkageKey) -> N
 def test_when_the_audit_cannot_be_written_nothing_is_cancelled(
     patient: Patient, key: LinkageKey
 ) -> None:
-    client = _signed_in(patient, raise_request_exception=False)
+    client = patient_signed_in(patient, raise_request_exception=False)
 
     with audit_writes_fail() as refused:
         response = client.post(CANCEL)
@@ -239,7 +230,7 @@ def test_when_the_audit_cannot_be_written_nothing_is_cancelled(
 def test_a_patient_without_an_nhs_number_is_told_why(registered: RegisteredPatient) -> None:
     unmatched = PatientFactory.create(nhs_number="", gp_ods_code="A12345")
 
-    html = _signed_in(unmatched).post(CANCEL).content.decode()
+    html = patient_signed_in(unmatched).post(CANCEL).content.decode()
 
     assert "<h1>We cannot show your linkage details</h1>" in html
     assert not AuditEvent.objects.exists()
