@@ -30,6 +30,11 @@ run: setup migrate ## Set up and start the portal on http://127.0.0.1:8000, or H
 	$(MANAGE) local_setup
 	$(MANAGE) runserver $(LISTEN_HOST):$(PORT)
 
+# With `make run` going (same HOST and PORT), in another terminal: the IM1 loop, step by step.
+.PHONY: im1-demo
+im1-demo: setup ## Watch NHS login, the GP system and an IM1 app work together, against `make run`
+	$(BIN)/python scripts/im1_partner_demo.py --base-url http://$(LISTEN_HOST):$(PORT)
+
 # Its issuer follows its own address, whatever .env says: http://127.0.0.1:8001/nhs-login-simulator.
 .PHONY: simulator
 simulator: export HOST := $(HOST)
