@@ -44,9 +44,14 @@ simulator: override export NHS_LOGIN_SIMULATOR_ISSUER :=
 simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001 (SIMULATOR_PORT)
 	$(MANAGE) runserver $(LISTEN_HOST):$(SIMULATOR_PORT)
 
+# The whole suite in two parts, to keep it under ten minutes on two cores: everything but the
+# browser journeys in TEST_WORKERS processes (pytest-xdist; each has its own test database),
+# then the browser journeys one at a time, as each drives a live server and Chromium of its own.
+TEST_WORKERS ?= 2
 .PHONY: test
 test: setup chromium lint import-contracts secrets-check typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
+	$(BIN)/pytest -m browser
 
 # The unit and service tests, in parallel, without the browser journeys, with coverage: for the
 # edit-test loop. `make test` is what lands.
