@@ -15,11 +15,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from accounts.presenters import date_display, nhs_number_display
 from linkage.admin.scoping import PracticeScopedAdmin, staff_actor, staff_of
 from linkage.models import RegisteredPatient
 from linkage.selectors import practices_of
-from linkage.staff_key_presenters import patient_name_display
 from provisioning.forms import ProvisionForm
 from provisioning.models import ProvisioningRequest
 from provisioning.outcomes import StaffWording, outcome_display, staff_wording
@@ -98,18 +96,11 @@ class ProvisioningRequestAdmin(PracticeScopedAdmin):
     ) -> TemplateResponse:
         refusal = provisioning_refusal(patient)
         context = {
-            **self.admin_site.each_context(request),
-            "title": "Provision NHS login",
-            "patient": patient,
-            "patient_url": _patient_url(patient),
-            "patient_name": patient_name_display(patient.given_name, patient.surname),
-            "nhs_number": nhs_number_display(patient.nhs_number),
-            "date_of_birth": date_display(patient.date_of_birth),
+            **self.patient_page_context(request, patient, "Provision NHS login"),
             "form": form,
             "answer": answer,
             "refusal": refusal,
             "pending": pending_request_of(patient),
-            "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/provisioning/provision.html", context)
 
