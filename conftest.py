@@ -29,11 +29,14 @@ from core.rsa_keys import private_key_generate, private_key_write
 from demo.practice import DEMO_ODS_CODE, demo_practice_seed
 from linkage.api_clients.registration import api_client_register
 from linkage.models import API_SCOPES, Practice, PracticeStaff
+from linkage.practice_staff import practice_staff_provisioning_grant
 from linkage.tests.factories import PracticeFactory
 from nhs_login_simulator.gp_systems import gp_system_tokens_forget
 from nhs_login_simulator.keys import signing_keys as simulator_signing_keys
+from provisioning.client import provisioning_tokens_forget
 from tests.support import (
     OTHER_PRACTICE,
+    PROVISIONING_CLIENT_ID,
     THIS_PRACTICE,
     NhsLoginLive,
     axe_violations,
@@ -179,6 +182,39 @@ def _simulator_registered_as_linkage_client(settings: SettingsWrapper, portal_ur
     )
     settings.NHS_LOGIN_SIMULATOR_GP_SYSTEMS = {DEMO_ODS_CODE: portal_url}
     gp_system_tokens_forget()
+
+
+# --- NHS login account provisioning (docs/provisioning.md) -----------------------------------
+
+
+@pytest.fixture
+def provisioning_live(
+    nhs_login_live: NhsLoginLive, settings: SettingsWrapper, tmp_path: Path
+) -> NhsLoginLive:
+    key_path = tmp_path / "provisioning-client.pem"
+    private_key_write(key_path, private_key_generate())
+    settings.NHS_LOGIN_PROVISIONING_URL = f"{nhs_login_live.issuer}/provisioning"
+    settings.NHS_LOGIN_PROVISIONING_TOKEN_URL = f"{nhs_login_live.issuer}/token"
+    settings.NHS_LOGIN_PROVISIONING_CLIENT_ID = PROVISIONING_CLIENT_ID
+    settings.NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH = str(key_path)
+    call_command(
+        "nhs_login_simulator_provisioning_client_register",
+        client_id=PROVISIONING_CLIENT_ID,
+        public_key=key_path,
+        ods_codes=[THIS_PRACTICE],
+        stdout=io.StringIO(),
+    )
+    provisioning_tokens_forget()
+    return nhs_login_live
+
+
+@pytest.fixture
+def provisioning_staff(provisioning_live: NhsLoginLive) -> Client:
+    """A receptionist at the demo practice (seeded by nhs_login_live) who may provision."""
+    user = UserFactory.create(username="reception-a12345", is_staff=True)
+    PracticeStaff.objects.create(user=user, practice=Practice.objects.get(ods_code=THIS_PRACTICE))
+    practice_staff_provisioning_grant(user)
+    return staff_signed_in(user)
 
 
 # --- Role fixtures: who is asking (docs/adr/0013) -------------------------------------------

@@ -25,6 +25,9 @@ DEMO_PATIENTS = (
     ("9990000050", "Lee", "Grace", date(1950, 1, 1), RegistrationStatus.ENDED, True),
     ("9990000069", "Patel", "Hari", date(1979, 9, 9), RegistrationStatus.ENDED, False),
     ("9990000077", "Nowak", "Iga", date(1992, 12, 24), RegistrationStatus.REGISTERED, False),
+    # No NHS login yet: staff provision one for him (docs/provisioning.md), as the simulator's
+    # PDS stand-in knows him (nhs_login_simulator/pds_records.json).
+    ("9990000107", "Jones", "Kai", date(1988, 4, 2), RegistrationStatus.REGISTERED, False),
 )
 DEMO_KEYS = (("9990000018", "5100000001", "Xw7kQ2mR9tLpZ"),)
 

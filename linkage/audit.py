@@ -52,6 +52,8 @@ class AuditAction(StrEnum):
     IM1_READ = "im1_read"
     IM1_CONNECTION_END = "im1_connection_end"
     IM1_UNLOCK = "im1_unlock"
+    # Practice staff asking NHS login to provision a patient's account (docs/provisioning.md).
+    NHS_LOGIN_PROVISION = "nhs_login_provision"
 
 
 SUCCESS = "SUCCESS"
@@ -102,10 +104,12 @@ def _valid_or_empty(normalise: Callable[[str], str], raw: str) -> str:
 class AuditSubject:
     """Whose information an ``audited`` action is about. A caller that learns the patient only
     part-way (an IM1 pairing names an account, not an NHS number) sets ``nhs_number`` once it
-    knows it, and the record names them whatever the outcome."""
+    knows it, and the record names them whatever the outcome. An action that ends without an
+    error yet not in success (another service's answer, say) sets ``outcome`` to record it."""
 
     ods_code: str
     nhs_number: str
+    outcome: str = SUCCESS
 
 
 @contextmanager
@@ -137,7 +141,7 @@ def audited(
     try:
         with together:
             yield subject
-            record(SUCCESS)  # a success must never go unrecorded
+            record(subject.outcome)  # a success must never go unrecorded
     except LinkageError as error:
         outcome = error.error_code
         error.audited = True

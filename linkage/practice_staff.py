@@ -6,7 +6,9 @@ What lets a member of staff in is ``is_staff`` (the admin lets them sign in) and
 practice-scoped admin page answers its permissions). Changing a key needs more: issuing,
 reissuing and revoking are each a permission of their own (docs/adr/0024), which a new member
 of staff is given unless made without them (``key_actions=False``, the command's
-``--no-key-actions``): a receptionist who may read the register but change no key.
+``--no-key-actions``): a receptionist who may read the register but change no key. So is
+asking NHS login to provision a patient's account (docs/provisioning.md; ``provisioning=False``,
+``--no-provisioning``).
 
 An operator makes one with ``manage.py practice_staff_create``, `make run` makes the demo
 practice's (demo/management/commands/local_setup.py): both through ``practice_staff_create``,
@@ -53,6 +55,19 @@ def practice_staff_key_actions_grant(user: User) -> None:
     )
 
 
+# Asking NHS login to provision a patient's account (docs/provisioning.md): a permission of
+# the provisioning app, named here by app label and codename only.
+PROVISIONING_PERMISSION = ("provisioning", "provision_nhs_login")
+
+
+def practice_staff_provisioning_grant(user: User) -> None:
+    """Let ``user`` provision NHS login accounts for the patients of their practices."""
+    app_label, codename = PROVISIONING_PERMISSION
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    )
+
+
 class PracticeStaffError(ValueError):
     """Why no member of staff was created, in words for the operator; nothing was written."""
 
@@ -66,11 +81,14 @@ def practice_staff_create(
     last_name: str = "",
     email: str = "",
     key_actions: bool = True,
+    provisioning: bool = True,
 ) -> User:
     """A new member of staff of the practice with that ODS code, allowed to issue, reissue and
-    revoke its patients' keys unless ``key_actions`` is off, able to sign in to the admin
-    with ``password`` (checked by AUTH_PASSWORD_VALIDATORS) and, where the settings ask for it,
-    to set up their authenticator app at their first sign-in (docs/adr/0011). Raises
+    revoke its patients' keys unless ``key_actions`` is off, and to provision its patients'
+    NHS login accounts unless ``provisioning`` is off (docs/provisioning.md), able to sign in
+    to the admin with ``password`` (checked by AUTH_PASSWORD_VALIDATORS) and, where the
+    settings ask for it, to set up their authenticator app at their first sign-in
+    (docs/adr/0011). Raises
     PracticeStaffError for an unknown practice, a username taken (in any case: "JSmith" and
     "jsmith" are one person to the people reading the audit) or a password refused."""
     username = username.strip()
@@ -109,4 +127,6 @@ def practice_staff_create(
         PracticeStaff.objects.create(user=user, practice=practice)
         if key_actions:
             practice_staff_key_actions_grant(user)
+        if provisioning:
+            practice_staff_provisioning_grant(user)
     return user

@@ -58,6 +58,8 @@ AUDIT_ACTION_WORDING: dict[str, str] = {
     "im1_read": "Record read by a paired app (IM1)",
     "im1_connection_end": "Paired app disconnected (IM1)",
     "im1_unlock": "Pairing unlocked (IM1)",
+    # Practice staff asking NHS login for the patient's account (docs/provisioning.md).
+    "nhs_login_provision": "NHS login account provisioning",
 }
 
 # Each errorCode of the linkage interface (linkage/errors.py), and the OAuth 2.0 errors of the
@@ -88,6 +90,14 @@ AUDIT_OUTCOME_WORDING: dict[str, str] = {
     "invalid_client": "Refused: the app's credentials were not accepted",
     "unsupported_grant_type": "Refused: the request was not valid",
     "temporarily_unavailable": "Refused: too many requests",
+    # NHS login's answers to a provisioning request (docs/provisioning.md); its error codes
+    # are recorded as NHS_LOGIN_ and the code.
+    "PROVISIONED_CREATE": "NHS login is sending the patient an email to set up an account",
+    "PROVISIONED_UPLIFT": "NHS login is sending the patient an email to upgrade their account",
+    "NOT_ANSWERED": "Failed: NHS login did not answer",
+    "NOT_ELIGIBLE": "Refused: no NHS number, registration ended, or the patient has died",
+    "PROVISIONING_PENDING": "Refused: a request from the last 7 days is waiting",
+    "PROVISIONING_IN_PROGRESS": "Refused: another request for the patient was being sent",
 }
 
 ACTOR_TYPE_WORDING: dict[str, str] = {
@@ -104,6 +114,8 @@ def audit_action_display(action: str) -> str:
 
 
 def audit_outcome_display(outcome: str) -> str:
+    if outcome.startswith("NHS_LOGIN_"):
+        return f"Refused by NHS login (code {outcome.removeprefix('NHS_LOGIN_')})"
     return AUDIT_OUTCOME_WORDING.get(outcome, outcome)
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
 
+from core.nhs_identifiers import ods_code_is_valid
 from core.rsa_keys import public_key_pem, rsa_public_key_pem_from
 from nhs_login_simulator import vectors
 from nhs_login_simulator.claims import IM1_ONLY_SCOPES, SUPPORTED_SCOPES
@@ -171,3 +172,36 @@ def sso_configured(*, asserting: Client, requesting: Client) -> bool:
     """Whether single sign-on is set up between the two clients (one client with itself, as in
     an uplift journey, counts only if it was registered so)."""
     return requesting.sso_partners.filter(pk=asserting.pk).exists()
+
+
+def provisioning_client_register(
+    *, client_id: str, name: str, key: ClientKey, ods_codes: list[str]
+) -> tuple[Client, bool]:
+    """Register a service consumer of the Provision Account interface (its section 3.2): a
+    client that takes client_credentials tokens with its private_key_jwt assertion and
+    provisions accounts for the ODS codes listed, or for any when none is. It has no redirect
+    URI and no scope: it never signs a user in. A client registered already for sign-in keeps
+    that registration and may provision too."""
+    checked = []
+    for raw in ods_codes:
+        code = raw.strip().upper()
+        if not ods_code_is_valid(code):
+            raise RegistrationError(f"{raw!r} is not an ODS code (6 letters or digits)")
+        checked.append(code)
+    client, created = Client.objects.update_or_create(
+        client_id=client_id,
+        defaults={
+            "public_key_pem": key.public_key_pem,
+            "key_id": key.key_id,
+            "provisioning_enabled": True,
+            "provisioning_ods_codes": list(dict.fromkeys(checked)),
+        },
+        create_defaults={
+            "name": name or client_id,
+            "public_key_pem": key.public_key_pem,
+            "key_id": key.key_id,
+            "provisioning_enabled": True,
+            "provisioning_ods_codes": list(dict.fromkeys(checked)),
+        },
+    )
+    return client, created

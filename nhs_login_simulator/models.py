@@ -32,6 +32,11 @@ class Client(models.Model):
     # Each a list of vectors; compared with a request's vtr as sets.
     vtr_sets = models.JSONField(default=list)
     sso_partners = models.ManyToManyField("self", symmetrical=True, blank=True)
+    # A service consumer of the Provision Account interface (its section 3): it may take a
+    # client_credentials token and call provision-account for the ODS codes listed (any ODS
+    # code when the list is empty). A client only for provisioning has no redirect URI.
+    provisioning_enabled = models.BooleanField(default=False)
+    provisioning_ods_codes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -144,3 +149,72 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} shares {self.identity_proofing_level} with {self.client_id}"
+
+
+class ProvisionedAccount(models.Model):
+    """An account a service consumer provisioned (Provision Account interface, section 3.3):
+    a new one waiting for its user to claim it, or an existing account's uplift to P9 waiting
+    likewise. The claim link's token and the passcode are kept as SHA-256 hashes only; the
+    messages that carried them are in ``SentMessage``, the simulator's stand-in for the
+    user's mailbox and phone."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create"
+        UPLIFT = "uplift"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The test user an uplift raises to P9; empty for a new account.
+    existing_user_id = models.CharField(max_length=100, blank=True)
+    sub = models.CharField(max_length=64, unique=True)
+    nhs_number = models.CharField(max_length=10)
+    email = models.CharField(max_length=254)
+    phone_number = models.CharField(max_length=20)
+    date_of_birth = models.CharField(max_length=10)
+    ods_code = models.CharField(max_length=6)
+    claim_token_hash = models.CharField(max_length=64, unique=True)
+    passcode_hash = models.CharField(max_length=64, blank=True)
+    passcode_expires_at = models.DateTimeField(null=True, blank=True)
+    passcode_attempts = models.PositiveSmallIntegerField(default=0)
+    # Django's password hash of the password the user set when they claimed a new account.
+    password_hash = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "claimed" if self.claimed_at else "waiting to be claimed"
+        return f"{self.kind} for {self.ods_code}, {state}"
+
+
+class SentMessage(models.Model):
+    """An email or text message NHS login would have sent, shown on the simulator's
+    provisioning messages page instead."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email"
+        SMS = "sms", "Text message"
+
+    account = models.ForeignKey(ProvisionedAccount, on_delete=models.CASCADE)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    link = models.TextField(blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.subject}"
+
+
+class ProvisioningSetting(models.Model):
+    """The answer the simulator's provisioning settings page chose for every provisioning
+    request until it is changed: one row, empty for "answer as NHS login would"."""
+
+    answer = models.CharField(max_length=50, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.answer or "as NHS login would"

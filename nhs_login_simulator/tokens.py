@@ -296,6 +296,63 @@ def token_response(*, grant: Grant, issue_refresh_token: bool) -> dict[str, Any]
     return response
 
 
+PROVISIONING_TOKEN_USE = "provisioning"  # noqa: S105 (a claim's value, not a secret)
+
+
+def provisioning_token_response(client: Client) -> dict[str, Any]:
+    """A ``client_credentials`` grant for a client registered for provisioning (Provision
+    Account interface 3.2.3 and 4.2): an RS512 access token whose ``sub`` and ``aud`` are the
+    client, valid for 300 seconds."""
+    if not client.provisioning_enabled:
+        raise TokenError(
+            "unauthorized_client", "The client is not registered for account provisioning"
+        )
+    now = timezone.now()
+    claims = {
+        "iss": issuer(),
+        "sub": client.client_id,
+        "aud": client.client_id,
+        "client_id": client.client_id,
+        "token_use": PROVISIONING_TOKEN_USE,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ACCESS_TOKEN_LIFETIME).timestamp()),
+        "jti": str(uuid.uuid4()),
+    }
+    return {
+        "access_token": jwt_sign(claims),
+        "token_type": "Bearer",
+        "expires_in": int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+    }
+
+
+def provisioning_token_verify(token: str) -> Client:
+    """The client a provisioning access token was issued to, while it lives and the client is
+    still registered for provisioning."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as error:
+        raise InvalidAccessTokenError("The access token is not a JWT") from error
+    key = next((k for k in keys.signing_keys() if k.kid == kid), None)
+    if key is None:
+        raise InvalidAccessTokenError("The access token was not signed by this provider")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.private_key.public_key(),
+            algorithms=["RS512"],
+            issuer=issuer(),
+            options={"verify_aud": False, "require": ["iss", "sub", "exp"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidAccessTokenError(f"The access token is not valid: {error}") from error
+    if claims.get("token_use") != PROVISIONING_TOKEN_USE:
+        raise InvalidAccessTokenError("The token is not a provisioning access token")
+    client = Client.objects.filter(client_id=claims["sub"], provisioning_enabled=True).first()
+    if client is None:
+        raise InvalidAccessTokenError("The client is not registered for account provisioning")
+    return client
+
+
 def access_token_verify(token: str) -> dict[str, Any]:
     """The claims of an access token this simulator signed and that is still valid."""
     try:

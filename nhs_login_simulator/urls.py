@@ -1,6 +1,13 @@
 from django.urls import path
 
-from nhs_login_simulator.views import account_settings, authorize, back_channel, discovery
+from nhs_login_simulator.views import (
+    account_settings,
+    authorize,
+    back_channel,
+    claim,
+    discovery,
+    provisioning,
+)
 
 app_name = "nhs_login_simulator"
 
@@ -27,5 +34,31 @@ urlpatterns = [
         "settings/sign-in",
         account_settings.account_settings_sign_in,
         name="account_settings_sign_in",
+    ),
+    path(
+        "provisioning/provision-account",
+        provisioning.provision_account,
+        name="provision_account",
+    ),
+    path(
+        "provisioning/settings",
+        provisioning.provisioning_settings,
+        name="provisioning_settings",
+    ),
+    path(
+        "provisioning/messages",
+        provisioning.provisioning_messages,
+        name="provisioning_messages",
+    ),
+    path("provisioning/claim/<str:claim_token>", claim.claim_start, name="claim_start"),
+    path(
+        "provisioning/claim/<str:claim_token>/passcode",
+        claim.claim_passcode,
+        name="claim_passcode",
+    ),
+    path(
+        "provisioning/claim/<str:claim_token>/password",
+        claim.claim_password,
+        name="claim_password",
     ),
 ]

@@ -26,6 +26,9 @@ from linkage.practice_staff import practice_staff_key_actions_grant
 # match; the other is one no simulator user belongs to.
 THIS_PRACTICE = DEMO_ODS_CODE
 OTHER_PRACTICE = "B23456"
+# The portal's client of the simulator's Provision Account interface (conftest.py's
+# provisioning_live).
+PROVISIONING_CLIENT_ID = "citizen-portal-provisioning-under-test"
 
 
 @dataclass(frozen=True)

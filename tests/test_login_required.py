@@ -54,6 +54,13 @@ PUBLIC_VIEWS = {
     "nhs_login_simulator:consent_review",
     "nhs_login_simulator:account_settings",
     "nhs_login_simulator:account_settings_sign_in",
+    # Its Provision Account interface (bearer tokens of its own), its pages, the claim journey.
+    "nhs_login_simulator:provision_account",
+    "nhs_login_simulator:provisioning_settings",
+    "nhs_login_simulator:provisioning_messages",
+    "nhs_login_simulator:claim_start",
+    "nhs_login_simulator:claim_passcode",
+    "nhs_login_simulator:claim_password",
 }
 
 

@@ -310,6 +310,57 @@ def test_production_refuses_an_address_that_is_not_https(
     assert other not in last_line
 
 
+PROVISIONING_ENV = {
+    "NHS_LOGIN_PROVISIONING_URL": "https://api.login.nhs.uk/provisioning",
+    "NHS_LOGIN_PROVISIONING_TOKEN_URL": "https://auth.login.nhs.uk/token",
+    "NHS_LOGIN_PROVISIONING_CLIENT_ID": "citizen-portal-provisioning",
+    "NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH": "/run/secrets/provisioning.pem",
+}
+
+
+def test_production_starts_with_account_provisioning_configured(tmp_path: Path) -> None:
+    completed = _import_settings("production", {**PRODUCTION_ENV, **PROVISIONING_ENV}, tmp_path)
+
+    assert completed.returncode == 0, completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("changed", "problem"),
+    [
+        pytest.param(
+            {"NHS_LOGIN_PROVISIONING_URL": "http://api.login.nhs.uk/provisioning"},
+            "NHS_LOGIN_PROVISIONING_URL must be an https:// address",
+            id="http-url",
+        ),
+        pytest.param(
+            {"NHS_LOGIN_PROVISIONING_TOKEN_URL": "http://auth.login.nhs.uk/token"},
+            "NHS_LOGIN_PROVISIONING_TOKEN_URL must be an https:// address",
+            id="http-token-url",
+        ),
+        pytest.param(
+            {"NHS_LOGIN_PROVISIONING_CLIENT_ID": ""},
+            "NHS_LOGIN_PROVISIONING_CLIENT_ID is missing or empty",
+            id="no-client",
+        ),
+        pytest.param(
+            {"NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH": " "},
+            "NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH is missing or empty",
+            id="no-key",
+        ),
+    ],
+)
+def test_production_refuses_account_provisioning_half_configured_or_over_http(
+    tmp_path: Path, changed: dict[str, str], problem: str
+) -> None:
+    """The Provision Account interface, 2.1: "HTTP is not supported"."""
+    completed = _import_settings(
+        "production", {**PRODUCTION_ENV, **PROVISIONING_ENV, **changed}, tmp_path
+    )
+
+    assert completed.returncode != 0
+    assert problem in completed.stderr.strip().splitlines()[-1]
+
+
 # compose.yaml's defaults for the one-machine stack (citizen_portal.settings.stack).
 STACK_ENV = {
     **PRODUCTION_ENV,

@@ -22,6 +22,7 @@ from citizen_portal.settings.components.logging import *  # noqa: F403
 from citizen_portal.settings.components.nhs_login import *  # noqa: F403
 from citizen_portal.settings.components.portal import *  # noqa: F403
 from citizen_portal.settings.components.portal import BASE_DIR, DATA_DIR, env, env_bool
+from citizen_portal.settings.components.provisioning import *  # noqa: F403
 from citizen_portal.settings.components.security_headers import *  # noqa: F403
 from citizen_portal.settings.components.simulator import *  # noqa: F403
 from citizen_portal.settings.components.simulator import (
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "linkage",
     "im1",
+    "provisioning",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,10 @@ from citizen_portal.settings.base import (  # noqa: E402
     NHS_LOGIN_CLIENT_ID,
     NHS_LOGIN_ISSUER,
     NHS_LOGIN_PRIVATE_KEY_PATH,
+    NHS_LOGIN_PROVISIONING_CLIENT_ID,
+    NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH,
+    NHS_LOGIN_PROVISIONING_TOKEN_URL,
+    NHS_LOGIN_PROVISIONING_URL,
     NHS_LOGIN_SETTINGS_URL,
     NHS_LOGIN_SIMULATOR_ISSUER,
     PORTAL_BASE_URL,
@@ -80,6 +84,22 @@ if not NHS_LOGIN_SETTINGS_URL and (
 NHS_LOGIN_PRIVATE_KEY_PATH = NHS_LOGIN_PRIVATE_KEY_PATH or str(
     DATA_DIR / "nhs_login" / "private_key.pem"
 )
+
+# Account provisioning against the simulator unless .env names NHS login's: `make run` makes
+# the key and registers the client with the simulator (manage.py local_setup).
+if NHS_LOGIN_SIMULATOR_ENABLED or NHS_LOGIN_PROVISIONING_URL:
+    NHS_LOGIN_PROVISIONING_URL = (
+        NHS_LOGIN_PROVISIONING_URL or f"{NHS_LOGIN_SIMULATOR_ISSUER}/provisioning"
+    )
+    NHS_LOGIN_PROVISIONING_TOKEN_URL = (
+        NHS_LOGIN_PROVISIONING_TOKEN_URL or f"{NHS_LOGIN_SIMULATOR_ISSUER}/token"
+    )
+    NHS_LOGIN_PROVISIONING_CLIENT_ID = (
+        NHS_LOGIN_PROVISIONING_CLIENT_ID or "citizen-portal-provisioning-local"
+    )
+    NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH = NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH or str(
+        DATA_DIR / "nhs_login" / "provisioning_private_key.pem"
+    )
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 

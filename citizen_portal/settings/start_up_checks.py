@@ -105,6 +105,31 @@ def _contact_email_problem() -> str | None:
     return None
 
 
+PROVISIONING_VARIABLES = (
+    "NHS_LOGIN_PROVISIONING_TOKEN_URL",
+    "NHS_LOGIN_PROVISIONING_CLIENT_ID",
+    "NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH",
+)
+
+
+def _provisioning_problems(*, on_this_machine: bool) -> list[str]:
+    """Account provisioning is optional; once its URL is set, it needs its client, and its
+    two addresses are https as every flow of the interface is (Provision Account interface,
+    2.1: "HTTP is not supported"; docs/provisioning.md)."""
+    if not env.str("NHS_LOGIN_PROVISIONING_URL", default="").strip():
+        return []
+    problems = [
+        f"{name} is missing or empty (NHS_LOGIN_PROVISIONING_URL is set)"
+        for name in PROVISIONING_VARIABLES
+        if not env.str(name, default="").strip()
+    ]
+    return problems + [
+        problem
+        for name in ("NHS_LOGIN_PROVISIONING_URL", "NHS_LOGIN_PROVISIONING_TOKEN_URL")
+        if (problem := _address_problem(name, on_this_machine=on_this_machine))
+    ]
+
+
 def start_up_problems(*, on_this_machine: bool) -> list[str]:
     problems = [
         f"{name} is missing or empty"
@@ -124,6 +149,7 @@ def start_up_problems(*, on_this_machine: bool) -> list[str]:
         for name in ("PORTAL_BASE_URL", "NHS_LOGIN_ISSUER")
         if (problem := _address_problem(name, on_this_machine=on_this_machine))
     ]
+    problems += _provisioning_problems(on_this_machine=on_this_machine)
     if on_this_machine and (problem := _allowed_hosts_problem()):
         problems.append(problem)
     if problem := _admin_host_problem():

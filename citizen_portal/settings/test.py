@@ -34,6 +34,12 @@ NHS_LOGIN_SIMULATOR_ENABLED = True
 simulator_install(globals())
 # The simulator serves an NHS login settings page of its own.
 NHS_LOGIN_SETTINGS_URL = NHS_LOGIN_SETTINGS_URL or f"{NHS_LOGIN_SIMULATOR_ISSUER}/settings"
+# Account provisioning against the simulator; the tests that call it register the client and
+# make its key (provisioning/tests/conftest.py).
+NHS_LOGIN_PROVISIONING_URL = f"{NHS_LOGIN_SIMULATOR_ISSUER}/provisioning"
+NHS_LOGIN_PROVISIONING_TOKEN_URL = f"{NHS_LOGIN_SIMULATOR_ISSUER}/token"
+NHS_LOGIN_PROVISIONING_CLIENT_ID = "citizen-portal-provisioning-under-test"
+NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH = ""
 # The simulator's signing keys go wherever the test session puts them (conftest.py).
 NHS_LOGIN_SIMULATOR_SLOW_SECONDS = 3.0
 # No GP system unless a test names one: nhs_login_live (conftest.py) points the demo practice at

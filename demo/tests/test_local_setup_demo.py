@@ -37,7 +37,8 @@ from linkage.models import (
 )
 from linkage.services import linkage_key_retrieve
 from nhs_login_simulator.keys import linkage_client_private_key
-from nhs_login_simulator.users import simulated_users
+from nhs_login_simulator.pds import pds_record
+from nhs_login_simulator.users import file_users
 from tests.security.secrets_in_logs import secret_register
 
 DEMO_API_CLIENT_ID = "demo-api-client"
@@ -50,7 +51,10 @@ DEMO_PATIENTS = {
     "9990000050": ("Lee", RegistrationStatus.ENDED, True),
     "9990000069": ("Patel", RegistrationStatus.ENDED, False),
     "9990000077": ("Nowak", RegistrationStatus.REGISTERED, False),
+    "9990000107": ("Jones", RegistrationStatus.REGISTERED, False),
 }
+# On the register with no NHS login yet, for staff to provision one (docs/provisioning.md).
+TO_PROVISION = "9990000107"
 
 
 @pytest.fixture
@@ -101,11 +105,11 @@ def test_the_simulators_users_on_the_demo_register_are_registered_at_the_demo_pr
     """What lets a newcomer sign in as a simulator user and find their linkage details: the
     simulator's users (nhs_login_simulator/test_users.json) and the demo register agree."""
     register = {row[0]: (row[1], row[2], row[3].isoformat()) for row in DEMO_REGISTER}
-    on_the_register = [
-        user for user in simulated_users() if user.claims.get("nhs_number") in register
-    ]
+    on_the_register = [user for user in file_users() if user.claims.get("nhs_number") in register]
 
-    assert {user.claims["nhs_number"] for user in on_the_register} == set(DEMO_PATIENTS)
+    assert {user.claims["nhs_number"] for user in on_the_register} == set(DEMO_PATIENTS) - {
+        TO_PROVISION
+    }
     for user in on_the_register:
         claims = user.claims
         assert claims["gp_registration_details"]["gp_ods_code"] == DEMO_ODS_CODE, user.id
@@ -415,3 +419,12 @@ def test_each_laptop_gets_its_own_demo_staff_password(tmp_path: Path) -> None:
         User.objects.filter(username="demo-reception").delete()
 
     assert passwords[0] != passwords[1]
+
+
+def test_the_patient_to_provision_is_in_the_simulators_pds_as_on_the_register() -> None:
+    """What lets staff provision him at the simulator: its PDS stand-in holds his record."""
+    register = {row[0]: (row[1], row[2], row[3].isoformat()) for row in DEMO_REGISTER}
+    record = pds_record(TO_PROVISION)
+    assert record is not None
+    assert (record.family_name, record.given_name, record.birthdate) == register[TO_PROVISION]
+    assert not [user for user in file_users() if user.claims.get("nhs_number") == TO_PROVISION]

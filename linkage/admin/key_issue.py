@@ -20,7 +20,7 @@ from django.urls import URLPattern, path, reverse
 
 from linkage.admin.key_handover import new_key_hand_over, new_key_take
 from linkage.admin.key_permissions import staff_may
-from linkage.admin.scoping import PracticeScopedAdmin, staff_actor
+from linkage.admin.scoping import PracticeScopedAdmin, staff_actor, staff_of
 from linkage.errors import LinkageError
 from linkage.models import LinkageKey, LinkageKeyStatus, RegisteredPatient
 from linkage.services import linkage_key_create
@@ -54,10 +54,15 @@ class PatientKeyAdmin(PracticeScopedAdmin):
         return staff_may(request, "issue") and self.has_view_permission(request, obj)
 
     def change_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
-        """The patient's active key, and the Issue button for staff who may use it."""
+        """The patient's active key, and the Issue button for staff who may use it; and the
+        "Provision NHS login" button for staff who hold that permission (provisioning/admin.py
+        serves its page; named here by permission and URL only)."""
         return {
             "active_key": _active_key(obj) if obj else None,
             "can_issue_key": obj is not None and self.has_issue_key_permission(request, obj),
+            "can_provision_nhs_login": obj is not None
+            and self.has_view_permission(request, obj)
+            and staff_of(request).has_perm("provisioning.provision_nhs_login"),
         }
 
     def _patient_to_issue(self, request: HttpRequest, object_id: str) -> RegisteredPatient:

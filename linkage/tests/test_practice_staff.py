@@ -59,10 +59,12 @@ def test_a_new_member_of_staff_signs_in_and_reaches_their_practice_only(
     assert user.is_staff
     assert not user.is_superuser
     assert [m.practice.ods_code for m in PracticeStaff.objects.filter(user=user)] == [THIS_PRACTICE]
-    # The key actions' permissions (docs/adr/0024), and no group.
+    # The key actions' permissions (docs/adr/0024), provisioning's (docs/provisioning.md), and
+    # no group.
     assert sorted(user.user_permissions.values_list("codename", flat=True)) == sorted(
-        KEY_ACTION_PERMISSIONS
+        [*KEY_ACTION_PERMISSIONS, "provision_nhs_login"]
     )
+    assert user.has_perm("provisioning.provision_nhs_login")
     assert user.has_perms([f"linkage.{codename}" for codename in KEY_ACTION_PERMISSIONS])
     assert not user.groups.exists()
     staff = signed_in("jsmith", PASSWORD)
@@ -244,6 +246,7 @@ def test_a_member_of_staff_made_without_key_actions_reads_but_changes_no_key(
         username="reader",
         random_password=True,
         no_key_actions=True,
+        no_provisioning=True,
         stdout=out,
     )
 
@@ -252,3 +255,20 @@ def test_a_member_of_staff_made_without_key_actions_reads_but_changes_no_key(
     assert not user.user_permissions.exists()
     assert not user.has_perm("linkage.revoke_linkagekey")
     assert PracticeStaff.objects.filter(user=user, practice=this_practice).exists()
+
+
+def test_a_member_of_staff_made_without_provisioning_may_still_change_keys(
+    this_practice: Practice,
+) -> None:
+    call_command(
+        "practice_staff_create",
+        ods_code=THIS_PRACTICE,
+        username="keys-only",
+        random_password=True,
+        no_provisioning=True,
+        stdout=io.StringIO(),
+    )
+
+    user = User.objects.get(username="keys-only")
+    assert user.has_perm("linkage.issue_linkagekey")
+    assert not user.has_perm("provisioning.provision_nhs_login")

@@ -137,11 +137,13 @@ def test_a_code_still_works_just_before_ten_minutes(
         pytest.param(
             {"grant_type": None}, "invalid_request", "grant_type", id="grant-type-missing"
         ),
+        # Offered to provisioning clients only (test_provisioning.py): RFC 6749 5.2's error
+        # for a client not authorized to use the grant type.
         pytest.param(
             {"grant_type": "client_credentials"},
-            "unsupported_grant_type",
-            "client_credentials",
-            id="grant-type-unsupported",
+            "unauthorized_client",
+            "provisioning",
+            id="grant-type-not-for-this-client",
         ),
         pytest.param(
             {"grant_type": "password"},

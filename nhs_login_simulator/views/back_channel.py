@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nhs_login_simulator.claims import userinfo_claims
 from nhs_login_simulator.faults import Fault, fault_effective
 from nhs_login_simulator.models import Client
+from nhs_login_simulator.provisioning import ProvisioningAnswer, provisioning_answer_chosen
 from nhs_login_simulator.tokens import (
     InvalidAccessTokenError,
     TokenError,
@@ -31,6 +32,7 @@ from nhs_login_simulator.tokens import (
     client_authenticate,
     grant_from_code,
     grant_from_refresh_token,
+    provisioning_token_response,
     token_response,
 )
 from nhs_login_simulator.users import (
@@ -39,14 +41,14 @@ from nhs_login_simulator.users import (
 )
 
 
-def _oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
+def oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": error, "error_description": description}, status=status)
 
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
-def _no_store(response: _Response) -> _Response:
+def no_store(response: _Response) -> _Response:
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
     return response
@@ -66,7 +68,7 @@ def _client_socket(request: HttpRequest) -> socket.socket | None:
     return found if isinstance(found, socket.socket) else None
 
 
-def _drop_connection(request: HttpRequest) -> HttpResponse:
+def drop_connection(request: HttpRequest) -> HttpResponse:
     """Close the connection without a byte of answer, as a crashed server or a proxy cutting
     the line would. With no connection to close (Django's test client), raise instead."""
     client_socket = _client_socket(request)
@@ -103,14 +105,23 @@ def _slow_or_broken(
     dropped: Fault,
 ) -> HttpResponse | None:
     if fault == dropped:
-        return _drop_connection(request)
+        return drop_connection(request)
     if fault == slow:
         time.sleep(settings.NHS_LOGIN_SIMULATOR_SLOW_SECONDS)
     if fault == server_error:
-        return _oauth_error("server_error", "Simulated failure", status=500)
+        return oauth_error("server_error", "Simulated failure", status=500)
     if fault == not_json:
         return HttpResponse("<html><body><h1>Service unavailable</h1></body></html>", status=200)
     return None
+
+
+def _provisioning_token(client: Client) -> JsonResponse:
+    """A provisioning client's bearer token, or the failure the provisioning settings page
+    chose for the token endpoint."""
+    body = provisioning_token_response(client)
+    if provisioning_answer_chosen() == ProvisioningAnswer.TOKEN_SERVER_ERROR:
+        return oauth_error("server_error", "Simulated failure", status=500)
+    return JsonResponse(body)
 
 
 @login_not_required
@@ -118,10 +129,13 @@ def _slow_or_broken(
 @require_POST
 def token(request: HttpRequest) -> HttpResponseBase:
     """The token endpoint (Federation specification 3.5; RFC 7636, 4.5 and 4.6, for a code
-    bound to a PKCE challenge)."""
+    bound to a PKCE challenge; the Provision Account interface 3.2 for ``client_credentials``,
+    nhs_login_simulator/views/provisioning.py)."""
     try:
         client = client_authenticate(request.POST)
         grant_type = request.POST.get("grant_type", "")
+        if grant_type == "client_credentials":
+            return no_store(_provisioning_token(client))
         if grant_type == "authorization_code":
             grant = grant_from_code(client=client, form=request.POST)
         elif grant_type == "refresh_token":
@@ -139,19 +153,19 @@ def token(request: HttpRequest) -> HttpResponseBase:
             dropped=Fault.TOKEN_CONNECTION_DROPPED,
         )
         if broken is not None:
-            return _no_store(broken)
+            return no_store(broken)
         body = token_response(grant=grant, issue_refresh_token=grant_type == "authorization_code")
     except TokenError as error:
-        return _no_store(_oauth_error(error.error, error.description))
+        return no_store(oauth_error(error.error, error.description))
     if fault_effective(grant.fault) == Fault.TOKEN_DRIP:
-        return _no_store(_dripped(JsonResponse(body)))
-    return _no_store(JsonResponse(body))
+        return no_store(_dripped(JsonResponse(body)))
+    return no_store(JsonResponse(body))
 
 
 _NOT_IN_QUOTES = str.maketrans({'"': "'", "\\": "/"})
 
 
-def _bearer_error(error: str, description: str, status: int, **attributes: str) -> HttpResponse:
+def bearer_error(error: str, description: str, status: int, **attributes: str) -> HttpResponse:
     """An error about the bearer token: in the WWW-Authenticate header (RFC 6750, section 3),
     with no body, as the Federation specification 3.6.2.2 says NHS login returns them."""
     response = HttpResponse(status=status)
@@ -184,9 +198,7 @@ def _userinfo_caller(request: HttpRequest) -> _UserinfoCaller:
     only, valid, with the openid scope, for a user and client that still exist."""
     if "access_token" in request.GET or "access_token" in request.POST:
         raise _UserinfoRefusedError(
-            _oauth_error(
-                "invalid_request", "Send the access token in the Authorization header only"
-            )
+            oauth_error("invalid_request", "Send the access token in the Authorization header only")
         )
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
@@ -197,11 +209,11 @@ def _userinfo_caller(request: HttpRequest) -> _UserinfoCaller:
     try:
         access = access_token_verify(presented.strip())
     except InvalidAccessTokenError as error:
-        raise _UserinfoRefusedError(_bearer_error("invalid_token", str(error), 401)) from error
+        raise _UserinfoRefusedError(bearer_error("invalid_token", str(error), 401)) from error
     scopes = tuple(access["scope"].split())
     if "openid" not in scopes:
         raise _UserinfoRefusedError(
-            _bearer_error(
+            bearer_error(
                 "insufficient_scope", "The access token lacks the openid scope", 403, scope="openid"
             )
         )
@@ -209,9 +221,7 @@ def _userinfo_caller(request: HttpRequest) -> _UserinfoCaller:
     client = Client.objects.filter(client_id=access["client_id"]).first()
     if user is None or client is None:
         raise _UserinfoRefusedError(
-            _bearer_error(
-                "invalid_token", "The access token's user or client no longer exists", 401
-            )
+            bearer_error("invalid_token", "The access token's user or client no longer exists", 401)
         )
     return _UserinfoCaller(access, scopes, user, client)
 
@@ -226,7 +236,7 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
     try:
         caller = _userinfo_caller(request)
     except _UserinfoRefusedError as refused:
-        return _no_store(refused.response)
+        return no_store(refused.response)
     fault = fault_effective(caller.access.get("simulator_fault", ""))
     broken = _slow_or_broken(
         request,
@@ -237,7 +247,7 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
         dropped=Fault.USERINFO_CONNECTION_DROPPED,
     )
     if broken is not None:
-        return _no_store(broken)
+        return no_store(broken)
     claims = userinfo_claims(
         user=caller.user,
         scopes=caller.scopes,
@@ -248,4 +258,4 @@ def userinfo(request: HttpRequest) -> HttpResponseBase:
     if fault == Fault.USERINFO_SUB_MISMATCH:
         claims["sub"] = "00000000-0000-4000-8000-000000000000"
     response = JsonResponse(claims)
-    return _no_store(_dripped(response) if fault == Fault.USERINFO_DRIP else response)
+    return no_store(_dripped(response) if fault == Fault.USERINFO_DRIP else response)

@@ -2,9 +2,10 @@
 built-in simulator, a demo practice with synthetic patients that match the simulator's users,
 a linkage API client and an IM1 partner whose keys are in the data directory, the simulator
 registered as a linkage API client of the portal, as NHS login is of a GP system
-(docs/adr/0026), a member of the demo practice's staff whose sign-in it prints and, with DEBUG
-off, the static files collected as production serves them. Safe to run every time: it changes
-nothing that is already in place."""
+(docs/adr/0026), the portal registered as the simulator's account provisioning client
+(docs/provisioning.md), a member of the demo practice's staff whose sign-in it prints and,
+with DEBUG off, the static files collected as production serves them. Safe to run every
+time: it changes nothing that is already in place."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ from core.secret_files import secret_file_write
 from demo.practice import DEMO_ODS_CODE, demo_practice_seed
 from linkage.api_clients.registration import api_client_register
 from linkage.models import ApiClient, Practice
-from linkage.practice_staff import practice_staff_create, staff_password_generate
+from linkage.practice_staff import (
+    practice_staff_create,
+    practice_staff_provisioning_grant,
+    staff_password_generate,
+)
 
 DEMO_API_CLIENT_ID = "demo-api-client"
 DEMO_IM1_PARTNER_ID = "demo-im1-partner"
@@ -56,6 +61,7 @@ class Command(BaseCommand):
         )
         self._simulator_linkage_client()
         self._demo_im1_app()
+        self._provisioning_client()
         self._demo_staff_member()
         self._static_files()
 
@@ -107,6 +113,26 @@ class Command(BaseCommand):
             scopes="openid profile gp_registration_details gp_integration_credentials",
             stdout=io.StringIO(),
         )
+
+    def _provisioning_client(self) -> None:
+        """The portal as a provisioning client of the simulator (docs/provisioning.md): its
+        key, made here the first time, and its registration for the demo practice, by the
+        simulator's command called by name."""
+        if not settings.NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH:
+            return
+        key_path = Path(settings.NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH)
+        if not key_path.exists():
+            private_key_write(key_path, private_key_generate())
+            self.stdout.write(f"Generated the portal's NHS login provisioning key at {key_path}")
+        if settings.NHS_LOGIN_SIMULATOR_ENABLED:
+            call_command(
+                "nhs_login_simulator_provisioning_client_register",
+                client_id=settings.NHS_LOGIN_PROVISIONING_CLIENT_ID,
+                name="Citizen portal (local)",
+                public_key=key_path,
+                ods_codes=[DEMO_ODS_CODE],
+                stdout=self.stdout,
+            )
 
     def _demo_practice(self) -> None:
         practice = demo_practice_seed()
@@ -164,9 +190,12 @@ class Command(BaseCommand):
                 first_name="Sam",
                 last_name="Taylor",
             )
-        elif not user.check_password(password):
-            user.set_password(password)
-            user.save(update_fields=["password"])
+        else:
+            if not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            # Made before provisioning existed: given it as a new member of staff is.
+            practice_staff_provisioning_grant(user)
         self.stdout.write(
             "Practice staff sign-in for the demo practice (this laptop only):\n"
             f"  {settings.PORTAL_BASE_URL}/admin/  username {DEMO_STAFF_USERNAME}  "

@@ -47,6 +47,11 @@ class Command(BaseCommand):
             action="store_true",
             help="They may read the register and show keys, but not issue, reissue or revoke",
         )
+        parser.add_argument(
+            "--no-provisioning",
+            action="store_true",
+            help="They may not ask NHS login to provision patients' NHS login accounts",
+        )
         source = parser.add_mutually_exclusive_group()
         source.add_argument(
             "--password-file", type=Path, help="A file whose first line is the password"
@@ -68,6 +73,7 @@ class Command(BaseCommand):
                 last_name=options["last_name"],
                 email=options["email"],
                 key_actions=not options["no_key_actions"],
+                provisioning=not options["no_provisioning"],
             )
         except PracticeStaffError as error:
             raise CommandError(str(error)) from error
