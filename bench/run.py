@@ -292,7 +292,7 @@ class Bench:
         )
         assert form is not None
         answer = await client.post(
-            f"{self.base}/nhs-login-simulator/authorize/test-user",
+            f"{self.op_base}/nhs-login-simulator/authorize/test-user",
             data={
                 "csrfmiddlewaretoken": form.group(1),
                 "request": form.group(2),
@@ -310,7 +310,7 @@ class Bench:
             )
             assert consent is not None
             answer = await client.post(
-                f"{self.base}/nhs-login-simulator/authorize/consent/share",
+                f"{self.op_base}/nhs-login-simulator/authorize/consent/share",
                 data={
                     "csrfmiddlewaretoken": consent.group(1),
                     "request": consent.group(2),
@@ -367,6 +367,9 @@ def main() -> int:
         "NHS_LOGIN_ISSUER": f"{op_base}/nhs-login-simulator",
         "BENCHMARK_BASELINE_ENABLED": "true",
         "LINKAGE_API_RATE_LIMIT_PER_MINUTE": "100000000",
+        # Every call comes from 127.0.0.1: the address's own budgets as large as the client's.
+        "LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000000",
+        "LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000000",
         "SIGN_IN_RATE_LIMIT_PER_MINUTE": "100000000",
         "LOG_LEVEL": "WARNING",
         # gunicorn.conf.py reads these: 2 workers, as the targets assume; the rest as in production
@@ -394,7 +397,7 @@ def main() -> int:
         # As NHS login registers the portal: its scopes and each vtr set it sends (the default
         # settings' sign-in list and its P9 step-up list).
         "--scopes",
-        "openid profile email phone gp_registration_details",
+        "openid profile profile_extended email phone gp_registration_details",
         "--vtr",
         '["P5.Cp.Cd","P5.Cp.Ck","P5.Cm","P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]',
         "--vtr",
