@@ -1,0 +1,175 @@
+"""`make bench`'s record of one run: the Markdown table (bench/results/latest.md), the JSON of
+every figure, and the chart (bench/results/latest.svg), all from the same figures.
+
+The chart is SVG written here rather than drawn with a plotting library: three small panels
+(requests a second and p99 against concurrency, each scenario beside the baseline; portal CPU
+per request as bars) need no dependency of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COLOURS = {
+    "baseline": "#425563",
+    "retrieve": "#005eb8",
+    "create": "#007f3b",
+    "token": "#ffb81c",
+    "sign_in": "#d5281b",
+}
+
+
+def markdown(run: dict[str, Any]) -> str:
+    lines = [
+        f"Measured {run['measured_at'][:16].replace('T', ' ')} UTC on {run['machine']}, commit "
+        f"{run['commit']}; load average {run['load_before']} before, {run['load_after']} after "
+        f"(other work shares this machine). gunicorn 2 sync workers; PostgreSQL and Redis on the "
+        f"same machine; the NHS login simulator in a gunicorn of its own. Cores: {run['cores']}. "
+        f"Load for the API scenarios from {run['generator_note']}; for sign_in from one asyncio "
+        f"httpx process. {run['seconds_per_level']:g} s per level. CPU ms: CPU time the portal's "
+        "(or the simulator's, or the generator's) processes spent per request, per flow for "
+        "sign_in, from the scheduler's own count (/proc/<pid>/task/*/schedstat).",
+        "",
+        "| scenario | concurrency | per second | vs baseline | p50 ms | p95 ms | p99 ms | errors "
+        "| portal CPU ms | NHS login CPU ms | generator CPU ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for f in run["figures"]:
+        ratio = f"{f['ratio_to_baseline']:.0%}" if f["ratio_to_baseline"] is not None else ""
+        portal = f"{f['portal_cpu_ms']:.2f}" if f["portal_cpu_ms"] is not None else ""
+        simulator = f"{f['simulator_cpu_ms']:.2f}" if f["simulator_cpu_ms"] else ""
+        generator = f"{f['generator_cpu_ms']:.2f}" if f["generator_cpu_ms"] is not None else ""
+        lines.append(
+            f"| {f['scenario']} | {f['concurrency']} | {f['per_second']:.1f} | {ratio} | "
+            f"{f['p50_ms']:.1f} | {f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} | "
+            f"{portal} | {simulator} | {generator} |"
+        )
+    steps = run.get("sign_in_steps_cpu_ms")
+    if steps:
+        total = sum(steps.values())
+        lines += [
+            "",
+            "Portal CPU ms for each step of a sign-in, one flow at a time: "
+            + ", ".join(f"{step} {ms:.2f}" for step, ms in steps.items())
+            + f"; {total:.2f} in all.",
+        ]
+    lines += [
+        "",
+        f"register_import of {run['register_size']:,} rows: {run['register_import_seconds']:.2f} s "
+        "(including the command's start-up).",
+    ]
+    check = run["concurrent_creates"]
+    lines.append(
+        f"200 concurrent creates for one patient: {check['created_201']} created, "
+        f"{check['exists_409']} LINKAGE_KEY_EXISTS, {check['other']} other; exactly one key: "
+        f"{check['one_key']}; {check['seconds']} s."
+    )
+    for scale in run.get("scale", []):
+        lines.append(scale)
+    return "\n".join(lines) + "\n"
+
+
+def _panel(
+    x0: float, title: str, series: dict[str, list[tuple[int, float]]], unit: str, levels: list[int]
+) -> list[str]:
+    width, height, top = 300.0, 200.0, 40.0
+    peak = max((value for points in series.values() for _, value in points), default=1.0) or 1.0
+    out = [
+        f'<text x="{x0 + width / 2}" y="20" text-anchor="middle" font-weight="bold">'
+        f"{escape(title)}</text>",
+        f'<line x1="{x0}" y1="{top + height}" x2="{x0 + width}" y2="{top + height}" '
+        'stroke="#999"/>',
+        f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{top + height}" stroke="#999"/>',
+        f'<text x="{x0 - 4}" y="{top + 4}" text-anchor="end" font-size="10">{peak:.0f}</text>',
+        f'<text x="{x0 - 4}" y="{top + height}" text-anchor="end" font-size="10">0</text>',
+        f'<text x="{x0 + width / 2}" y="{top + height + 30}" text-anchor="middle" '
+        f'font-size="11">concurrency ({escape(unit)})</text>',
+    ]
+    step = width / max(len(levels) - 1, 1)
+    for index, level in enumerate(levels):
+        out.append(
+            f'<text x="{x0 + index * step}" y="{top + height + 14}" text-anchor="middle" '
+            f'font-size="10">{level}</text>'
+        )
+    for name, points in series.items():
+        coordinates = " ".join(
+            f"{x0 + levels.index(level) * step:.1f},{top + height - value / peak * height:.1f}"
+            for level, value in points
+        )
+        out.append(
+            f'<polyline fill="none" stroke="{COLOURS.get(name, "#000")}" stroke-width="2" '
+            f'points="{coordinates}"/>'
+        )
+    return out
+
+
+def chart(run: dict[str, Any]) -> str:
+    figures = run["figures"]
+    levels = sorted({f["concurrency"] for f in figures})
+    names = list(dict.fromkeys(f["scenario"] for f in figures))
+    api = [name for name in names if name != "sign_in"]
+
+    def series(field: str, chosen: list[str]) -> dict[str, list[tuple[int, float]]]:
+        return {
+            name: [(f["concurrency"], f[field]) for f in figures if f["scenario"] == name]
+            for name in chosen
+        }
+
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1160" height="330" '
+        'font-family="Arial, sans-serif" font-size="12">',
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
+    parts += _panel(60, "requests / s", series("per_second", api), "API calls", levels)
+    parts += _panel(430, "p99 latency, ms", series("p99_ms", api), "API calls", levels)
+    # Bars: the portal's CPU per request, averaged over the levels, each scenario.
+    x0, top, height, bar = 820.0, 40.0, 200.0, 44.0
+    means = {
+        name: sum(f["portal_cpu_ms"] or 0 for f in figures if f["scenario"] == name)
+        / max(1, len([f for f in figures if f["scenario"] == name]))
+        for name in names
+    }
+    peak = max(means.values(), default=1.0) or 1.0
+    parts.append(
+        f'<text x="{x0 + 150}" y="20" text-anchor="middle" font-weight="bold">'
+        "portal CPU ms per request (per flow)</text>"
+    )
+    for index, (name, value) in enumerate(means.items()):
+        left = x0 + index * (bar + 12)
+        tall = value / peak * height
+        parts += [
+            f'<rect x="{left}" y="{top + height - tall:.1f}" width="{bar}" height="{tall:.1f}" '
+            f'fill="{COLOURS.get(name, "#000")}"/>',
+            f'<text x="{left + bar / 2}" y="{top + height - tall - 4:.1f}" text-anchor="middle" '
+            f'font-size="10">{value:.2f}</text>',
+            f'<text x="{left + bar / 2}" y="{top + height + 14}" text-anchor="middle" '
+            f'font-size="10">{escape(name)}</text>',
+        ]
+    for index, name in enumerate(names):
+        parts += [
+            f'<rect x="{60 + index * 110}" y="300" width="12" height="12" '
+            f'fill="{COLOURS.get(name, "#000")}"/>',
+            f'<text x="{76 + index * 110}" y="310">{escape(name)}</text>',
+        ]
+    parts.append(
+        f'<text x="700" y="310" font-size="10">{escape(run["measured_at"][:16])} UTC, commit '
+        f"{escape(run['commit'])}, load {escape(str(run['load_before']))}</text>"
+    )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def write(run: dict[str, Any]) -> str:
+    """Write the run's JSON, table and chart; the table, for printing."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = run["measured_at"][:19].replace("-", "").replace(":", "")
+    (RESULTS / f"{stamp}-{run['commit']}.json").write_text(json.dumps(run, indent=2) + "\n")
+    table = markdown(run)
+    (RESULTS / "latest.md").write_text(table)
+    (RESULTS / "latest.svg").write_text(chart(run))
+    (RESULTS / "latest.json").write_text(json.dumps(run, indent=2) + "\n")
+    return table
