@@ -33,10 +33,10 @@ from linkage.api_auth import (
     CacheUnavailableError,
     OAuthError,
     api_address_retry_after,
-    api_call_authenticate,
     api_rate_limit,
     api_token_issue,
 )
+from linkage.api_call_checks import api_call_authenticate
 from linkage.api_clients.state import PracticeBinding
 from linkage.audit import (
     UNAUTHENTICATED,

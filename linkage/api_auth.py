@@ -33,16 +33,13 @@ from core.rate_limit import (
     RateLimitUnavailableError,
     cache_redis,
     cache_redis_script,
-    rate_limit_counter_key,
     rate_limit_retry_after,
 )
 from linkage.api_clients.key_sets import ClientKeySetCacheError, client_key_set_key
 from linkage.api_clients.state import (
     ApiClientState,
     PracticeBinding,
-    api_client_state_cache_key,
     api_client_state_get,
-    api_client_state_of,
     api_client_state_set,
 )
 from linkage.errors import RateLimitedError, UnauthorizedError
@@ -85,8 +82,11 @@ def _cache(operation: str, *args: Any) -> Any:
         raise CacheUnavailableError(operation) from error
 
 
-def _token_cache_key(token: str) -> str:
+def token_cache_key(token: str) -> str:
     return f"linkage-api:token:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+_token_cache_key = token_cache_key  # the name the tests use
 
 
 def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
@@ -150,14 +150,17 @@ def api_token_issue(form: QueryDict) -> dict[str, Any]:
     # Remembered until a minute after exp, beyond the 30 s leeway within which the assertion
     # is still accepted; exp is never more than that leeway in the past here.
     replay_window = int(claims["exp"] - time.time()) + 60
-    if not _cache("add", f"linkage-api:jti:{client.client_id}:{claims['jti']}", 1, replay_window):
-        raise OAuthError("invalid_client", "client_assertion jti has been used before", 401)
     token = secrets.token_urlsafe(32)
     scopes = [scope for scope in client.scopes if scope in API_SCOPES]
     lifetime = settings.LINKAGE_API_TOKEN_SECONDS
-    _cache(
-        "set", _token_cache_key(token), {"client_id": client.client_id, "scopes": scopes}, lifetime
-    )
+    if not _token_store(
+        jti_key=f"linkage-api:jti:{client.client_id}:{claims['jti']}",
+        replay_window=replay_window,
+        token_key=token_cache_key(token),
+        stored={"client_id": client.client_id, "scopes": scopes},
+        lifetime=lifetime,
+    ):
+        raise OAuthError("invalid_client", "client_assertion jti has been used before", 401)
     return {
         "access_token": token,
         "token_type": "Bearer",
@@ -166,11 +169,42 @@ def api_token_issue(form: QueryDict) -> dict[str, Any]:
     }
 
 
+# The assertion's jti remembered, and only if it was new the token stored: one round trip, and
+# atomic, so a replayed assertion never gets a token however many servers it reaches at once.
+_JTI_THEN_TOKEN_SCRIPT = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""  # noqa: S105 (a Lua script, not a secret)
+
+
+def _token_store(
+    *, jti_key: str, replay_window: int, token_key: str, stored: dict[str, Any], lifetime: int
+) -> bool:
+    """False if the jti was seen before (nothing stored); else the token is stored."""
+    redis = cache_redis()
+    if redis is None:
+        if not _cache("add", jti_key, 1, replay_window):
+            return False
+        _cache("set", token_key, stored, lifetime)
+        return True
+    encoded = cache.client.encode(stored)  # type: ignore[attr-defined]
+    reply = redis_script_or_unavailable(
+        redis,
+        _JTI_THEN_TOKEN_SCRIPT,
+        [jti_key, token_key],
+        [max(1, replay_window), encoded, lifetime],
+    )
+    return bool(reply[0]) if isinstance(reply, list) else bool(reply)
+
+
 def api_token_authenticate(authorization: str) -> ApiPrincipal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("A bearer token is required")
-    stored = _cache("get", _token_cache_key(token.strip()))
+    stored = _cache("get", token_cache_key(token.strip()))
     if stored is None:
         raise UnauthorizedError("The bearer token is not valid or has expired")
     # A client disabled, a scope withdrawn or a practice unbound after the token was issued
@@ -185,120 +219,13 @@ def api_token_authenticate(authorization: str) -> ApiPrincipal:
     )
 
 
-# One round trip for what every API call asks of Redis before its view runs (docs/adr/0008),
-# in the order the checks have always run: the address's count, and only within its limit the
-# token; with them, when this process has seen the token before and knows its client, the
-# client's state and (if the token has the call's scope) the client's count. KEYS: the address
-# counter, the token, then optionally the client state and the client counter; ARGV: the
-# address's limit, the counters' expiry.
-_API_CALL_SCRIPT = """
-local address = redis.call('INCR', KEYS[1])
-if address == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if address > tonumber(ARGV[1]) or #KEYS < 2 then return {address} end
-local token = redis.call('GET', KEYS[2])
-if not token or #KEYS < 3 then return {address, token} end
-local state = redis.call('GET', KEYS[3])
-if #KEYS < 4 then return {address, token, state} end
-local client = redis.call('INCR', KEYS[4])
-if client == 1 then redis.call('EXPIRE', KEYS[4], ARGV[2]) end
-return {address, token, state, client}
-"""
-# The client's state and count for a token this process had not seen: KEYS the state and,
-# optionally, the counter; ARGV the counter's expiry.
-_CLIENT_SCRIPT = """
-local state = redis.call('GET', KEYS[1])
-if #KEYS < 2 then return {state} end
-local client = redis.call('INCR', KEYS[2])
-if client == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
-return {state, client}
-"""
-# Which client each token seen here belongs to, and its scopes: only which keys to read with
-# the token. The token itself is read from Redis on every call, so one that expired or was
-# removed is refused as before; a token's client and scopes never change once issued.
-_token_clients: dict[str, tuple[str, tuple[str, ...]]] = {}
-_TOKEN_CLIENTS_KEPT = 10_000
-
-
-def api_call_authenticate(authorization: str, *, address: str, scope: str) -> ApiPrincipal:
-    """The address's limit, then the bearer token and its client's state, for one API call;
-    with Redis in one round trip (two the first time this process sees a token), and each
-    refusal as the checks one by one give it. Counts the call in the client's budget when the
-    token has ``scope``; ``api_rate_limit`` then refuses it if that is spent."""
-    redis = cache_redis()
-    if redis is None:
-        return _api_call_authenticate_step_by_step(authorization, address=address)
-    now = time.time()
-    scheme, _, raw_token = authorization.partition(" ")
-    token = raw_token.strip() if scheme.lower() == "bearer" else ""
-    token_key = _token_cache_key(token)
-    keys = [rate_limit_counter_key(_address_budget(address, "api"), now=now)]
-    known = _token_clients.get(token_key) if token else None
-    if token:
-        keys.append(token_key)
-    if known is not None:
-        keys += _client_keys(known, scope, now)
-    limit = settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE
-    reply = _redis_script(redis, _API_CALL_SCRIPT, keys, [limit, 120])
-    if int(reply[0]) > limit:
-        raise RateLimitedError(
-            "Too many requests from this address: try again later", retry_after=_retry_after(now)
-        )
-    if not token:
-        raise UnauthorizedError("A bearer token is required")
-    if not reply[1]:
-        raise UnauthorizedError("The bearer token is not valid or has expired")
-    stored = _decoded(reply[1])
-    issued = (str(stored["client_id"]), tuple(stored["scopes"]))
-    if known != issued:
-        if len(_token_clients) >= _TOKEN_CLIENTS_KEPT:
-            _token_clients.clear()
-        _token_clients[token_key] = issued
-        client_keys = _client_keys(issued, scope, now)
-        reply = [None, None, *_redis_script(redis, _CLIENT_SCRIPT, client_keys, [120])]
-    cached_state = api_client_state_of(_decoded(reply[2]) if reply[2] else None)
-    state = cached_state if cached_state is not None else _client_state_remembered(issued[0])
-    if not state.scopes:
-        raise UnauthorizedError("The client is disabled")
-    return ApiPrincipal(
-        issued[0],
-        tuple(granted for granted in issued[1] if granted in state.scopes),
-        state.practices,
-        counted=int(reply[3]) if len(reply) > 3 else None,
-    )
-
-
-def _decoded(raw: bytes) -> Any:
-    """A value as django-redis stored it (pickled, or an integer as its digits)."""
-    return cache.client.decode(raw)  # type: ignore[attr-defined]
-
-
-def _client_keys(issued: tuple[str, tuple[str, ...]], scope: str, now: float) -> list[str]:
-    """The client's state, and its counter if the token has the call's scope: a call refused
-    for want of a scope is not counted (``api_rate_limit`` comes after the scope's check)."""
-    client_id, scopes = issued
-    keys = [api_client_state_cache_key(client_id)]
-    if scope in scopes:
-        keys.append(rate_limit_counter_key(_client_budget(client_id), now=now))
-    return keys
-
-
-def _redis_script(redis: Any, source: str, keys: list[str], args: list[Any]) -> list[Any]:
+def redis_script_or_unavailable(redis: Any, source: str, keys: list[str], args: list[Any]) -> Any:
+    """A script on the cache's Redis; CacheUnavailableError if it cannot be reached."""
     try:
-        return list(cache_redis_script(redis, source, keys, args))
+        reply = cache_redis_script(redis, source, keys, args)
     except Exception as error:  # redis-py's connection and timeout errors
         raise CacheUnavailableError("api call") from error
-
-
-def _api_call_authenticate_step_by_step(authorization: str, *, address: str) -> ApiPrincipal:
-    """``api_call_authenticate`` on a cache that is not Redis: the same checks, a call each."""
-    retry_after = api_address_retry_after(
-        address, endpoint="api", limit=settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE
-    )
-    if retry_after is not None:
-        raise RateLimitedError(
-            "Too many requests from this address: try again later", retry_after=retry_after
-        )
-    return api_token_authenticate(authorization)
+    return list(reply) if isinstance(reply, list) else [reply]
 
 
 def _client_state(client_id: str) -> ApiClientState:
@@ -308,10 +235,10 @@ def _client_state(client_id: str) -> ApiClientState:
         state = api_client_state_get(client_id)
     except Exception as error:  # django-redis raises its own ConnectionInterrupted
         raise CacheUnavailableError("client state") from error
-    return state if state is not None else _client_state_remembered(client_id)
+    return state if state is not None else client_state_remembered(client_id)
 
 
-def _client_state_remembered(client_id: str) -> ApiClientState:
+def client_state_remembered(client_id: str) -> ApiClientState:
     """The client's state from the database, remembered in the cache for the next call."""
     # One row per bound practice (one row, with no code, for a client bound to none).
     rows = list(
@@ -339,25 +266,25 @@ def api_rate_limit(principal: ApiPrincipal) -> None:
     limit = settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE
     if principal.counted is not None:
         if principal.counted > limit:
-            raise RateLimitedError(retry_after=_retry_after(time.time()))
+            raise RateLimitedError(retry_after=retry_after_of(time.time()))
         return
     try:
-        retry_after = rate_limit_retry_after(_client_budget(principal.client_id), limit=limit)
+        retry_after = rate_limit_retry_after(client_budget(principal.client_id), limit=limit)
     except RateLimitUnavailableError as error:
         raise CacheUnavailableError("rate limit") from error
     if retry_after is not None:
         raise RateLimitedError(retry_after=retry_after)
 
 
-def _client_budget(client_id: str) -> str:
+def client_budget(client_id: str) -> str:
     return f"linkage-api:{client_id}"
 
 
-def _address_budget(address: str, endpoint: str) -> str:
+def address_budget(address: str, endpoint: str) -> str:
     return f"linkage-api:{endpoint}-address:{address}"
 
 
-def _retry_after(now: float) -> int:
+def retry_after_of(now: float) -> int:
     return max(1, 60 - int(now % 60))
 
 
@@ -370,6 +297,6 @@ def api_address_retry_after(address: str, *, endpoint: str, limit: int) -> int |
     client's as the trusted proxies report it (core/client_address.py).
     """
     try:
-        return rate_limit_retry_after(_address_budget(address, endpoint), limit=limit)
+        return rate_limit_retry_after(address_budget(address, endpoint), limit=limit)
     except RateLimitUnavailableError as error:
         raise CacheUnavailableError("rate limit") from error
