@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from core.nhs_identifiers import InvalidValueError, nhs_number_normalise, ods_code_normalise
@@ -114,7 +115,12 @@ def audit_event_record(
     with connection.cursor() as cursor:
         cursor.execute(_AUDIT_INSERT, values)
         (pk,) = cursor.fetchone()
-    return AuditEvent.from_db(DEFAULT_DB_ALIAS, ["id", *_AUDIT_COLUMNS], (pk, *values))
+    event = AuditEvent.from_db(DEFAULT_DB_ALIAS, ["id", *_AUDIT_COLUMNS], (pk, *values))
+    # As Model.save would: whatever listens for new events still hears of this one.
+    post_save.send(
+        sender=AuditEvent, instance=event, created=True, raw=False, using=event._state.db
+    )
+    return event
 
 
 def _valid_or_empty(normalise: Callable[[str], str], raw: str) -> str:
