@@ -60,7 +60,8 @@ def markdown(run: dict[str, Any]) -> str:
     lines += [
         "",
         f"register_import of {run['register_size']:,} rows: {run['register_import_seconds']:.2f} s "
-        "(including the command's start-up).",
+        f"(including the command's start-up), peak memory {run['register_import_peak_rss_mb']:.0f} "
+        "MB.",
     ]
     check = run["concurrent_creates"]
     lines.append(

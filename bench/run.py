@@ -33,6 +33,7 @@ import psycopg
 from cryptography.hazmat.primitives import serialization
 
 from bench import report as bench_report
+from bench import scale
 from bench.lean import GENERATOR_CORE, Calls, process_cores, token_form, wrk_path, wrk_run
 from core.nhs_identifiers import nhs_number_check_digit
 
@@ -382,6 +383,12 @@ def main() -> int:
         help="load for the API scenarios: wrk on one pinned core (default when installed), or "
         "the asyncio client; sign-in always comes from the asyncio client",
     )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="then grow the register to 1,000,000 patients (register_import) and the audit "
+        "trail to 10,000,000 rows, and measure retrieve again beside the baseline",
+    )
     arguments = parser.parse_args()
     seconds = arguments.seconds or (1.0 if arguments.quick else 5.0)
 
@@ -473,9 +480,8 @@ def main() -> int:
             ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
         )
         writer.writerows(rows)
-    started = time.perf_counter()
-    manage(env, "register_import", "--ods-code", BENCH_ODS, str(register))
-    import_seconds = time.perf_counter() - started
+    first_import = scale.timed_import(PYTHON, ROOT, env, BENCH_ODS, register)
+    import_seconds = first_import["seconds"]
     print(
         f"register_import: {REGISTER_SIZE} rows in {import_seconds:.2f} s (including start-up)",
         flush=True,
@@ -550,7 +556,10 @@ def main() -> int:
             list(reversed(patients[KEYED_PATIENTS:])),
         )
         bench.portal_pid, bench.simulator_pid = servers[0].pid, servers[1].pid
-        extras: dict[str, Any] = {"load_before": load_average()}
+        extras: dict[str, Any] = {
+            "load_before": load_average(),
+            "register_import_peak_rss_mb": first_import["peak_rss_mb"],
+        }
         if arguments.profile:
             profile(bench, arguments.profile, [server.pid for server in servers], work)
             return 0
@@ -561,6 +570,10 @@ def main() -> int:
             )
         )
         concurrency_check = asyncio.run(two_hundred_creates(bench, patients[-1]))
+        if arguments.scale:
+            extras.update(
+                scale_run(bench, env, work, database_url, seconds, figures, arguments.generator)
+            )
         if arguments.only == "" or "sign_in" in only:
             extras["sign_in_steps_cpu_ms"] = asyncio.run(sign_in_step_costs(bench))
         extras["load_after"] = load_average()
@@ -724,15 +737,89 @@ def lean_calls(bench: Bench, name: str, seconds: float) -> Calls | None:
     return None
 
 
+def scale_run(
+    bench: Bench,
+    env: dict[str, str],
+    work: Path,
+    database_url: str,
+    seconds: float,
+    figures: list[Figure],
+    generator: str,
+) -> dict[str, Any]:
+    """The scale scenario (bench/scale.py): registers imported to a million patients, the
+    audit trail filled to ten million rows, then retrieve and the baseline measured again."""
+    print("Scale: writing the registers, importing them, filling the audit trail", flush=True)
+    for ods_code in scale.SCALE_PRACTICES:
+        manage(
+            env,
+            "shell",
+            "-c",
+            f"from linkage.models import Practice; Practice.objects.create(ods_code='{ods_code}', name='Scale practice')",
+        )
+    imports = {}
+    for ods_code, path, rows in scale.register_files(work, REGISTER_SIZE):
+        imports[f"{ods_code} ({rows:,} rows)"] = scale.timed_import(
+            PYTHON, ROOT, env, ods_code, path
+        )
+        print(
+            f"  register_import {ods_code}: {rows:,} rows {imports[f'{ods_code} ({rows:,} rows)']}",
+            flush=True,
+        )
+    audit_seconds = scale.audit_fill(database_url, scale.AUDIT_ROWS)
+    patients, events = scale.counts(database_url)
+    print(f"  {patients:,} patients, {events:,} audit events ({audit_seconds:.0f} s)", flush=True)
+    at_scale = asyncio.run(
+        run_scenarios(bench, seconds, {"baseline", "retrieve"}, generator=generator, levels=(1, 8))
+    )
+    lines = [
+        "",
+        f"Scale: {patients:,} patients on three registers, {events:,} audit events "
+        f"(written by the database in {audit_seconds:.0f} s). register_import: "
+        + "; ".join(
+            f"{name} {result['seconds']:.1f} s, peak memory {result['peak_rss_mb']:.0f} MB"
+            for name, result in imports.items()
+        )
+        + ".",
+        "",
+        "| retrieve at | concurrency | per second | vs baseline | p50 ms | p99 ms | portal CPU ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    measured: tuple[tuple[str, list[Figure]], ...] = (
+        ("20,000 patients, no audit", figures),
+        (f"{patients:,} patients, {events:,} audit", at_scale),
+    )
+    for label, measured_figures in measured:
+        for f in measured_figures:
+            if f.scenario == "retrieve" and f.concurrency in (1, 8):
+                lines.append(
+                    f"| {label} | {f.concurrency} | {f.per_second:.1f} | "
+                    f"{(f.ratio_to_baseline or 0):.0%} | {f.p50_ms:.2f} | {f.p99_ms:.1f} | "
+                    f"{(f.portal_cpu_ms or 0):.2f} |"
+                )
+    return {
+        "scale": lines,
+        "scale_figures": [asdict(f) for f in at_scale],
+        "scale_imports": imports,
+        "scale_patients": patients,
+        "scale_audit_events": events,
+        "scale_audit_fill_seconds": audit_seconds,
+    }
+
+
 async def run_scenarios(
-    bench: Bench, seconds: float, only: set[str] | None = None, *, generator: str = "httpx"
+    bench: Bench,
+    seconds: float,
+    only: set[str] | None = None,
+    *,
+    generator: str = "httpx",
+    levels: tuple[int, ...] = LEVELS,
 ) -> list[Figure]:
     await _warm(bench)
     figures: list[Figure] = []
     for name, make_call, client_per_call in SCENARIOS:
         if only is not None and name not in only:
             continue
-        for level in LEVELS:
+        for level in levels:
             async with httpx.AsyncClient(timeout=30) as client:
                 bench.token = await bench.fetch_token(client)  # never one near its expiry
             calls = lean_calls(bench, name, seconds) if generator == "wrk" else None
