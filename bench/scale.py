@@ -85,12 +85,12 @@ _AUDIT_FILL = """
 INSERT INTO linkage_auditevent
        (occurred_at, actor_type, actor, action, outcome, ods_code, nhs_number, client_id,
         request_id)
-SELECT now() - (n % 157680000) * interval '1 second',
+SELECT now() - (n %% 157680000) * interval '1 second',
        'api_client', 'bench-history',
-       (ARRAY['retrieve', 'create', 'retrieve', 'view'])[1 + n % 4],
-       (ARRAY['SUCCESS', 'SUCCESS', 'SUCCESS', 'PATIENT_NOT_FOUND'])[1 + n % 4],
-       (ARRAY['B00001', 'B00002', 'B00003'])[1 + n % 3],
-       '999' || lpad((n % 1000000)::text, 6, '0') || '0',
+       (ARRAY['retrieve', 'create', 'retrieve', 'view'])[1 + n %% 4],
+       (ARRAY['SUCCESS', 'SUCCESS', 'SUCCESS', 'PATIENT_NOT_FOUND'])[1 + n %% 4],
+       (ARRAY['B00001', 'B00002', 'B00003'])[1 + n %% 3],
+       '999' || lpad((n %% 1000000)::text, 6, '0') || '0',
        '', md5(n::text)
   FROM generate_series(%s, %s) AS n
 """

@@ -122,15 +122,17 @@ _REGISTRATION_SQL = f"""
 SELECT {_PATIENT_COLUMNS},
        practice.id, practice.ods_code, practice.online_services_live,
        active.account_id, active.encrypted_key,
-       latest.status, latest.account_id
+       (SELECT latest.status FROM linkage_linkagekey latest
+         WHERE latest.patient_id = patient.id
+         ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1),
+       (SELECT latest.account_id FROM linkage_linkagekey latest
+         WHERE latest.patient_id = patient.id
+         ORDER BY latest.created_at DESC, latest.id DESC LIMIT 1)
   FROM linkage_practice practice
   LEFT JOIN linkage_registeredpatient patient
          ON patient.practice_id = practice.id AND patient.nhs_number = %s
   LEFT JOIN linkage_linkagekey active
          ON active.patient_id = patient.id AND active.status = %s
-  LEFT JOIN LATERAL (SELECT status, account_id FROM linkage_linkagekey
-                      WHERE patient_id = patient.id
-                      ORDER BY created_at DESC, id DESC LIMIT 1) latest ON true
  WHERE practice.ods_code = %s
 """  # noqa: S608 (the columns are the model's own, fixed at import)
 
