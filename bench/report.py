@@ -32,21 +32,27 @@ def markdown(run: dict[str, Any]) -> str:
         f"Load for the API scenarios from {run['generator_note']}; for sign_in from one asyncio "
         f"httpx process. {run['seconds_per_level']:g} s per level. CPU ms: CPU time the portal's "
         "(or the simulator's, or the generator's) processes spent per request, per flow for "
-        "sign_in, from the scheduler's own count (/proc/<pid>/task/*/schedstat).",
+        "sign_in, from the scheduler's own count (/proc/<pid>/task/*/schedstat). Redis commands: "
+        "per request, from the run's own Redis (INFO commandstats), a Lua script's own commands "
+        "counted beside its one EVALSHA round trip.",
         "",
         "| scenario | concurrency | per second | vs baseline | p50 ms | p95 ms | p99 ms | errors "
-        "| portal CPU ms | NHS login CPU ms | generator CPU ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| portal CPU ms | NHS login CPU ms | generator CPU ms | Redis commands (EVALSHA) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for f in run["figures"]:
         ratio = f"{f['ratio_to_baseline']:.0%}" if f["ratio_to_baseline"] is not None else ""
         portal = f"{f['portal_cpu_ms']:.2f}" if f["portal_cpu_ms"] is not None else ""
         simulator = f"{f['simulator_cpu_ms']:.2f}" if f["simulator_cpu_ms"] else ""
         generator = f"{f['generator_cpu_ms']:.2f}" if f["generator_cpu_ms"] is not None else ""
+        commands = f.get("redis_commands") or {}
+        redis = (
+            f"{sum(commands.values()):.1f} ({commands.get('evalsha', 0):.1f})" if commands else ""
+        )
         lines.append(
             f"| {f['scenario']} | {f['concurrency']} | {f['per_second']:.1f} | {ratio} | "
             f"{f['p50_ms']:.1f} | {f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} | "
-            f"{portal} | {simulator} | {generator} |"
+            f"{portal} | {simulator} | {generator} | {redis} |"
         )
     steps = run.get("sign_in_steps_cpu_ms")
     if steps:
@@ -173,4 +179,86 @@ def write(run: dict[str, Any]) -> str:
     (RESULTS / "latest.md").write_text(table)
     (RESULTS / "latest.svg").write_text(chart(run))
     (RESULTS / "latest.json").write_text(json.dumps(run, indent=2) + "\n")
+    root = RESULTS.parent.parent
+    splice(root / "README.md", "latest", table)
+    splice(root / "docs" / "capacity.md", "capacity", capacity(run))
     return table
+
+
+# What each call asks of Redis and PostgreSQL, by round trip, as the code makes them
+# (linkage/api_call_checks.py, linkage/services.py; pinned by linkage/tests/test_query_counts.py).
+ROUND_TRIPS = {
+    "retrieve": {"redis": 1, "redis_commands": 4, "sql": 2},
+    "create": {"redis": 1, "redis_commands": 4, "sql": 5},
+    "token": {"redis": 2, "redis_commands": 4, "sql": 1},
+}
+UTILISATION = 0.6  # the share of a core planned for: headroom for bursts and failover
+
+
+def _cpu_at(run: dict[str, Any], scenario: str, concurrency: int = 8) -> float:
+    for f in run["figures"]:
+        if f["scenario"] == scenario and f["concurrency"] == concurrency:
+            return float(f["portal_cpu_ms"] or 0)
+    return 0.0
+
+
+def _redis_at(run: dict[str, Any], scenario: str, concurrency: int = 8) -> float:
+    for f in run["figures"]:
+        if f["scenario"] == scenario and f["concurrency"] == concurrency:
+            return float(sum((f.get("redis_commands") or {}).values()))
+    return 0.0
+
+
+def capacity(run: dict[str, Any]) -> str:
+    """The capacity page's figures from this run (docs/capacity.md explains them): app-server
+    cores, PostgreSQL connections and Redis operations a second for a number of practices and
+    sign-ins a second, each sign-in one portal sign-in flow and one linkage retrieve by NHS
+    login, and one create for every twenty sign-ins (a patient linking for the first time)."""
+    retrieve, create = _cpu_at(run, "retrieve"), _cpu_at(run, "create")
+    steps = run.get("sign_in_steps_cpu_ms") or {}
+    flow = sum(steps.values()) or _cpu_at(run, "sign_in")
+    lines = [
+        f"From the run of {run['measured_at'][:16].replace('T', ' ')} UTC (commit {run['commit']}, "
+        f"load average {run['load_before']}): portal CPU per retrieve {retrieve:.2f} ms, per "
+        f"create {create:.2f} ms (concurrency 8), per sign-in flow {flow:.1f} ms (one flow at a "
+        f"time); planned at {UTILISATION:.0%} of each core.",
+        "",
+        "| sign-ins / s | practices | app-server cores (API only) | cores (API and sign-in pages) "
+        "| gunicorn workers | PostgreSQL connections, direct | through PgBouncer (transaction) "
+        "| Redis commands / s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for sign_ins, practices in ((10, 1_000), (50, 6_300), (200, 6_300), (1_000, 6_300)):
+        api_ms = sign_ins * (retrieve + create / 20)
+        pages_ms = api_ms + sign_ins * flow
+        api_cores = max(1, -(-api_ms // (1000 * UTILISATION)))
+        all_cores = max(1, -(-pages_ms // (1000 * UTILISATION)))
+        workers = int(2 * all_cores)
+        # Each sync worker keeps its own connection (CONN_MAX_AGE); through a transaction-mode
+        # pooler only the statements in flight hold one: a round trip is about 0.5 ms here.
+        sql_per_second = sign_ins * (
+            ROUND_TRIPS["retrieve"]["sql"] + ROUND_TRIPS["create"]["sql"] / 20 + 8
+        )
+        pooled = max(4, -(-int(sql_per_second * 0.5 / 1000 / 0.5) // 1))
+        redis = sign_ins * (
+            ROUND_TRIPS["retrieve"]["redis"] + ROUND_TRIPS["create"]["redis"] / 20 + 12
+        )
+        lines.append(
+            f"| {sign_ins:,} | {practices:,} | {api_cores:.0f} | {all_cores:.0f} | {workers} | "
+            f"{workers} | {pooled} | {redis:,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def splice(path: Path, name: str, text: str) -> None:
+    """Put ``text`` between the ``<!-- bench:name -->`` and ``<!-- /bench:name -->`` lines of a
+    document, so that the README and docs/capacity.md show this run's figures."""
+    if not path.exists():
+        return
+    content = path.read_text()
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    if start not in content or end not in content:
+        return
+    before, rest = content.split(start, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(f"{before}{start}\n{text}{end}{after}")

@@ -16,6 +16,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from typing import Any
 import httpx
 import jwt
 import psycopg
+import redis as redis_lib
 from cryptography.hazmat.primitives import serialization
 
 from bench import report as bench_report
@@ -71,6 +73,9 @@ class Figure:
     # The load generator's own CPU per request: wrk's, or None for the asyncio client.
     generator_cpu_ms: float | None = None
     generator: str = "httpx"
+    # Redis commands per request, each command's count (INFO commandstats of the run's own
+    # Redis; a script's own commands counted beside its EVALSHA).
+    redis_commands: dict[str, float] | None = None
 
 
 def nhs_number(sequence: int) -> str | None:
@@ -213,6 +218,7 @@ class Bench:
         self.unkeyed = unkeyed
         self.token = ""
         self.portal_pid = 0
+        self.redis_url = ""
         self.simulator_pid = 0
 
     def assertion(self) -> str:
@@ -396,6 +402,11 @@ def main() -> int:
         os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/citizen_portal_bench"
     )
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+    # A Redis of the run's own when this machine has one to start: its command counts are
+    # then this run's alone (Redis commands per call in the table), whoever else uses Redis.
+    own_redis = own_redis_start()
+    if own_redis is not None:
+        redis_url = f"redis://127.0.0.1:{own_redis[1]}/0"
     work = ROOT / "data" / "bench"
     work.mkdir(parents=True, exist_ok=True)
     fresh_database(database_url)
@@ -556,6 +567,7 @@ def main() -> int:
             list(reversed(patients[KEYED_PATIENTS:])),
         )
         bench.portal_pid, bench.simulator_pid = servers[0].pid, servers[1].pid
+        bench.redis_url = redis_url
         extras: dict[str, Any] = {
             "load_before": load_average(),
             "register_import_peak_rss_mb": first_import["peak_rss_mb"],
@@ -597,6 +609,9 @@ def main() -> int:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+        if own_redis is not None:
+            own_redis[0].terminate()
+            own_redis[0].wait(timeout=10)
 
     report(figures, import_seconds, concurrency_check, seconds, extras)
     return 0
@@ -750,6 +765,11 @@ def scale_run(
 ) -> dict[str, Any]:
     """The scale scenario (bench/scale.py): registers imported to a million patients, the
     audit trail filled to ten million rows, then retrieve and the baseline measured again."""
+    small_patients, small_events = scale.counts(database_url)
+    print("Scale: retrieve beside the baseline before the register grows", flush=True)
+    before = asyncio.run(
+        run_scenarios(bench, seconds, {"baseline", "retrieve"}, generator=generator, levels=(1, 8))
+    )
     print("Scale: writing the registers, importing them, filling the audit trail", flush=True)
     for ods_code in scale.SCALE_PRACTICES:
         manage(
@@ -787,7 +807,7 @@ def scale_run(
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     measured: tuple[tuple[str, list[Figure]], ...] = (
-        ("20,000 patients, no audit", figures),
+        (f"{small_patients:,} patients, {small_events:,} audit", before),
         (f"{patients:,} patients, {events:,} audit", at_scale),
     )
     for label, measured_figures in measured:
@@ -801,6 +821,7 @@ def scale_run(
     return {
         "scale": lines,
         "scale_figures": [asdict(f) for f in at_scale],
+        "scale_figures_before": [asdict(f) for f in before],
         "scale_imports": imports,
         "scale_patients": patients,
         "scale_audit_events": events,
@@ -829,6 +850,7 @@ async def run_scenarios(
                 cpu_seconds(bench.portal_pid),
                 cpu_seconds(bench.simulator_pid),
             )
+            redis_before = redis_calls(bench.redis_url)
             if calls is not None:
                 lean = wrk_run(bench.base, calls, level, seconds)
                 result = Figure(
@@ -855,6 +877,12 @@ async def run_scenarios(
                 result = figure(name, level, elapsed, latencies, errors)
                 count = len(latencies)
             if count:
+                after = redis_calls(bench.redis_url)
+                result.redis_commands = {
+                    name: round((calls_now - redis_before.get(name, 0)) / count, 2)
+                    for name, calls_now in after.items()
+                    if calls_now - redis_before.get(name, 0) > 0 and name != "info"
+                }
                 result.portal_cpu_ms = (cpu_seconds(bench.portal_pid) - portal_cpu) * 1000 / count
                 result.simulator_cpu_ms = (
                     (cpu_seconds(bench.simulator_pid) - simulator_cpu) * 1000 / count
@@ -905,6 +933,31 @@ async def two_hundred_creates(bench: Bench, patient: tuple[str, str, str]) -> di
         "one_key": statuses.count(201) == 1 and created == {retrieved.json().get("linkageKey")},
         "seconds": round(elapsed, 2),
     }
+
+
+def own_redis_start() -> tuple[subprocess.Popen[bytes], int] | None:
+    server = shutil.which("redis-server")
+    if server is None:
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    return None
+
+
+def redis_calls(redis_url: str) -> dict[str, int]:
+    """Calls of each command so far (INFO commandstats), scripts' own commands included."""
+    info = redis_lib.Redis.from_url(redis_url).info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(stats["calls"]) for name, stats in info.items()}
 
 
 def load_average() -> str:

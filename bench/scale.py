@@ -16,8 +16,9 @@ baseline, in the same run as the figures at 20,000 patients and an empty trail.
 from __future__ import annotations
 
 import csv
-import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,22 +64,22 @@ def register_files(work: Path, already: int) -> list[tuple[str, Path, int]]:
 def timed_import(
     python: str, root: Path, env: dict[str, str], ods_code: str, path: Path
 ) -> dict[str, float]:
-    """Run ``manage.py register_import``: its wall time and its peak resident memory."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [python, "manage.py", "register_import", "--ods-code", ods_code, str(path)],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(
-            f"register_import of {path.name} failed: {process.stderr and process.stderr.read()!r}"
-        )
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    """Run ``manage.py register_import``: its wall time and its peak resident memory, as GNU
+    time reports it (the import's own process: a child forked from this one would start with
+    this process's memory counted as its own)."""
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as peak:
+        started = time.perf_counter()
+        completed = subprocess.run(
+            [gnu_time, "-f", "%M", "-o", peak.name, python, "manage.py", "register_import",
+             "--ods-code", ods_code, str(path)],
+            env=env, cwd=root, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        kilobytes = peak.read().strip().splitlines()[-1:] or ["0"]
+    if completed.returncode != 0:
+        raise SystemExit(f"register_import of {path.name} failed:\n{completed.stderr[-2000:]}")
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(int(kilobytes[0]) / 1024, 1)}
 
 
 _AUDIT_FILL = """
