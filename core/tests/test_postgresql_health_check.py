@@ -51,7 +51,7 @@ def test_a_connection_the_server_dropped_is_replaced_before_the_next_query() -> 
 
     assert not connection.is_usable()
     # What Django does before a request's first query with CONN_HEALTH_CHECKS on.
-    connection.health_check_done = False
+    connection.health_check_done = False  # type: ignore[attr-defined]
     connection.close_if_health_check_failed()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
