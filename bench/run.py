@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import io
 import json
 import os
 import platform
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,12 +26,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import psycopg
+import redis as redis_lib
 from cryptography.hazmat.primitives import serialization
 
+from bench import report as bench_report
+from bench import scale
+from bench.lean import GENERATOR_CORE, Calls, process_cores, token_form, wrk_path, wrk_run
 from core.nhs_identifiers import nhs_number_check_digit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +70,12 @@ class Figure:
     # machine was: what one request really costs the portal, beside the baseline's.
     portal_cpu_ms: float | None = None
     simulator_cpu_ms: float | None = None
+    # The load generator's own CPU per request: wrk's, or None for the asyncio client.
+    generator_cpu_ms: float | None = None
+    generator: str = "httpx"
+    # Redis commands per request, each command's count (INFO commandstats of the run's own
+    # Redis; a script's own commands counted beside its EVALSHA).
+    redis_commands: dict[str, float] | None = None
 
 
 def nhs_number(sequence: int) -> str | None:
@@ -149,11 +160,10 @@ async def drive(
     return latencies, errors, time.perf_counter() - started
 
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a gunicorn master and its workers (Linux /proc)."""
+    """CPU time of a gunicorn master and its workers, to the nanosecond: the scheduler's own
+    count of each thread's time on a CPU (/proc/<pid>/task/<tid>/schedstat), not the 10 ms
+    ticks of /proc/<pid>/stat, so that one request's cost can be read."""
     pids = [pid]
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -163,11 +173,15 @@ def cpu_seconds(pid: int) -> float:
     total = 0
     for each in pids:
         try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            tasks = list(Path(f"/proc/{each}/task").iterdir())
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / _CLOCK_TICKS
+        for task in tasks:
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    return total / 1e9
 
 
 def figure(
@@ -204,6 +218,7 @@ class Bench:
         self.unkeyed = unkeyed
         self.token = ""
         self.portal_pid = 0
+        self.redis_url = ""
         self.simulator_pid = 0
 
     def assertion(self) -> str:
@@ -274,15 +289,32 @@ class Bench:
         return call
 
     async def sign_in(self, client: httpx.AsyncClient, _: int) -> bool:
+        return await self.sign_in_steps(client, None)
+
+    async def sign_in_steps(
+        self, client: httpx.AsyncClient, steps: dict[str, float] | None
+    ) -> bool:
         """One patient's whole sign-in: start page, button, NHS login page, pick a user,
-        callback (code exchange, JWKS, userinfo), signed-in page."""
-        start = await client.get(f"{self.base}/")
+        callback (code exchange, JWKS, userinfo), signed-in page. With ``steps``, the portal's
+        CPU time for each of its own steps is added there (meaningful one flow at a time)."""
+
+        async def portal(step: str, call: Awaitable[httpx.Response]) -> httpx.Response:
+            before = cpu_seconds(self.portal_pid) if steps is not None else 0.0
+            response = await call
+            if steps is not None:
+                steps[step] = steps.get(step, 0.0) + cpu_seconds(self.portal_pid) - before
+            return response
+
+        start = await portal("start page", client.get(f"{self.base}/"))
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start.text)
         assert token is not None
-        redirect = await client.post(
-            f"{self.base}/auth/nhs-login/start/",
-            data={"csrfmiddlewaretoken": token.group(1)},
-            headers={"Referer": f"{self.base}/"},
+        redirect = await portal(
+            "sign-in button",
+            client.post(
+                f"{self.base}/auth/nhs-login/start/",
+                data={"csrfmiddlewaretoken": token.group(1)},
+                headers={"Referer": f"{self.base}/"},
+            ),
         )
         page = await client.get(redirect.headers["location"])
         form = re.search(
@@ -292,7 +324,7 @@ class Bench:
         )
         assert form is not None
         answer = await client.post(
-            f"{self.base}/nhs-login-simulator/authorize/test-user",
+            f"{self.op_base}/nhs-login-simulator/authorize/test-user",
             data={
                 "csrfmiddlewaretoken": form.group(1),
                 "request": form.group(2),
@@ -310,18 +342,30 @@ class Bench:
             )
             assert consent is not None
             answer = await client.post(
-                f"{self.base}/nhs-login-simulator/authorize/consent/share",
+                f"{self.op_base}/nhs-login-simulator/authorize/consent/share",
                 data={
                     "csrfmiddlewaretoken": consent.group(1),
                     "request": consent.group(2),
                     "pending": consent.group(3),
                 },
             )
-        callback = await client.get(answer.headers["location"])
-        home = await client.get(f"{self.base}{callback.headers.get('location', '/')}")
+        callback = await portal("callback", client.get(answer.headers["location"]))
+        home = await portal(
+            "home page", client.get(f"{self.base}{callback.headers.get('location', '/')}")
+        )
         return (
             callback.status_code == 302 and home.status_code == 200 and "Your details" in home.text
         )
+
+
+async def sign_in_step_costs(bench: Bench, flows: int = 40) -> dict[str, float]:
+    """The portal's CPU ms for each step of a sign-in, averaged over ``flows`` flows run one
+    at a time (nothing else reaches the portal meanwhile)."""
+    steps: dict[str, float] = {}
+    for _ in range(flows):
+        async with httpx.AsyncClient(timeout=30) as client:
+            await bench.sign_in_steps(client, steps)
+    return {step: round(total * 1000 / flows, 2) for step, total in steps.items()}
 
 
 def main() -> int:
@@ -338,6 +382,19 @@ def main() -> int:
         choices=[name for name, _, _ in SCENARIOS],
         help="instead of the table: sample the servers with py-spy under this scenario",
     )
+    parser.add_argument(
+        "--generator",
+        choices=["wrk", "httpx"],
+        default="wrk" if wrk_path() else "httpx",
+        help="load for the API scenarios: wrk on one pinned core (default when installed), or "
+        "the asyncio client; sign-in always comes from the asyncio client",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="then grow the register to 1,000,000 patients (register_import) and the audit "
+        "trail to 10,000,000 rows, and measure retrieve again beside the baseline",
+    )
     arguments = parser.parse_args()
     seconds = arguments.seconds or (1.0 if arguments.quick else 5.0)
 
@@ -345,6 +402,11 @@ def main() -> int:
         os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/citizen_portal_bench"
     )
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+    # A Redis of the run's own when this machine has one to start: its command counts are
+    # then this run's alone (Redis commands per call in the table), whoever else uses Redis.
+    own_redis = own_redis_start()
+    if own_redis is not None:
+        redis_url = f"redis://127.0.0.1:{own_redis[1]}/0"
     work = ROOT / "data" / "bench"
     work.mkdir(parents=True, exist_ok=True)
     fresh_database(database_url)
@@ -367,6 +429,9 @@ def main() -> int:
         "NHS_LOGIN_ISSUER": f"{op_base}/nhs-login-simulator",
         "BENCHMARK_BASELINE_ENABLED": "true",
         "LINKAGE_API_RATE_LIMIT_PER_MINUTE": "100000000",
+        # Every call comes from 127.0.0.1: the address's own budgets as large as the client's.
+        "LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000000",
+        "LINKAGE_API_TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "100000000",
         "SIGN_IN_RATE_LIMIT_PER_MINUTE": "100000000",
         "LOG_LEVEL": "WARNING",
         # gunicorn.conf.py reads these: 2 workers, as the targets assume; the rest as in production
@@ -394,7 +459,7 @@ def main() -> int:
         # As NHS login registers the portal: its scopes and each vtr set it sends (the default
         # settings' sign-in list and its P9 step-up list).
         "--scopes",
-        "openid profile email phone gp_registration_details",
+        "openid profile profile_extended email phone gp_registration_details",
         "--vtr",
         '["P5.Cp.Cd","P5.Cp.Ck","P5.Cm","P9.Cp.Cd","P9.Cp.Ck","P9.Cm"]',
         "--vtr",
@@ -426,9 +491,8 @@ def main() -> int:
             ["nhs_number", "surname", "given_name", "date_of_birth", "registration_status"]
         )
         writer.writerows(rows)
-    started = time.perf_counter()
-    manage(env, "register_import", "--ods-code", BENCH_ODS, str(register))
-    import_seconds = time.perf_counter() - started
+    first_import = scale.timed_import(PYTHON, ROOT, env, BENCH_ODS, register)
+    import_seconds = first_import["seconds"]
     print(
         f"register_import: {REGISTER_SIZE} rows in {import_seconds:.2f} s (including start-up)",
         flush=True,
@@ -503,18 +567,53 @@ def main() -> int:
             list(reversed(patients[KEYED_PATIENTS:])),
         )
         bench.portal_pid, bench.simulator_pid = servers[0].pid, servers[1].pid
+        bench.redis_url = redis_url
+        extras: dict[str, Any] = {
+            "load_before": load_average(),
+            "register_import_peak_rss_mb": first_import["peak_rss_mb"],
+        }
         if arguments.profile:
             profile(bench, arguments.profile, [server.pid for server in servers], work)
             return 0
         only = {name for name in arguments.only.split(",") if name} | {"baseline"}
-        figures = asyncio.run(run_scenarios(bench, seconds, only if arguments.only else None))
+        figures = asyncio.run(
+            run_scenarios(
+                bench, seconds, only if arguments.only else None, generator=arguments.generator
+            )
+        )
         concurrency_check = asyncio.run(two_hundred_creates(bench, patients[-1]))
+        if arguments.scale:
+            extras.update(
+                scale_run(bench, env, work, database_url, seconds, figures, arguments.generator)
+            )
+        if arguments.only == "" or "sign_in" in only:
+            extras["sign_in_steps_cpu_ms"] = asyncio.run(sign_in_step_costs(bench))
+        extras["load_after"] = load_average()
+        extras["cores"] = (
+            f"portal {process_cores(servers[0].pid)}, simulator {process_cores(servers[1].pid)}, "
+            f"PostgreSQL and Redis not pinned; "
+            + (
+                f"wrk on core {GENERATOR_CORE} (taskset)"
+                if arguments.generator == "wrk"
+                else "the asyncio client not pinned"
+            )
+        )
+        extras["generator"] = arguments.generator
+        extras["generator_note"] = (
+            "wrk 4.1 (one thread, its Lua script bench/wrk_calls.lua, bodies and signed "
+            "assertions made before each timed window)"
+            if arguments.generator == "wrk"
+            else "one asyncio httpx process"
+        )
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+        if own_redis is not None:
+            own_redis[0].terminate()
+            own_redis[0].wait(timeout=10)
 
-    report(figures, import_seconds, concurrency_check, seconds)
+    report(figures, import_seconds, concurrency_check, seconds, extras)
     return 0
 
 
@@ -541,9 +640,14 @@ SCENARIOS: list[
 
 
 async def _warm(bench: Bench) -> None:
+    """Every worker of both servers warmed before anything is timed: the discovery and JWKS
+    caches, each page's templates compiled (a few hundred ms a worker, the first time only),
+    each worker's database and Redis connections."""
     async with httpx.AsyncClient(timeout=30) as client:
         bench.token = await bench.fetch_token(client)
-        await bench.sign_in(client, 0)  # warm the discovery and JWKS caches
+    for _ in range(3):
+        await drive(bench.sign_in, 4, 1.0, client_per_call=True)
+        await drive(bench.retrieve, 4, 0.5)
 
 
 def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> None:
@@ -618,33 +722,176 @@ def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
     return [(count / max(total, 1), name) for name, count in ranked]
 
 
-async def run_scenarios(bench: Bench, seconds: float, only: set[str] | None = None) -> list[Figure]:
+def lean_calls(bench: Bench, name: str, seconds: float) -> Calls | None:
+    """What wrk sends for a scenario at one level, made before its timed window; None for the
+    sign-in flow, which wrk cannot follow across two servers."""
+    bearer = f"Bearer {bench.token}"
+    if name == "baseline":
+        return Calls("GET", "/bench/baseline", [])
+    if name == "retrieve":
+        bodies = [json.dumps(retrieve_body(*patient)) for patient in bench.keyed]
+        return Calls("POST", "/api/v1/linkage/retrieve", bodies, authorization=bearer)
+    if name == "create":
+        # Each patient once, a quarter of those left to each of the four levels: more than
+        # twice what the fastest level created in any run on this machine; a few hundred kept
+        # for the 200 concurrent creates.
+        count = max(0, min((len(bench.unkeyed) - 300) // 4, int(1000 * seconds)))
+        taken = [bench.unkeyed.pop() for _ in range(count)]
+        bodies = [
+            json.dumps({"nhsNumber": n, "odsCode": BENCH_ODS, "surname": s, "dateOfBirth": b})
+            for n, s, b in taken
+        ]
+        return Calls("POST", "/api/v1/linkage", bodies, each_once=True, authorization=bearer)
+    if name == "token":
+        forms = [token_form(bench.assertion()) for _ in range(int(900 * seconds))]
+        return Calls(
+            "POST",
+            "/api/oauth2/token",
+            forms,
+            each_once=True,
+            content_type="application/x-www-form-urlencoded",
+        )
+    return None
+
+
+def scale_run(
+    bench: Bench,
+    env: dict[str, str],
+    work: Path,
+    database_url: str,
+    seconds: float,
+    figures: list[Figure],
+    generator: str,
+) -> dict[str, Any]:
+    """The scale scenario (bench/scale.py): registers imported to a million patients, the
+    audit trail filled to ten million rows, then retrieve and the baseline measured again."""
+    small_patients, small_events = scale.counts(database_url)
+    print("Scale: retrieve beside the baseline before the register grows", flush=True)
+    before = asyncio.run(
+        run_scenarios(bench, seconds, {"baseline", "retrieve"}, generator=generator, levels=(1, 8))
+    )
+    print("Scale: writing the registers, importing them, filling the audit trail", flush=True)
+    for ods_code in scale.SCALE_PRACTICES:
+        manage(
+            env,
+            "shell",
+            "-c",
+            f"from linkage.models import Practice; Practice.objects.create(ods_code='{ods_code}', name='Scale practice')",
+        )
+    imports = {}
+    for ods_code, path, rows in scale.register_files(work, REGISTER_SIZE):
+        imports[f"{ods_code} ({rows:,} rows)"] = scale.timed_import(
+            PYTHON, ROOT, env, ods_code, path
+        )
+        print(
+            f"  register_import {ods_code}: {rows:,} rows {imports[f'{ods_code} ({rows:,} rows)']}",
+            flush=True,
+        )
+    audit_seconds = scale.audit_fill(database_url, scale.AUDIT_ROWS)
+    patients, events = scale.counts(database_url)
+    print(f"  {patients:,} patients, {events:,} audit events ({audit_seconds:.0f} s)", flush=True)
+    at_scale = asyncio.run(
+        run_scenarios(bench, seconds, {"baseline", "retrieve"}, generator=generator, levels=(1, 8))
+    )
+    lines = [
+        "",
+        f"Scale: {patients:,} patients on three registers, {events:,} audit events "
+        f"(written by the database in {audit_seconds:.0f} s). register_import: "
+        + "; ".join(
+            f"{name} {result['seconds']:.1f} s, peak memory {result['peak_rss_mb']:.0f} MB"
+            for name, result in imports.items()
+        )
+        + ".",
+        "",
+        "| retrieve at | concurrency | per second | vs baseline | p50 ms | p99 ms | portal CPU ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    measured: tuple[tuple[str, list[Figure]], ...] = (
+        (f"{small_patients:,} patients, {small_events:,} audit", before),
+        (f"{patients:,} patients, {events:,} audit", at_scale),
+    )
+    for label, measured_figures in measured:
+        for f in measured_figures:
+            if f.scenario == "retrieve" and f.concurrency in (1, 8):
+                lines.append(
+                    f"| {label} | {f.concurrency} | {f.per_second:.1f} | "
+                    f"{(f.ratio_to_baseline or 0):.0%} | {f.p50_ms:.2f} | {f.p99_ms:.1f} | "
+                    f"{(f.portal_cpu_ms or 0):.2f} |"
+                )
+    return {
+        "scale": lines,
+        "scale_figures": [asdict(f) for f in at_scale],
+        "scale_figures_before": [asdict(f) for f in before],
+        "scale_imports": imports,
+        "scale_patients": patients,
+        "scale_audit_events": events,
+        "scale_audit_fill_seconds": audit_seconds,
+    }
+
+
+async def run_scenarios(
+    bench: Bench,
+    seconds: float,
+    only: set[str] | None = None,
+    *,
+    generator: str = "httpx",
+    levels: tuple[int, ...] = LEVELS,
+) -> list[Figure]:
     await _warm(bench)
     figures: list[Figure] = []
     for name, make_call, client_per_call in SCENARIOS:
         if only is not None and name not in only:
             continue
-        for level in LEVELS:
-            call = make_call(bench, level, seconds)
+        for level in levels:
+            async with httpx.AsyncClient(timeout=30) as client:
+                bench.token = await bench.fetch_token(client)  # never one near its expiry
+            calls = lean_calls(bench, name, seconds) if generator == "wrk" else None
             portal_cpu, simulator_cpu = (
                 cpu_seconds(bench.portal_pid),
                 cpu_seconds(bench.simulator_pid),
             )
-            latencies, errors, elapsed = await drive(
-                call, level, seconds, client_per_call=client_per_call
-            )
-            result = figure(name, level, elapsed, latencies, errors)
-            if latencies:
-                result.portal_cpu_ms = (
-                    (cpu_seconds(bench.portal_pid) - portal_cpu) * 1000 / len(latencies)
+            redis_before = redis_calls(bench.redis_url)
+            if calls is not None:
+                lean = wrk_run(bench.base, calls, level, seconds)
+                result = Figure(
+                    scenario=name,
+                    concurrency=level,
+                    requests=lean.requests,
+                    errors=lean.errors,
+                    seconds=lean.seconds,
+                    per_second=lean.requests / lean.seconds,
+                    p50_ms=lean.p50_ms,
+                    p95_ms=lean.p95_ms,
+                    p99_ms=lean.p99_ms,
+                    generator="wrk",
+                    generator_cpu_ms=lean.generator_cpu_seconds * 1000 / max(lean.requests, 1),
                 )
+                count = lean.requests
+            else:
+                latencies, errors, elapsed = await drive(
+                    make_call(bench, level, seconds),
+                    level,
+                    seconds,
+                    client_per_call=client_per_call,
+                )
+                result = figure(name, level, elapsed, latencies, errors)
+                count = len(latencies)
+            if count:
+                after = redis_calls(bench.redis_url)
+                result.redis_commands = {
+                    name: round((calls_now - redis_before.get(name, 0)) / count, 2)
+                    for name, calls_now in after.items()
+                    if calls_now - redis_before.get(name, 0) > 0 and name != "info"
+                }
+                result.portal_cpu_ms = (cpu_seconds(bench.portal_pid) - portal_cpu) * 1000 / count
                 result.simulator_cpu_ms = (
-                    (cpu_seconds(bench.simulator_pid) - simulator_cpu) * 1000 / len(latencies)
+                    (cpu_seconds(bench.simulator_pid) - simulator_cpu) * 1000 / count
                 )
             figures.append(result)
             print(
                 f"  {name:9} c={level:<3} {result.per_second:8.1f}/s  p99 {result.p99_ms:7.1f} ms  "
-                f"portal CPU {result.portal_cpu_ms or 0:5.2f} ms  errors {errors}",
+                f"portal CPU {result.portal_cpu_ms or 0:5.2f} ms  errors {result.errors}  "
+                f"({result.generator})",
                 flush=True,
             )
     baseline = {f.concurrency: f.per_second for f in figures if f.scenario == "baseline"}
@@ -688,6 +935,35 @@ async def two_hundred_creates(bench: Bench, patient: tuple[str, str, str]) -> di
     }
 
 
+def own_redis_start() -> tuple[subprocess.Popen[bytes], int] | None:
+    server = shutil.which("redis-server")
+    if server is None:
+        return None
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    return None
+
+
+def redis_calls(redis_url: str) -> dict[str, int]:
+    """Calls of each command so far (INFO commandstats), scripts' own commands included."""
+    info = redis_lib.Redis.from_url(redis_url).info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(stats["calls"]) for name, stats in info.items()}
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -701,7 +977,11 @@ def machine() -> str:
 
 
 def report(
-    figures: list[Figure], import_seconds: float, check: dict[str, object], seconds: float
+    figures: list[Figure],
+    import_seconds: float,
+    check: dict[str, object],
+    seconds: float,
+    extras: dict[str, Any],
 ) -> None:
     commit = (
         subprocess.run(
@@ -709,58 +989,19 @@ def report(
         ).stdout.strip()
         or "unknown"
     )
-    when = datetime.now(UTC)
-    out = io.StringIO()
-    out.write(
-        f"Measured {when:%Y-%m-%d %H:%M} UTC on {machine()}, commit {commit}; "
-        f"gunicorn 2 workers ({os.environ.get('GUNICORN_WORKER_CLASS', 'sync')}, "
-        f"{os.environ.get('GUNICORN_THREADS', '1')} thread(s) each), PostgreSQL and Redis on the same "
-        f"machine; the NHS login simulator in a gunicorn of its own; load from one asyncio httpx "
-        f"process on the same cores; {seconds:g} s per level. CPU ms: CPU time the portal's "
-        f"(or the simulator's) processes spent per request, per flow for sign_in.\n\n"
-    )
-    out.write(
-        "| scenario | concurrency | per second | vs baseline | p50 ms | p95 ms | p99 ms | errors "
-        "| portal CPU ms | NHS login CPU ms |\n"
-    )
-    out.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-    for f in figures:
-        ratio = f"{f.ratio_to_baseline:.0%}" if f.ratio_to_baseline is not None else ""
-        portal = f"{f.portal_cpu_ms:.2f}" if f.portal_cpu_ms is not None else ""
-        simulator = f"{f.simulator_cpu_ms:.2f}" if f.simulator_cpu_ms else ""
-        out.write(
-            f"| {f.scenario} | {f.concurrency} | {f.per_second:.1f} | {ratio} | {f.p50_ms:.1f} | "
-            f"{f.p95_ms:.1f} | {f.p99_ms:.1f} | {f.errors} | {portal} | {simulator} |\n"
-        )
-    out.write(
-        f"\nregister_import of 20,000 rows: {import_seconds:.2f} s (including the command's start-up).\n"
-    )
-    out.write(
-        f"200 concurrent creates for one patient: {check['created_201']} created, "
-        f"{check['exists_409']} LINKAGE_KEY_EXISTS, {check['other']} other; exactly one key: "
-        f"{check['one_key']}; {check['seconds']} s.\n"
-    )
-    table = out.getvalue()
-    print("\n" + table)
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"{when:%Y%m%dT%H%M%S}-{commit}.json").write_text(
-        json.dumps(
-            {
-                "measured_at": when.isoformat(),
-                "machine": machine(),
-                "commit": commit,
-                "seconds_per_level": seconds,
-                "figures": [asdict(f) for f in figures],
-                "register_import_seconds": import_seconds,
-                "concurrent_creates": check,
-                "targets": TARGETS,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    (results / "latest.md").write_text(table)
+    run = {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "machine": machine(),
+        "commit": commit,
+        "seconds_per_level": seconds,
+        "figures": [asdict(f) for f in figures],
+        "register_size": REGISTER_SIZE,
+        "register_import_seconds": import_seconds,
+        "concurrent_creates": check,
+        "targets": TARGETS,
+        **extras,
+    }
+    print("\n" + bench_report.write(run))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ when the cache is Redis. If the cache cannot be reached, the caller is refused (
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.core.cache import cache
 
@@ -16,14 +17,54 @@ def _counter(key: str, window: int) -> str:
     return f"rate-limit:{key}:{window}"
 
 
+# INCR, and the window's expiry set by the request that made the counter: one round trip,
+# atomic in Redis however many app servers count at once (docs/adr/0008).
+COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+def cache_redis() -> Any | None:
+    """The cache's own Redis connection when the cache is Redis (django-redis), for the few
+    hot-path calls that need one round trip where the cache's API takes several; None for any
+    other cache (the local memory cache of a machine without Redis)."""
+    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+    return get_client(write=True) if get_client is not None else None
+
+
+_scripts: dict[str, Any] = {}
+
+
+def cache_redis_script(redis: Any, source: str, keys: list[str], args: list[Any]) -> Any:
+    """Run a Lua script on the cache's Redis: EVALSHA, loaded on first use (redis-py's
+    Script). ``keys`` are cache keys, given their prefix and version here."""
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = redis.register_script(source)
+    return script(keys=[cache.make_key(key) for key in keys], args=args, client=redis)
+
+
 def _increment(counter: str, timeout: int) -> int:
-    """One round trip in the common case: the window's counter exists after its first request."""
+    """One round trip: a script on Redis; elsewhere the cache's incr, or its add on the window's
+    first request."""
+    redis = cache_redis()
+    if redis is not None:
+        return int(cache_redis_script(redis, COUNT_SCRIPT, [counter], [timeout]))
     try:
         return cache.incr(counter)
     except ValueError:  # the window's first request
         if cache.add(counter, 1, timeout):
             return 1
         return cache.incr(counter)  # another server added it first
+
+
+def rate_limit_counter_key(key: str, *, now: float, window_seconds: int = 60) -> str:
+    """The cache key of ``key``'s counter in the window ``now`` falls in, for a caller that
+    counts it in a script of its own (linkage/api_auth.py): ``COUNT_SCRIPT``'s rule, expiry
+    after two windows."""
+    return _counter(key, int(now // window_seconds))
 
 
 def rate_limit_reset(key: str, *, window_seconds: int = 60) -> None:

@@ -34,9 +34,9 @@ from linkage.api_auth import (
     OAuthError,
     api_address_retry_after,
     api_rate_limit,
-    api_token_authenticate,
     api_token_issue,
 )
+from linkage.api_call_checks import api_call_authenticate
 from linkage.api_clients.state import PracticeBinding
 from linkage.audit import (
     UNAUTHENTICATED,
@@ -198,17 +198,6 @@ def _audit_refusal(actor: Actor, action: AuditAction, outcome: str, *, address: 
         logger.error("Audit event not written: the database is unavailable")
 
 
-def _api_address_limit(address: str) -> None:
-    """The client address's own budget, counted before its token is looked up."""
-    retry_after = api_address_retry_after(
-        address, endpoint="api", limit=settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE
-    )
-    if retry_after is not None:
-        raise RateLimitedError(
-            "Too many requests from this address: try again later", retry_after=retry_after
-        )
-
-
 def linkage_api(
     scope: str, action: AuditAction, *, method: str = "POST"
 ) -> Callable[[ApiView], Callable[[HttpRequest], HttpResponse]]:
@@ -233,9 +222,8 @@ def linkage_api(
             actor = Actor(ActorType.API_CLIENT, UNAUTHENTICATED, request_id)
             address = client_rate_limit_key(request)
             try:
-                _api_address_limit(address)
-                principal: ApiPrincipal = api_token_authenticate(
-                    request.headers.get("Authorization", "")
+                principal: ApiPrincipal = api_call_authenticate(
+                    request.headers.get("Authorization", ""), address=address, scope=scope
                 )
                 actor = Actor(ActorType.API_CLIENT, principal.client_id, request_id)
                 if scope not in principal.scopes:

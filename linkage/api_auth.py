@@ -29,7 +29,12 @@ from core.client_assertion import (
     client_assertion_issuer,
     client_assertion_verify,
 )
-from core.rate_limit import RateLimitUnavailableError, rate_limit_retry_after
+from core.rate_limit import (
+    RateLimitUnavailableError,
+    cache_redis,
+    cache_redis_script,
+    rate_limit_retry_after,
+)
 from linkage.api_clients.key_sets import ClientKeySetCacheError, client_key_set_key
 from linkage.api_clients.state import (
     ApiClientState,
@@ -61,6 +66,9 @@ class ApiPrincipal:
     scopes: tuple[str, ...]
     # The practices the client serves now; none unless given (docs/adr/0007).
     practices: PracticeBinding = field(default_factory=PracticeBinding)
+    # This call's count in the client's one-minute budget, when it was counted in the same
+    # round trip as the token was read (api_call_authenticate); None: not counted yet.
+    counted: int | None = field(default=None, compare=False)
 
 
 def token_endpoint_url() -> str:
@@ -74,8 +82,11 @@ def _cache(operation: str, *args: Any) -> Any:
         raise CacheUnavailableError(operation) from error
 
 
-def _token_cache_key(token: str) -> str:
+def token_cache_key(token: str) -> str:
     return f"linkage-api:token:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+_token_cache_key = token_cache_key  # the name the tests use
 
 
 def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
@@ -139,14 +150,17 @@ def api_token_issue(form: QueryDict) -> dict[str, Any]:
     # Remembered until a minute after exp, beyond the 30 s leeway within which the assertion
     # is still accepted; exp is never more than that leeway in the past here.
     replay_window = int(claims["exp"] - time.time()) + 60
-    if not _cache("add", f"linkage-api:jti:{client.client_id}:{claims['jti']}", 1, replay_window):
-        raise OAuthError("invalid_client", "client_assertion jti has been used before", 401)
     token = secrets.token_urlsafe(32)
     scopes = [scope for scope in client.scopes if scope in API_SCOPES]
     lifetime = settings.LINKAGE_API_TOKEN_SECONDS
-    _cache(
-        "set", _token_cache_key(token), {"client_id": client.client_id, "scopes": scopes}, lifetime
-    )
+    if not _token_store(
+        jti_key=f"linkage-api:jti:{client.client_id}:{claims['jti']}",
+        replay_window=replay_window,
+        token_key=token_cache_key(token),
+        stored={"client_id": client.client_id, "scopes": scopes},
+        lifetime=lifetime,
+    ):
+        raise OAuthError("invalid_client", "client_assertion jti has been used before", 401)
     return {
         "access_token": token,
         "token_type": "Bearer",
@@ -155,11 +169,42 @@ def api_token_issue(form: QueryDict) -> dict[str, Any]:
     }
 
 
+# The assertion's jti remembered, and only if it was new the token stored: one round trip, and
+# atomic, so a replayed assertion never gets a token however many servers it reaches at once.
+_JTI_THEN_TOKEN_SCRIPT = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""  # noqa: S105 (a Lua script, not a secret)
+
+
+def _token_store(
+    *, jti_key: str, replay_window: int, token_key: str, stored: dict[str, Any], lifetime: int
+) -> bool:
+    """False if the jti was seen before (nothing stored); else the token is stored."""
+    redis = cache_redis()
+    if redis is None:
+        if not _cache("add", jti_key, 1, replay_window):
+            return False
+        _cache("set", token_key, stored, lifetime)
+        return True
+    encoded = cache.client.encode(stored)  # type: ignore[attr-defined]
+    reply = redis_script_or_unavailable(
+        redis,
+        _JTI_THEN_TOKEN_SCRIPT,
+        [jti_key, token_key],
+        [max(1, replay_window), encoded, lifetime],
+    )
+    return bool(reply[0]) if isinstance(reply, list) else bool(reply)
+
+
 def api_token_authenticate(authorization: str) -> ApiPrincipal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("A bearer token is required")
-    stored = _cache("get", _token_cache_key(token.strip()))
+    stored = _cache("get", token_cache_key(token.strip()))
     if stored is None:
         raise UnauthorizedError("The bearer token is not valid or has expired")
     # A client disabled, a scope withdrawn or a practice unbound after the token was issued
@@ -174,6 +219,15 @@ def api_token_authenticate(authorization: str) -> ApiPrincipal:
     )
 
 
+def redis_script_or_unavailable(redis: Any, source: str, keys: list[str], args: list[Any]) -> Any:
+    """A script on the cache's Redis; CacheUnavailableError if it cannot be reached."""
+    try:
+        reply = cache_redis_script(redis, source, keys, args)
+    except Exception as error:  # redis-py's connection and timeout errors
+        raise CacheUnavailableError("api call") from error
+    return list(reply) if isinstance(reply, list) else [reply]
+
+
 def _client_state(client_id: str) -> ApiClientState:
     """The scopes the client holds now (none if it is disabled or gone) and the practices it
     serves, read in one query when the cache does not know them."""
@@ -181,38 +235,57 @@ def _client_state(client_id: str) -> ApiClientState:
         state = api_client_state_get(client_id)
     except Exception as error:  # django-redis raises its own ConnectionInterrupted
         raise CacheUnavailableError("client state") from error
-    if state is None:
-        # One row per bound practice (one row, with no code, for a client bound to none).
-        rows = list(
-            ApiClient.objects.filter(client_id=client_id, enabled=True).values_list(
-                "scopes", "all_practices", "practices__ods_code"
-            )
+    return state if state is not None else client_state_remembered(client_id)
+
+
+def client_state_remembered(client_id: str) -> ApiClientState:
+    """The client's state from the database, remembered in the cache for the next call."""
+    # One row per bound practice (one row, with no code, for a client bound to none).
+    rows = list(
+        ApiClient.objects.filter(client_id=client_id, enabled=True).values_list(
+            "scopes", "all_practices", "practices__ods_code"
         )
-        state = ApiClientState(
-            scopes=tuple(rows[0][0] or ()) if rows else (),
-            practices=PracticeBinding(
-                all_practices=bool(rows and rows[0][1]),
-                ods_codes=frozenset(code for _, _, code in rows if code),
-            ),
-        )
-        try:
-            api_client_state_set(client_id, state)
-        except Exception as error:
-            raise CacheUnavailableError("client state") from error
+    )
+    state = ApiClientState(
+        scopes=tuple(rows[0][0] or ()) if rows else (),
+        practices=PracticeBinding(
+            all_practices=bool(rows and rows[0][1]),
+            ods_codes=frozenset(code for _, _, code in rows if code),
+        ),
+    )
+    try:
+        api_client_state_set(client_id, state)
+    except Exception as error:
+        raise CacheUnavailableError("client state") from error
     return state
 
 
 def api_rate_limit(principal: ApiPrincipal) -> None:
-    """A one-minute budget per client, shared by every app server."""
+    """A one-minute budget per client, shared by every app server: counted now, unless it was
+    counted already with the token's read (``principal.counted``)."""
+    limit = settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE
+    if principal.counted is not None:
+        if principal.counted > limit:
+            raise RateLimitedError(retry_after=retry_after_of(time.time()))
+        return
     try:
-        retry_after = rate_limit_retry_after(
-            f"linkage-api:{principal.client_id}",
-            limit=settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE,
-        )
+        retry_after = rate_limit_retry_after(client_budget(principal.client_id), limit=limit)
     except RateLimitUnavailableError as error:
         raise CacheUnavailableError("rate limit") from error
     if retry_after is not None:
         raise RateLimitedError(retry_after=retry_after)
+
+
+def client_budget(client_id: str) -> str:
+    return f"linkage-api:{client_id}"
+
+
+def address_budget(address: str, endpoint: str) -> str:
+    return f"linkage-api:{endpoint}-address:{address}"
+
+
+def retry_after_of(now: float) -> int:
+    return max(1, 60 - int(now % 60))
 
 
 def api_address_retry_after(address: str, *, endpoint: str, limit: int) -> int | None:
@@ -224,6 +297,6 @@ def api_address_retry_after(address: str, *, endpoint: str, limit: int) -> int |
     client's as the trusted proxies report it (core/client_address.py).
     """
     try:
-        return rate_limit_retry_after(f"linkage-api:{endpoint}-address:{address}", limit=limit)
+        return rate_limit_retry_after(address_budget(address, endpoint), limit=limit)
     except RateLimitUnavailableError as error:
         raise CacheUnavailableError("rate limit") from error

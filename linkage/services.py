@@ -34,8 +34,8 @@ from linkage.keys import (
     LinkageInformation,
     account_id_is_well_formed,
     linkage_key_generate,
+    linkage_key_insert,
     linkage_key_is_well_formed,
-    new_account_id,
 )
 from linkage.models import (
     IdempotentCreate,
@@ -120,10 +120,10 @@ def _issue(
         # Part of the caller's transaction (audited, writes=True): a refusal here undoes the
         # whole action, so the key needs no savepoint of its own.
         with transaction.atomic(savepoint=False):
-            key = LinkageKey.objects.create(
+            key = linkage_key_insert(
                 patient=patient,
                 practice=practice,
-                account_id=previous_account_id or new_account_id(practice),
+                account_id=previous_account_id,
                 encrypted_key=linkage_key_encrypt(linkage_key),
                 created_by=str(actor),
             )

@@ -143,6 +143,8 @@ if env.str("DATABASE_URL", default="").strip():
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that needs no round trip (core/postgresql/).
+        DATABASES["default"]["ENGINE"] = "core.postgresql"
         # Fail fast when the server is unreachable, so /health/ready answers within its timeout.
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)

@@ -43,14 +43,22 @@ class ApiClientState:
     practices: PracticeBinding
 
 
-def _cache_key(client_id: str) -> str:
+def api_client_state_cache_key(client_id: str) -> str:
     return f"linkage-api:client-state:{client_id}"
+
+
+_cache_key = api_client_state_cache_key
 
 
 def api_client_state_get(client_id: str) -> ApiClientState | None:
     """The client's state if known, None if the database must be asked. Raises if the cache is
     unreachable: the caller fails closed."""
-    state = cache.get(_cache_key(client_id))
+    return api_client_state_of(cache.get(_cache_key(client_id)))
+
+
+def api_client_state_of(state: object) -> ApiClientState | None:
+    """The state as the cache holds it (read by ``api_client_state_get``, or with the API
+    call's other reads in one round trip: linkage/api_auth.py); None if it holds none."""
     if not isinstance(state, dict):
         return None
     return ApiClientState(

@@ -59,7 +59,7 @@ def test_create_service_reads_once_checks_the_account_id_and_writes_the_key_and_
     registered_patient: RegisteredPatient, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     # In a test the key's own transaction is a savepoint: two more statements than in service.
-    with django_assert_num_queries(4 + 2):
+    with django_assert_num_queries(3 + 2):
         information = linkage_key_create(
             actor=ACTOR,
             nhs_number=NHS_NUMBER,
@@ -143,7 +143,7 @@ def test_api_create_adds_no_query_once_the_clients_state_is_cached(
     token = nhs_login_api.token()
     assert nhs_login_api.retrieve(retrieve_body(), token=token).status_code == 404
 
-    with django_assert_num_queries(4 + 2):
+    with django_assert_num_queries(3 + 2):
         response = nhs_login_api.create(create_body(), token=token)
 
     assert response.status_code == 201

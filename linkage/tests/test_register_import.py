@@ -281,6 +281,38 @@ def test_rejects_a_header_that_is_not_exactly_the_register_header(
     assert not RegisteredPatient.objects.exists()
 
 
+def test_every_repeat_and_every_bad_row_is_reported_in_line_order(
+    register_practice: Practice, tmp_path: Path
+) -> None:
+    """Repeats are found by the database after the rows are copied (register_import_streamed),
+    bad rows as they are read: one list, in the order of the file."""
+    path = csv_file(
+        tmp_path,
+        HEADER,
+        f"{AVA},Thompson,Ava,1985-03-05,registered",
+        f"{CHLOE},Evans,Chloe,2001-07-14,registered",
+        f"{AVA},Thompson,Ava,1985-03-05,registered",
+        "9990000019,Evans,Chloe,2001-07-14,registered",
+        f"{AVA},Thompson,Ava,1985-03-05,registered",
+        f"{CHLOE},Evans,Chloe,2001-07-14,registered",
+    )
+
+    refusal = register_import_refused(path)
+
+    assert [line.split(":")[0] for line in refusal.error_lines] == [
+        "line 4",
+        "line 5",
+        "line 6",
+        "line 7",
+    ]
+    assert "repeats line 2" in refusal.error_lines[0]
+    assert "nhs_number" in refusal.error_lines[1]
+    assert "repeats line 2" in refusal.error_lines[2]
+    assert "repeats line 3" in refusal.error_lines[3]
+    assert "4 error(s)" in refusal.message
+    assert not register_practice.patients.exists()
+
+
 @pytest.mark.parametrize(
     ("bad_row", "rule"),
     [

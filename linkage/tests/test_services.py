@@ -142,6 +142,34 @@ def test_different_patients_get_different_account_ids(practice: Practice) -> Non
     assert len(account_ids) == 3
 
 
+def test_an_account_id_already_used_at_the_practice_is_never_given_again(
+    practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten random digits can repeat: the insert itself refuses one the practice has used, by
+    any key of any status, and another is drawn (linkage/keys.py)."""
+    first, second = RegisteredPatientFactory.create_batch(2, practice=practice, surname=SURNAME)
+
+    def create(patient: RegisteredPatient) -> LinkageInformation:
+        return linkage_key_create(
+            actor=NHS_LOGIN,
+            nhs_number=patient.nhs_number,
+            ods_code=ODS_CODE,
+            surname=SURNAME,
+            date_of_birth=patient.date_of_birth,
+            practices=EVERY_PRACTICE,
+        )
+
+    taken = create(first).account_id
+    LinkageKey.objects.filter(account_id=taken).update(status="revoked")
+    drawn = iter([taken, taken, "1234567890"])
+    monkeypatch.setattr("linkage.keys._account_id_candidate", lambda: next(drawn))
+
+    information = create(second)
+
+    assert information.account_id == "1234567890"
+    assert LinkageKey.objects.filter(account_id=taken).count() == 1
+
+
 def test_reissue_revokes_the_active_key_in_the_same_step(
     registered_patient: RegisteredPatient,
 ) -> None:
