@@ -325,9 +325,9 @@ def provisioning_token_response(client: Client) -> dict[str, Any]:
     }
 
 
-def provisioning_token_verify(token: str) -> Client:
-    """The client a provisioning access token was issued to, while it lives and the client is
-    still registered for provisioning."""
+def _signed_token_claims(token: str, *, required: list[str]) -> dict[str, Any]:
+    """The claims of a token this simulator signed with one of its keys, still valid, with
+    ``required`` present; InvalidAccessTokenError, saying why, for anything else."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError as error:
@@ -341,10 +341,17 @@ def provisioning_token_verify(token: str) -> Client:
             key.private_key.public_key(),
             algorithms=["RS512"],
             issuer=issuer(),
-            options={"verify_aud": False, "require": ["iss", "sub", "exp"]},
+            options={"verify_aud": False, "require": required},
         )
     except jwt.PyJWTError as error:
         raise InvalidAccessTokenError(f"The access token is not valid: {error}") from error
+    return claims
+
+
+def provisioning_token_verify(token: str) -> Client:
+    """The client a provisioning access token was issued to, while it lives and the client is
+    still registered for provisioning."""
+    claims = _signed_token_claims(token, required=["iss", "sub", "exp"])
     if claims.get("token_use") != PROVISIONING_TOKEN_USE:
         raise InvalidAccessTokenError("The token is not a provisioning access token")
     client = Client.objects.filter(client_id=claims["sub"], provisioning_enabled=True).first()
@@ -355,23 +362,7 @@ def provisioning_token_verify(token: str) -> Client:
 
 def access_token_verify(token: str) -> dict[str, Any]:
     """The claims of an access token this simulator signed and that is still valid."""
-    try:
-        kid = jwt.get_unverified_header(token).get("kid")
-    except jwt.PyJWTError as error:
-        raise InvalidAccessTokenError("The access token is not a JWT") from error
-    key = next((k for k in keys.signing_keys() if k.kid == kid), None)
-    if key is None:
-        raise InvalidAccessTokenError("The access token was not signed by this provider")
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.private_key.public_key(),
-            algorithms=["RS512"],
-            issuer=issuer(),
-            options={"verify_aud": False, "require": ["iss", "sub", "exp", "scope"]},
-        )
-    except jwt.PyJWTError as error:
-        raise InvalidAccessTokenError(f"The access token is not valid: {error}") from error
+    claims = _signed_token_claims(token, required=["iss", "sub", "exp", "scope"])
     if claims.get("token_use") != "access":
         raise InvalidAccessTokenError("The token is not an access token")
     return claims
