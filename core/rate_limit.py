@@ -60,6 +60,16 @@ def _increment(counter: str, timeout: int) -> int:
         return cache.incr(counter)  # another server added it first
 
 
+def rate_limit_counter_expiry(window_seconds: int = 60) -> int:
+    """How long a window's counter is kept: two windows, so that it outlives its own."""
+    return window_seconds * 2
+
+
+def rate_limit_window_retry_after(now: float, *, window_seconds: int = 60) -> int:
+    """The seconds from ``now`` until its window ends: a refusal's Retry-After."""
+    return max(1, window_seconds - int(now % window_seconds))
+
+
 def rate_limit_counter_key(key: str, *, now: float, window_seconds: int = 60) -> str:
     """The cache key of ``key``'s counter in the window ``now`` falls in, for a caller that
     counts it in a script of its own (linkage/api_auth.py): ``COUNT_SCRIPT``'s rule, expiry
@@ -76,7 +86,7 @@ def rate_limit_count(key: str, *, window_seconds: int = 60, now: float | None = 
     """Count one more event for ``key`` in the current window; the window's count so far."""
     window = int((time.time() if now is None else now) // window_seconds)
     try:
-        return _increment(_counter(key, window), window_seconds * 2)
+        return _increment(_counter(key, window), rate_limit_counter_expiry(window_seconds))
     except Exception as error:  # django-redis raises its own connection errors
         raise RateLimitUnavailableError(key) from error
 
@@ -88,7 +98,7 @@ def rate_limit_retry_after(key: str, *, limit: int, window_seconds: int = 60) ->
     count = rate_limit_count(key, window_seconds=window_seconds, now=now)
     if count <= limit:
         return None
-    return max(1, window_seconds - int(now % window_seconds))
+    return rate_limit_window_retry_after(now, window_seconds=window_seconds)
 
 
 def rate_limit_reached_retry_after(key: str, *, limit: int, window_seconds: int = 60) -> int | None:
@@ -102,4 +112,4 @@ def rate_limit_reached_retry_after(key: str, *, limit: int, window_seconds: int 
         raise RateLimitUnavailableError(key) from error
     if count < limit:
         return None
-    return max(1, window_seconds - int(now % window_seconds))
+    return rate_limit_window_retry_after(now, window_seconds=window_seconds)

@@ -34,6 +34,7 @@ from core.rate_limit import (
     cache_redis,
     cache_redis_script,
     rate_limit_retry_after,
+    rate_limit_window_retry_after,
 )
 from linkage.api_clients.key_sets import ClientKeySetCacheError, client_key_set_key
 from linkage.api_clients.state import (
@@ -84,9 +85,6 @@ def _cache(operation: str, *args: Any) -> Any:
 
 def token_cache_key(token: str) -> str:
     return f"linkage-api:token:{hashlib.sha256(token.encode()).hexdigest()}"
-
-
-_token_cache_key = token_cache_key  # the name the tests use
 
 
 def _jwks_public_key(client: ApiClient, kid: str | None) -> rsa.RSAPublicKey:
@@ -266,7 +264,7 @@ def api_rate_limit(principal: ApiPrincipal) -> None:
     limit = settings.LINKAGE_API_RATE_LIMIT_PER_MINUTE
     if principal.counted is not None:
         if principal.counted > limit:
-            raise RateLimitedError(retry_after=retry_after_of(time.time()))
+            raise RateLimitedError(retry_after=rate_limit_window_retry_after(time.time()))
         return
     try:
         retry_after = rate_limit_retry_after(client_budget(principal.client_id), limit=limit)
@@ -282,10 +280,6 @@ def client_budget(client_id: str) -> str:
 
 def address_budget(address: str, endpoint: str) -> str:
     return f"linkage-api:{endpoint}-address:{address}"
-
-
-def retry_after_of(now: float) -> int:
-    return max(1, 60 - int(now % 60))
 
 
 def api_address_retry_after(address: str, *, endpoint: str, limit: int) -> int | None:

@@ -16,7 +16,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from core.rate_limit import cache_redis, rate_limit_counter_key
+from core.rate_limit import (
+    cache_redis,
+    rate_limit_counter_expiry,
+    rate_limit_counter_key,
+    rate_limit_window_retry_after,
+)
 from linkage.api_auth import (
     ApiPrincipal,
     address_budget,
@@ -25,7 +30,6 @@ from linkage.api_auth import (
     client_budget,
     client_state_remembered,
     redis_script_or_unavailable,
-    retry_after_of,
     token_cache_key,
 )
 from linkage.api_clients.state import api_client_state_cache_key, api_client_state_of
@@ -84,10 +88,13 @@ def api_call_authenticate(authorization: str, *, address: str, scope: str) -> Ap
     if known is not None:
         keys += _client_keys(known, scope, now)
     limit = settings.LINKAGE_API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE
-    reply = redis_script_or_unavailable(redis, _API_CALL_SCRIPT, keys, [limit, 120])
+    reply = redis_script_or_unavailable(
+        redis, _API_CALL_SCRIPT, keys, [limit, rate_limit_counter_expiry()]
+    )
     if int(reply[0]) > limit:
         raise RateLimitedError(
-            "Too many requests from this address: try again later", retry_after=retry_after_of(now)
+            "Too many requests from this address: try again later",
+            retry_after=rate_limit_window_retry_after(now),
         )
     if not token:
         raise UnauthorizedError("A bearer token is required")
@@ -103,7 +110,9 @@ def api_call_authenticate(authorization: str, *, address: str, scope: str) -> Ap
         reply = [
             None,
             None,
-            *redis_script_or_unavailable(redis, _CLIENT_SCRIPT, client_keys, [120]),
+            *redis_script_or_unavailable(
+                redis, _CLIENT_SCRIPT, client_keys, [rate_limit_counter_expiry()]
+            ),
         ]
     cached_state = api_client_state_of(_decoded(reply[2]) if reply[2] else None)
     state = cached_state if cached_state is not None else client_state_remembered(issued[0])

@@ -29,7 +29,7 @@ import linkage.api_auth
 from core.client_assertion import JWT_BEARER, client_assertion_issuer
 from core.client_assertion_signing import client_assertion_sign
 from core.rsa_keys import private_key_generate, public_key_pem
-from linkage.api_auth import _token_cache_key
+from linkage.api_auth import token_cache_key
 from linkage.audit import Actor, ActorType, AuditAction
 from linkage.keys import LinkageInformation
 from linkage.models import ApiClient, AuditEvent, LinkageKey, LinkageKeyStatus
@@ -386,7 +386,7 @@ def test_a_token_the_gp_system_no_longer_accepts_is_replaced_once(
 ) -> None:
     im1_app.userinfo(user="p9-demo-practice")
     for kept in gp_systems._tokens.values():  # the portal forgets it, as after a restart
-        cache.delete(_token_cache_key(kept.access_token))
+        cache.delete(token_cache_key(kept.access_token))
 
     claims = im1_app.userinfo(user="p9-demo-practice").json()
 

@@ -117,10 +117,10 @@ import django, json
 django.setup()
 from django.core.cache import cache
 from django.test import Client
-from linkage.api_auth import _token_cache_key
+from linkage.api_auth import token_cache_key
 
 # A bearer token issued before the outage (tokens live in the cache, not the database).
-cache.set(_token_cache_key("token-from-before"), {"client_id": "c", "scopes": ["linkage:read",
+cache.set(token_cache_key("token-from-before"), {"client_id": "c", "scopes": ["linkage:read",
           "linkage:create"]}, 300)
 client = Client(raise_request_exception=False)
 results = {}
