@@ -17,12 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.cache import cache as django_cache
@@ -36,6 +33,7 @@ from core.outbound import (
     http_request,
     json_object,
 )
+from core.rsa_keys import private_key_of_setting
 
 if TYPE_CHECKING:
     import requests
@@ -262,27 +260,9 @@ def provider_jwks(*, refresh: bool = False) -> dict[str, Any]:
     return cached
 
 
-@cache
-def _load_private_key(path: str, modified: float) -> rsa.RSAPrivateKey:
-    try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as error:
-        raise ImproperlyConfigured(
-            f"NHS_LOGIN_PRIVATE_KEY_PATH ({path}) is not a readable, unencrypted PEM key"
-        ) from error
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ImproperlyConfigured("NHS_LOGIN_PRIVATE_KEY_PATH must hold an RSA private key")
-    return key
-
-
 def client_private_key() -> rsa.RSAPrivateKey:
     """The portal's private key, read again when the file changes (key rotation)."""
-    path = settings.NHS_LOGIN_PRIVATE_KEY_PATH
-    try:
-        modified = Path(path).stat().st_mtime
-    except OSError as error:
-        raise ImproperlyConfigured(f"NHS_LOGIN_PRIVATE_KEY_PATH ({path}) cannot be read") from error
-    return _load_private_key(path, modified)
+    return private_key_of_setting("NHS_LOGIN_PRIVATE_KEY_PATH")
 
 
 def client_assertion(*, token_endpoint: str) -> str:

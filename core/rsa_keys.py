@@ -6,11 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from core.secret_files import secret_file_write
 
@@ -79,3 +82,27 @@ def rsa_public_key_pem_from(content: bytes) -> str:
     if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < 2048:
         raise ValueError("an RSA key of at least 2048 bits is needed")
     return public_key_pem(public_key)
+
+
+@cache
+def _private_key_read(path: str, modified: float, setting: str) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as error:
+        raise ImproperlyConfigured(
+            f"{setting} ({path}) is not a readable, unencrypted PEM key"
+        ) from error
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ImproperlyConfigured(f"{setting} must hold an RSA private key")
+    return key
+
+
+def private_key_of_setting(setting: str) -> rsa.RSAPrivateKey:
+    """The RSA private key in the file the setting names, read again when the file changes
+    (key rotation); ImproperlyConfigured, naming the setting, when it cannot be used."""
+    path = getattr(settings, setting)
+    try:
+        modified = Path(path).stat().st_mtime
+    except OSError as error:
+        raise ImproperlyConfigured(f"{setting} ({path}) cannot be read") from error
+    return _private_key_read(path, modified, setting)

@@ -19,14 +19,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from core.client_assertion import JWT_BEARER
 from core.client_assertion_signing import client_assertion_sign
@@ -36,6 +32,7 @@ from core.outbound import (
     http_request,
     json_object,
 )
+from core.rsa_keys import private_key_of_setting
 from provisioning.outcomes import ERROR_CODES, SUCCESS_CODES
 
 logger = logging.getLogger(__name__)
@@ -85,30 +82,9 @@ def provisioning_tokens_forget() -> None:
         _tokens.clear()
 
 
-@cache
-def _private_key(path: str, modified: float) -> rsa.RSAPrivateKey:
-    try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as error:
-        raise ImproperlyConfigured(
-            f"NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH ({path}) is not a readable, unencrypted "
-            "PEM key"
-        ) from error
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ImproperlyConfigured("NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH must hold an RSA key")
-    return key
-
-
 def _client_private_key() -> rsa.RSAPrivateKey:
     """Read again when the file changes (key rotation)."""
-    path = settings.NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH
-    try:
-        modified = Path(path).stat().st_mtime
-    except OSError as error:
-        raise ImproperlyConfigured(
-            f"NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH ({path}) cannot be read"
-        ) from error
-    return _private_key(path, modified)
+    return private_key_of_setting("NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH")
 
 
 class _Deadline:
