@@ -13,11 +13,12 @@ are never slowed by them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from core.rate_limit import (
@@ -135,7 +136,10 @@ def pairing_locks_lift(*, actor: Actor, ods_code: str, account_ids: Iterable[str
     return lifted
 
 
-def pairing_locked(*, ods_code: str, account_ids: Iterable[str]) -> bool:
+def pairing_locked(*, ods_code: str, account_ids: Collection[str] | QuerySet[Any, str]) -> bool:
+    """Whether any of these accounts at the practice is locked. ``account_ids`` may be a
+    queryset of them, asked in the same query (a patient's P9 sign-in asks this every time,
+    im1/signals.py)."""
     return PairingGuard.objects.filter(
-        ods_code=ods_code, account_id__in=list(account_ids), locked_at__isnull=False
+        ods_code=ods_code, account_id__in=account_ids, locked_at__isnull=False
     ).exists()

@@ -24,23 +24,29 @@ from im1.guard import pairing_locked
 from im1.services import im1_pairing_unlock
 from linkage.audit import Actor, ActorType
 from linkage.errors import LinkageError
-from linkage.models import RegisteredPatient
+from linkage.models import LinkageKey, RegisteredPatient
 
 logger = logging.getLogger(__name__)
 
 
-def _registered_patient_of(profile: Patient) -> RegisteredPatient | None:
-    """The register's patient whom a P9 sign-in proved: same NHS number, at the practice NHS
-    login gave. None below P9, or for anyone not on the register."""
+def _p9_registration(profile: Patient) -> tuple[str, str] | None:
+    """The NHS number and practice a P9 sign-in proved, which the register may hold: None
+    below P9, or without either."""
     if profile.identity_proofing_level != IdentityProofingLevel.P9:
         return None
     if not profile.nhs_number or not profile.gp_ods_code:
         return None
-    return (
-        RegisteredPatient.objects.select_related("practice")
-        .filter(nhs_number=profile.nhs_number, practice__ods_code=profile.gp_ods_code)
-        .first()
-    )
+    return profile.nhs_number, profile.gp_ods_code
+
+
+def _locked_at_sign_in(*, nhs_number: str, ods_code: str) -> bool:
+    """Whether any account of the register's patient with this NHS number at this practice is
+    locked: one query, the patient's Account IDs asked inside it, as nearly every sign-in
+    finds nothing locked."""
+    account_ids = LinkageKey.objects.filter(
+        patient__nhs_number=nhs_number, patient__practice__ods_code=ods_code
+    ).values("account_id")
+    return pairing_locked(ods_code=ods_code, account_ids=account_ids)
 
 
 @receiver(user_logged_in, dispatch_uid="im1_pairing_unlocked_at_p9_sign_in")
@@ -52,12 +58,19 @@ def pairing_unlocked_at_p9_sign_in(
         profile = user.patient
     except (AttributeError, ObjectDoesNotExist):
         return  # staff
+    registration = _p9_registration(profile)
+    if registration is None:
+        return
+    nhs_number, ods_code = registration
     try:
-        patient = _registered_patient_of(profile)
-        if patient is None:
+        if not _locked_at_sign_in(nhs_number=nhs_number, ods_code=ods_code):
             return
-        account_ids = patient.linkage_keys.values_list("account_id", flat=True)
-        if not pairing_locked(ods_code=patient.practice.ods_code, account_ids=account_ids):
+        patient = (
+            RegisteredPatient.objects.select_related("practice")
+            .filter(nhs_number=nhs_number, practice__ods_code=ods_code)
+            .first()
+        )
+        if patient is None:
             return
         request_id = request_id_of(request) if request is not None else ""
         actor = Actor(ActorType.PATIENT, profile.nhs_login_sub, request_id)

@@ -19,6 +19,7 @@ from accounts.tests.factories import PatientFactory, UserFactory
 from core.rate_limit import RateLimitUnavailableError
 from im1.models import Connection, PairingGuard
 from im1.services import im1_pairing_unlock
+from im1.signals import pairing_unlocked_at_p9_sign_in
 from im1.tests.conftest import Im1Partner, fresh_address, random_account_id
 from linkage.audit import Actor, ActorType
 from linkage.models import AuditEvent, LinkageKey, RegisteredPatient
@@ -245,6 +246,33 @@ def test_the_patient_s_p9_sign_in_unlocks_their_pairing(
         NHS_NUMBER,
     )
     assert partner.pair(pairing_body()).status_code == 201
+
+
+def test_a_p9_sign_in_with_nothing_locked_asks_the_database_once(
+    linkage_key: LinkageKey, django_assert_num_queries: Any
+) -> None:
+    """Every P9 sign-in asks: one query, whatever the patient's keys, when nothing is locked."""
+    profile = PatientFactory.create(nhs_number=NHS_NUMBER, gp_ods_code=ODS_CODE)
+    PairingGuard.objects.create(
+        ods_code=ODS_CODE, account_id=linkage_key.account_id, consecutive_failures=2
+    )
+    user = profile.user
+
+    with django_assert_num_queries(1):
+        pairing_unlocked_at_p9_sign_in(sender=type(user), request=None, user=user)
+
+
+def test_an_account_locked_at_another_practice_is_not_unlocked_by_this_one(
+    locked: LinkageKey,
+) -> None:
+    """The lock asked of is at the practice NHS login named, for that practice's patient."""
+    PairingGuard.objects.filter(account_id=locked.account_id).update(ods_code="B23456")
+    before = AuditEvent.objects.count()
+
+    _sign_in(PatientFactory.create(nhs_number=NHS_NUMBER, gp_ods_code=ODS_CODE))
+
+    assert PairingGuard.objects.get(account_id=locked.account_id).locked_at is not None
+    assert AuditEvent.objects.count() == before
 
 
 @pytest.mark.parametrize(
