@@ -82,7 +82,14 @@ def patient_sign_in(*, id_token_claims: dict[str, Any], userinfo: dict[str, Any]
     profile = patient_profile_from_claims(id_token_claims=id_token_claims, userinfo=userinfo)
     now = timezone.now()
     with transaction.atomic():
-        patient = Patient.objects.select_for_update().filter(nhs_login_sub=sub).first()
+        # The user read in the same query (the sign-in returns it); only the patient's row
+        # locked, as before.
+        patient = (
+            Patient.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(nhs_login_sub=sub)
+            .first()
+        )
         if patient is None:
             try:
                 with transaction.atomic():

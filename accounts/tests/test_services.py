@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Patient
 from accounts.services import patient_profile_from_claims, patient_sign_in
@@ -163,3 +164,20 @@ def test_whether_nhs_login_gave_an_nhs_number_is_kept_at_every_level(
     )
 
     assert (profile["nhs_number"], profile["has_nhs_number"]) == (kept, has)
+
+
+@pytest.mark.django_db
+def test_a_returning_patient_s_sign_in_reads_the_patient_and_their_user_in_one_query() -> None:
+    """The patient's row (locked) and their user come in one SELECT, then one UPDATE: a sign-in
+    is on every patient's way in."""
+    first = patient_sign_in(id_token_claims=id_token(), userinfo=userinfo())
+
+    with CaptureQueriesContext(connection) as queries:
+        again = patient_sign_in(id_token_claims=id_token(), userinfo=userinfo())
+
+    statements = [query["sql"].split()[0].upper() for query in queries.captured_queries]
+    assert again == first
+    assert statements.count("SELECT") == 1
+    assert statements.count("UPDATE") == 1
+    select = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    assert '"accounts_user"' in select
