@@ -20,7 +20,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Patient
-from accounts.nhs_login_client import provider_metadata_forget
+from accounts.nhs_login_client import provider_metadata_forget, provider_metadata_memory_forget
 from accounts.session_user import session_patient_store
 from accounts.sign_in_flow import vtr_sets_sent
 from accounts.tests.factories import PatientFactory, UserFactory
@@ -67,6 +67,13 @@ def _simulator_keys_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFa
     """The simulator makes its signing keys on first use: here, never in the developer's data
     directory."""
     settings.NHS_LOGIN_SIMULATOR_KEY_DIR = tmp_path_factory.mktemp("nhs-login-simulator")
+
+
+@pytest.fixture(autouse=True)
+def _nhs_login_metadata_read_from_the_cache() -> None:
+    """Each test reads NHS login's discovery document and keys from the cache it set up, not
+    from the copy an earlier test left in this process (accounts/nhs_login_client.py)."""
+    provider_metadata_memory_forget()
 
 
 @pytest.fixture(autouse=True)

@@ -178,11 +178,50 @@ def _cache_key(name: str) -> str:
     return f"nhs-login:{name}:{settings.NHS_LOGIN_ISSUER}"
 
 
+# What this process last read of NHS login's discovery document, keys and authorization origin
+# from the shared cache, and until when (time.monotonic()) it may use them without asking the
+# cache again (``NHS_LOGIN_METADATA_MEMORY_SECONDS``). A sign-in reads them five or six times
+# and every page once (the Content Security Policy's form-action): each read was a Redis round
+# trip and an unpickling for a document that changes a few times a year. The shared cache
+# stays the one the servers agree on; this copy only spares the reads.
+_remembered: dict[str, tuple[float, Any]] = {}
+
+
+def _cache_read(name: str) -> Any:
+    key = _cache_key(name)
+    held = _remembered.get(key)
+    now = time.monotonic()
+    if held is not None and held[0] > now:
+        return held[1]
+    value = django_cache.get(key)
+    if value is not None:
+        _remember(key, value, now)
+    return value
+
+
+def _cache_write(name: str, value: Any, timeout: int | None) -> None:
+    key = _cache_key(name)
+    django_cache.set(key, value, timeout)
+    _remember(key, value, time.monotonic())
+
+
+def provider_metadata_memory_forget() -> None:
+    """Forget this process's copy only: each test starts from the shared cache (conftest.py),
+    as a new app server does."""
+    _remembered.clear()
+
+
+def _remember(key: str, value: Any, now: float) -> None:
+    seconds = settings.NHS_LOGIN_METADATA_MEMORY_SECONDS
+    if seconds > 0:
+        _remembered[key] = (now + seconds, value)
+
+
 def provider_metadata() -> ProviderMetadata:
     """NHS login's endpoints, from its discovery document (cached)."""
     if not settings.NHS_LOGIN_ISSUER:
         raise ImproperlyConfigured("NHS_LOGIN_ISSUER is not set")
-    cached: dict[str, str] | None = django_cache.get(_cache_key("discovery"))
+    cached: dict[str, str] | None = _cache_read("discovery")
     if cached is None:
         url = f"{settings.NHS_LOGIN_ISSUER}/.well-known/openid-configuration"
         response = _send("GET", url)
@@ -196,12 +235,10 @@ def provider_metadata() -> ProviderMetadata:
         # OpenID Connect Discovery 1.0, 4.3: the issuer must be exactly the one we asked.
         if cached["issuer"] != settings.NHS_LOGIN_ISSUER:
             raise ProviderResponseInvalidError("discovery names a different issuer")
-        django_cache.set(_cache_key("discovery"), cached, settings.NHS_LOGIN_METADATA_CACHE_SECONDS)
+        _cache_write("discovery", cached, settings.NHS_LOGIN_METADATA_CACHE_SECONDS)
         # Kept beyond the document's hour: pages rendered after it expires still let their
         # sign-in forms lead there (sign_in_form_origins).
-        django_cache.set(
-            _cache_key("authorization-origin"), _origin(cached["authorization_endpoint"]), None
-        )
+        _cache_write("authorization-origin", _origin(cached["authorization_endpoint"]), None)
     return ProviderMetadata(**cached)
 
 
@@ -220,7 +257,7 @@ def sign_in_form_origins() -> list[str]:
         return []
     origins = [_origin(settings.NHS_LOGIN_ISSUER)]
     try:
-        authorization: str | None = django_cache.get(_cache_key("authorization-origin"))
+        authorization: str | None = _cache_read("authorization-origin")
     except Exception:  # django-redis raises its own connection errors: the issuer's will do
         authorization = None
     if authorization and authorization not in origins:
@@ -240,7 +277,10 @@ def provider_discovery_document() -> dict[str, Any]:
 
 
 def provider_metadata_forget() -> None:
-    """Drop the cached discovery document and JWKS, e.g. after changing provider."""
+    """Drop the cached discovery document and JWKS, e.g. after changing provider: from the
+    shared cache, and from this process's copy (other processes let theirs go within
+    ``NHS_LOGIN_METADATA_MEMORY_SECONDS``)."""
+    provider_metadata_memory_forget()
     django_cache.delete_many(
         [_cache_key("discovery"), _cache_key("jwks"), _cache_key("authorization-origin")]
     )
@@ -248,7 +288,7 @@ def provider_metadata_forget() -> None:
 
 def provider_jwks(*, refresh: bool = False) -> dict[str, Any]:
     """NHS login's published signing keys (cached; ``refresh`` fetches them again)."""
-    cached: dict[str, Any] | None = None if refresh else django_cache.get(_cache_key("jwks"))
+    cached: dict[str, Any] | None = None if refresh else _cache_read("jwks")
     if cached is None:
         response = _send("GET", provider_metadata().jwks_uri)
         if response.status_code != 200:
@@ -256,7 +296,7 @@ def provider_jwks(*, refresh: bool = False) -> dict[str, Any]:
         cached = _json_object(response, "JWKS")
         if not isinstance(cached.get("keys"), list):
             raise ProviderResponseInvalidError("JWKS has no keys")
-        django_cache.set(_cache_key("jwks"), cached, settings.NHS_LOGIN_METADATA_CACHE_SECONDS)
+        _cache_write("jwks", cached, settings.NHS_LOGIN_METADATA_CACHE_SECONDS)
     return cached
 
 

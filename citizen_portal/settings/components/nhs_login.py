@@ -50,6 +50,9 @@ if NHS_LOGIN_CALLBACK_BUDGET_SECONDS > GUNICORN_TIMEOUT_SECONDS - CALLBACK_BUDGE
     )
 # Seconds discovery and the JWKS are cached; an unknown kid refreshes the JWKS once at once.
 NHS_LOGIN_METADATA_CACHE_SECONDS = env.int("NHS_LOGIN_METADATA_CACHE_SECONDS", default=3600)
+# Seconds each process uses what it last read of them from the cache before reading again
+# (accounts/nhs_login_client.py); 0 reads the cache every time.
+NHS_LOGIN_METADATA_MEMORY_SECONDS = env.float("NHS_LOGIN_METADATA_MEMORY_SECONDS", default=60.0)
 # Clock skew allowed when checking exp and iat.
 NHS_LOGIN_CLOCK_LEEWAY_SECONDS = env.int("NHS_LOGIN_CLOCK_LEEWAY_SECONDS", default=30)
 # An ID token issued longer ago than this (plus the leeway) was not issued for the code just

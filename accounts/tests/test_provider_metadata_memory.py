@@ -1,0 +1,161 @@
+"""Each process's copy of NHS login's discovery document and keys (accounts/nhs_login_client.py):
+read from the shared cache at most once in ``NHS_LOGIN_METADATA_MEMORY_SECONDS``, and from NHS
+login only when the shared cache has none."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from accounts.nhs_login_client import (
+    ProviderUnavailableError,
+    provider_jwks,
+    provider_metadata,
+    provider_metadata_forget,
+    sign_in_form_origins,
+)
+
+
+@dataclass
+class Provider:
+    issuer: str
+    calls: list[str]
+    # What the provider publishes now: its token endpoint's path and its keys.
+    token_path: str = "/token"
+    keys: tuple[str, ...] = ("key-1",)
+
+
+@pytest.fixture
+def provider(settings: SettingsWrapper) -> Iterator[Provider]:
+    """A provider on a port of its own, counting the calls it answers."""
+    published = Provider(issuer="", calls=[])
+
+    class Answers(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            published.calls.append(self.path)
+            issuer = published.issuer
+            if self.path.endswith("/jwks"):
+                document: dict[str, Any] = {
+                    "keys": [{"kty": "RSA", "kid": kid} for kid in published.keys]
+                }
+            else:
+                document = {
+                    "issuer": issuer,
+                    # Its sign-in page on another origin (Discovery 1.0, 3: any URL it likes).
+                    "authorization_endpoint": "https://sign-in.provider.example/authorize",
+                    "token_endpoint": f"{issuer}{published.token_path}",
+                    "userinfo_endpoint": f"{issuer}/userinfo",
+                    "jwks_uri": f"{issuer}/jwks",
+                }
+            body = json.dumps(document).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    published.issuer = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.NHS_LOGIN_ISSUER = published.issuer
+    settings.NHS_LOGIN_METADATA_MEMORY_SECONDS = 60.0
+    yield published
+    provider_metadata_forget()
+    server.shutdown()
+    server.server_close()
+
+
+def _discovery_key(provider: Provider) -> str:
+    return f"nhs-login:discovery:{provider.issuer}"
+
+
+def test_within_the_window_the_document_read_is_used_without_asking_the_cache(
+    provider: Provider,
+) -> None:
+    first = provider_metadata()
+    # Gone from the shared cache: only this process's copy can answer without NHS login.
+    cache.delete(_discovery_key(provider))
+
+    assert provider_metadata() == first
+    assert provider.calls == ["/.well-known/openid-configuration"]
+
+
+def test_after_the_window_the_shared_cache_is_read_again(
+    provider: Provider, settings: SettingsWrapper
+) -> None:
+    """Another server fetched a newer document into the shared cache: this one takes it up
+    once its copy is older than the window."""
+    settings.NHS_LOGIN_METADATA_MEMORY_SECONDS = 0.2
+    provider_metadata()
+    newer = {**cache.get(_discovery_key(provider)), "token_endpoint": "https://elsewhere/token"}
+    cache.set(_discovery_key(provider), newer, 3600)
+
+    assert provider_metadata().token_endpoint == f"{provider.issuer}/token"
+    time.sleep(0.3)
+    assert provider_metadata().token_endpoint == "https://elsewhere/token"
+    assert len(provider.calls) == 1
+
+
+def test_a_window_of_nothing_reads_the_shared_cache_every_time(
+    provider: Provider, settings: SettingsWrapper
+) -> None:
+    settings.NHS_LOGIN_METADATA_MEMORY_SECONDS = 0
+    provider_metadata()
+    cache.delete(_discovery_key(provider))
+
+    provider_metadata()
+
+    assert provider.calls == ["/.well-known/openid-configuration"] * 2
+
+
+def test_forgetting_the_provider_forgets_this_process_s_copy_too(provider: Provider) -> None:
+    provider_metadata()
+    provider.token_path = "/token-2"
+
+    provider_metadata_forget()
+
+    assert provider_metadata().token_endpoint == f"{provider.issuer}/token-2"
+    assert len(provider.calls) == 2
+
+
+def test_a_refresh_of_the_keys_fetches_them_whatever_the_copy_holds(provider: Provider) -> None:
+    """An ID token signed with a key newer than the copy (a rotation) is checked against keys
+    fetched at once (accounts/id_token.py), not the copy."""
+    assert [key["kid"] for key in provider_jwks()["keys"]] == ["key-1"]
+    provider.keys = ("key-1", "key-2")
+
+    assert [key["kid"] for key in provider_jwks()["keys"]] == ["key-1"]
+    assert [key["kid"] for key in provider_jwks(refresh=True)["keys"]] == ["key-1", "key-2"]
+    # The refreshed keys are the copy from then on.
+    assert [key["kid"] for key in provider_jwks()["keys"]] == ["key-1", "key-2"]
+
+
+def test_pages_name_the_sign_in_origin_from_the_copy(provider: Provider) -> None:
+    provider_metadata()
+    cache.delete(f"nhs-login:authorization-origin:{provider.issuer}")
+
+    assert sign_in_form_origins() == [provider.issuer, "https://sign-in.provider.example"]
+
+
+def test_each_issuer_has_a_copy_of_its_own(
+    provider: Provider, settings: SettingsWrapper
+) -> None:
+    """A change of issuer (a move from the sandpit to integration) never uses the old one's."""
+    provider_metadata()
+    settings.NHS_LOGIN_ISSUER = "http://127.0.0.1:9/unreachable"
+
+    with pytest.raises(ProviderUnavailableError):
+        provider_metadata()
