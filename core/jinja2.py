@@ -6,12 +6,15 @@ come from the nhsuk-frontend-jinja package, imported as ``nhsuk/components/<name
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, Undefined
+from jinja2.runtime import Macro
+from markupsafe import Markup, escape
 
 from core.wording import GP_PRACTICE_CODE
 
@@ -19,6 +22,86 @@ from core.wording import GP_PRACTICE_CODE
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     """Reverse a URL name, as Django templates' ``{% url %}`` does."""
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+# Stands in a component's parameters for a text put in after rendering (``rendered_once``):
+# private-use characters, which escaping leaves as they are and no claim or setting holds.
+PATIENT_NAME_PLACEHOLDER = "\ue000patient name\ue000"
+
+# Each NHS.UK component rendered by ``rendered_once``, by its macro's name and parameters.
+_rendered: dict[tuple[str, Hashable], str] = {}
+_RENDERED_KEPT = 256
+
+
+def _frozen(value: Any) -> Hashable:
+    """The parameters as a key: dictionaries, lists, strings (markup told from text, which
+    render differently), numbers, booleans, None and left out; anything else cannot be
+    keyed."""
+    if isinstance(value, Markup):
+        return ("markup", str(value))
+    if isinstance(value, Undefined):  # a parameter the page left out, as signed out
+        return ("undefined",)
+    if value is None or isinstance(value, str | int | float | bool):
+        return (type(value).__name__, value)
+    if isinstance(value, Mapping):
+        return ("dict", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(item) for item in value))
+    raise TypeError(f"cannot key a {type(value).__name__}")
+
+
+def _fits_in_place(text: str) -> bool:
+    """Text that the component would show exactly as given, escaped: the header leaves out an
+    empty account item's text and trims the rest, and a line break would be indented with the
+    markup around it."""
+    return bool(text) and text == text.strip() and "\n" not in text and "\r" not in text
+
+
+def rendered_once(
+    macro: Macro, params: dict[str, Any], fill: Mapping[str, str] | None = None
+) -> Markup:
+    """An NHS.UK component's markup, rendered once per process for the same parameters.
+
+    The nhsuk-frontend-jinja macros are pure (their markup depends on their parameters alone)
+    but costly: the header alone was a third of the signed-in page's CPU, most of it in the
+    ``indent`` filter. The page's header and footer are the same on every page, but for the
+    patient's name: ``fill`` maps a placeholder put in ``params`` to the text it stands for,
+    which goes in escaped after rendering, so every patient shares one rendering. A text the
+    component would change (``_fits_in_place``), parameters that cannot be keyed, or
+    templates that reload (``DEBUG``) are rendered afresh each time (docs/adr/0029).
+    """
+    fill = fill or {}
+    if settings.DEBUG or not all(_fits_in_place(text) for text in fill.values()):
+        return _filled_directly(macro, params, fill)
+    try:
+        key = (macro.name, _frozen(params))
+    except TypeError:
+        return _filled_directly(macro, params, fill)
+    markup = _rendered.get(key)
+    if markup is None:
+        if len(_rendered) >= _RENDERED_KEPT:
+            _rendered.clear()
+        markup = _rendered[key] = str(macro(params))
+    for placeholder, text in fill.items():
+        markup = markup.replace(str(escape(placeholder)), str(escape(text)))
+    return Markup(markup)  # noqa: S704 - the component's own markup, each filled text escaped
+
+
+def _filled_directly(macro: Macro, params: Any, fill: Mapping[str, str]) -> Markup:
+    """The component rendered with each placeholder's own text in its parameters."""
+    if not fill:
+        return Markup(macro(params))  # noqa: S704 - the component's own markup
+
+    def filled(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, Markup) and value in fill:
+            return fill[value]
+        if isinstance(value, Mapping):
+            return {key: filled(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [filled(item) for item in value]
+        return value
+
+    return Markup(macro(filled(params)))  # noqa: S704 - the component's own markup
 
 
 def environment(**options: Any) -> Environment:
@@ -37,6 +120,8 @@ def environment(**options: Any) -> Environment:
             "static": static,
             "static_url": settings.STATIC_URL,
             "url": url,
+            "rendered_once": rendered_once,
+            "patient_name_placeholder": PATIENT_NAME_PLACEHOLDER,
             "service_name": settings.SERVICE_NAME,
             "gp_practice_code": GP_PRACTICE_CODE,
         }

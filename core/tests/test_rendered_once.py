@@ -1,0 +1,138 @@
+"""rendered_once (core/jinja2.py): an NHS.UK component rendered once per process for the same
+parameters, with the patient's name put in afterwards, and always the markup the component
+itself gives."""
+
+from __future__ import annotations
+
+from collections import UserString
+from typing import Any
+
+import pytest
+from django.template import engines
+from jinja2 import Environment
+from markupsafe import Markup
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from core.jinja2 import PATIENT_NAME_PLACEHOLDER
+
+HEADER = '{% from "nhsuk/components/header/macro.jinja" import header %}'
+FOOTER = '{% from "nhsuk/components/footer/macro.jinja" import footer %}'
+
+
+@pytest.fixture
+def jinja() -> Environment:
+    environment: Environment = engines["jinja2"].env  # type: ignore[attr-defined]
+    return environment
+
+
+def _header_params(name: str) -> dict[str, Any]:
+    return {
+        "service": {"text": "Your GP record", "href": "/home/"},
+        "logo": {"href": "/home/", "alt": "NHS"},
+        "account": {
+            "items": [
+                {"text": name, "icon": True},
+                {"href": "https://settings.login.nhs.uk", "text": "NHS login settings"},
+                {"href": "/sign-out/", "text": "Sign out"},
+            ]
+        },
+    }
+
+
+def _once(jinja: Environment, name: str) -> str:
+    return jinja.from_string(
+        HEADER + "{{ rendered_once(header, params, fill={placeholder: name}) }}"
+    ).render(
+        params=_header_params(PATIENT_NAME_PLACEHOLDER),
+        placeholder=PATIENT_NAME_PLACEHOLDER,
+        name=name,
+    )
+
+
+def _directly(jinja: Environment, name: str) -> str:
+    return jinja.from_string(HEADER + "{{ header(params) }}").render(params=_header_params(name))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ava Thompson",
+        "Siobhán O'Neill-Ünal",
+        '<script>alert("x")</script> & co',
+        # Text the header would trim, or whose line break it would indent: rendered directly.
+        "  Ava Thompson ",
+        "Ava\nThompson",
+        # No name: the header leaves the item's text out.
+        "",
+    ],
+)
+def test_the_header_is_the_component_s_own_markup_for_every_name(
+    jinja: Environment, name: str
+) -> None:
+    first = _once(jinja, name)
+    again = _once(jinja, name)
+
+    assert first == again == _directly(jinja, name)
+    assert PATIENT_NAME_PLACEHOLDER not in first
+
+
+def test_a_name_with_markup_is_shown_as_text(jinja: Environment) -> None:
+    markup = _once(jinja, "<b>Ava</b>")
+
+    assert "&lt;b&gt;Ava&lt;/b&gt;" in markup
+    assert "<b>Ava" not in markup
+
+
+def test_two_patients_share_one_rendering(jinja: Environment) -> None:
+    counted = _counting_macro(jinja)
+
+    names = [counted.render(text="Ava Thompson"), counted.render(text="Kai Jones")]
+
+    assert names == ["1:Ava Thompson", "1:Kai Jones"]
+
+
+def _counting_macro(jinja: Environment) -> Any:
+    """A component that says how many times it has been rendered, with the name put in."""
+    calls = {"count": 0}
+
+    def count() -> int:
+        calls["count"] += 1
+        return calls["count"]
+
+    template = jinja.from_string(
+        "{% macro counted(params) %}{{ count() }}:{{ params.name }}{% endmacro %}"
+        "{{ rendered_once(counted, {'name': placeholder, 'id': id}, fill={placeholder: text}) }}"
+    )
+    template.globals.update(count=count, placeholder=PATIENT_NAME_PLACEHOLDER)
+    template.globals["id"] = id(template)  # a key of this test's own
+    return template
+
+
+def test_templates_that_reload_are_rendered_each_time(
+    jinja: Environment, settings: SettingsWrapper
+) -> None:
+    settings.DEBUG = True
+    counted = _counting_macro(jinja)
+
+    assert [counted.render(text="Ava"), counted.render(text="Ava")] == ["1:Ava", "2:Ava"]
+
+
+def test_markup_and_text_parameters_are_told_apart(jinja: Environment) -> None:
+    """The same characters as markup and as text render differently: never one for the other."""
+    template = jinja.from_string(FOOTER + "{{ rendered_once(footer, {'copyright': copyright}) }}")
+
+    as_text = template.render(copyright="<i>NHS</i>")
+    as_markup = template.render(copyright=Markup("<i>NHS</i>"))
+
+    assert "&lt;i&gt;NHS&lt;/i&gt;" in as_text
+    assert "<i>NHS</i>" in as_markup
+
+
+def test_parameters_that_cannot_be_keyed_are_rendered_each_time(jinja: Environment) -> None:
+    """Text as an object that is not a str (as a lazy translation would be)."""
+    template = jinja.from_string(
+        HEADER + "{{ rendered_once(header, {'service': {'text': service}}) }}"
+    )
+
+    assert "Practice one" in template.render(service=UserString("Practice one"))
+    assert "Practice two" in template.render(service=UserString("Practice two"))
