@@ -9,6 +9,11 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     default = True
 
+    def ready(self) -> None:
+        from accounts.last_login import last_login_for_staff_only
+
+        last_login_for_staff_only()
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """Django's admin app, on the portal's admin site (accounts/admin_site.py)."""

@@ -56,8 +56,9 @@ class NhsLoginBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
     def get_user(self, user_id: Any) -> User | None:
         """The signed-in user on each request, as long as the account is active: a patient
         whose account is deactivated is signed out at their next request, not when the
-        session ends (the parent's does not look at ``is_active``)."""
-        user = self.UserModel._default_manager.filter(pk=user_id).first()
+        session ends (the parent's does not look at ``is_active``). Their profile comes in
+        the same query: every patient page reads it."""
+        user = self.UserModel._default_manager.select_related("patient").filter(pk=user_id).first()
         return user if user is not None and user.is_active else None
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts import nhs_login_client
 from accounts.backends import NhsLoginBackend, UserinfoSubjectMismatchError
@@ -67,6 +69,20 @@ def test_a_deactivated_patient_is_signed_out_at_their_next_request(
 
     assert response.status_code == 302
     assert not response["Location"].startswith("/home/")
+
+
+def test_the_signed_in_patient_and_their_profile_are_read_in_one_query(
+    patient_client: Client,
+) -> None:
+    """Every patient page reads the user and their profile: one SELECT for both."""
+    user_id = User.objects.get(patient__isnull=False).pk
+
+    with CaptureQueriesContext(connection) as queries:
+        user = NhsLoginBackend().get_user(user_id)
+        assert user is not None
+        assert user.patient.nhs_login_sub
+
+    assert len(queries.captured_queries) == 1
 
 
 def test_a_p5_session_stays_at_p5_when_another_session_steps_the_account_up(

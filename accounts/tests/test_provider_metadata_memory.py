@@ -150,9 +150,7 @@ def test_pages_name_the_sign_in_origin_from_the_copy(provider: Provider) -> None
     assert sign_in_form_origins() == [provider.issuer, "https://sign-in.provider.example"]
 
 
-def test_each_issuer_has_a_copy_of_its_own(
-    provider: Provider, settings: SettingsWrapper
-) -> None:
+def test_each_issuer_has_a_copy_of_its_own(provider: Provider, settings: SettingsWrapper) -> None:
     """A change of issuer (a move from the sandpit to integration) never uses the old one's."""
     provider_metadata()
     settings.NHS_LOGIN_ISSUER = "http://127.0.0.1:9/unreachable"

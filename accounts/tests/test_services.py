@@ -7,10 +7,14 @@ import threading
 from typing import Any
 
 import pytest
+from django.contrib.auth import login
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Patient
+from accounts.models import Patient, User
 from accounts.services import patient_profile_from_claims, patient_sign_in
 
 SUB = "5d2c4f7e-1b3a-4c8e-9f60-0a1b2c3d4e01"
@@ -181,3 +185,31 @@ def test_a_returning_patient_s_sign_in_reads_the_patient_and_their_user_in_one_q
     assert statements.count("UPDATE") == 1
     select = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
     assert '"accounts_user"' in select
+
+
+@pytest.mark.django_db
+def test_a_patient_s_sign_in_is_recorded_on_their_profile_not_again_as_last_login() -> None:
+    """Django's last_login is an UPDATE on every sign-in; a patient's is their profile's."""
+    user = patient_sign_in(id_token_claims=id_token(), userinfo=userinfo())
+    request = RequestFactory().get("/")
+    SessionMiddleware(lambda request: HttpResponse()).process_request(request)
+
+    with CaptureQueriesContext(connection) as queries:
+        login(request, user, backend="accounts.backends.NhsLoginBackend")
+
+    user.refresh_from_db()
+    assert user.last_login is None
+    assert Patient.objects.get().last_signed_in_at is not None
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+
+
+@pytest.mark.django_db
+def test_a_staff_member_s_sign_in_is_recorded_as_last_login() -> None:
+    staff = User.objects.create_user(username="reception", is_staff=True)
+    request = RequestFactory().get("/")
+    SessionMiddleware(lambda request: HttpResponse()).process_request(request)
+
+    login(request, staff, backend="django.contrib.auth.backends.ModelBackend")
+
+    staff.refresh_from_db()
+    assert staff.last_login is not None
