@@ -6,12 +6,15 @@ come from the nhsuk-frontend-jinja package, imported as ``nhsuk/components/<name
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader, Undefined
 from jinja2.runtime import Macro
 from markupsafe import Markup, escape
@@ -20,13 +23,48 @@ from core.wording import GP_PRACTICE_CODE
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    """Reverse a URL name, as Django templates' ``{% url %}`` does."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """Reverse a URL name, as Django templates' ``{% url %}`` does.
+
+    Remembered per URL configuration and script prefix (the admin's own host has its own
+    configuration, core/admin_host.py): a page reverses a dozen names, the same on every
+    page, and each reverse costs more than the rest of its link."""
+    try:
+        return _reversed(
+            get_urlconf() or settings.ROOT_URLCONF,
+            get_script_prefix(),
+            name,
+            args,
+            tuple(kwargs.items()),
+        )
+    except TypeError:  # an argument that cannot be a key
+        return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
-# Stands in a component's parameters for a text put in after rendering (``rendered_once``):
-# private-use characters, which escaping leaves as they are and no claim or setting holds.
-PATIENT_NAME_PLACEHOLDER = "\ue000patient name\ue000"
+@receiver(setting_changed)
+def _reversed_forget(**kwargs: Any) -> None:
+    """A test that changes the URLs (ROOT_URLCONF, the admin's host) starts afresh."""
+    _reversed.cache_clear()
+
+
+@functools.lru_cache(maxsize=1024)
+def _reversed(
+    urlconf: Any,
+    prefix: str,
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: tuple[tuple[str, Any], ...],
+) -> str:
+    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
+
+
+def placeholder(name: str) -> str:
+    """What stands in a component's parameters for a text put in after rendering
+    (``rendered_once``): the name between private-use characters, which escaping leaves as
+    they are and no claim or setting holds."""
+    return f"\ue000{name}\ue000"
+
+
+PATIENT_NAME_PLACEHOLDER = placeholder("patient name")
 
 # Each NHS.UK component rendered by ``rendered_once``, by its macro's name and parameters.
 _rendered: dict[tuple[str, Hashable], str] = {}
@@ -65,8 +103,9 @@ def rendered_once(
     The nhsuk-frontend-jinja macros are pure (their markup depends on their parameters alone)
     but costly: the header alone was a third of the signed-in page's CPU, most of it in the
     ``indent`` filter. The page's header and footer are the same on every page, but for the
-    patient's name: ``fill`` maps a placeholder put in ``params`` to the text it stands for,
-    which goes in escaped after rendering, so every patient shares one rendering. A text the
+    patient's name, and a patient's details differ from another's only in their values:
+    ``fill`` maps a placeholder put in ``params`` to the text it stands for, which goes in
+    escaped after rendering, so every patient shares one rendering. A text the
     component would change (``_fits_in_place``), parameters that cannot be keyed, or
     templates that reload (``DEBUG``) are rendered afresh each time (docs/adr/0029).
     """
@@ -122,6 +161,7 @@ def environment(**options: Any) -> Environment:
             "url": url,
             "rendered_once": rendered_once,
             "patient_name_placeholder": PATIENT_NAME_PLACEHOLDER,
+            "placeholder": placeholder,
             "service_name": settings.SERVICE_NAME,
             "gp_practice_code": GP_PRACTICE_CODE,
         }

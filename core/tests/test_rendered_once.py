@@ -136,3 +136,36 @@ def test_parameters_that_cannot_be_keyed_are_rendered_each_time(jinja: Environme
 
     assert "Practice one" in template.render(service=UserString("Practice one"))
     assert "Practice two" in template.render(service=UserString("Practice two"))
+
+
+SUMMARY_LIST = '{% from "nhsuk/components/summary-list/macro.jinja" import summaryList %}'
+
+
+def _rows(values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "rows": [{"key": {"text": key}, "value": {"text": value}} for key, value in values.items()]
+    }
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"Name": "Ava Thompson", "NHS number": "999 000 0018", "Date of birth": "5 March 1985"},
+        {"Name": "O'Neill & <Sons>", "Date of birth": "Not given"},
+        # An empty value would be left out by the component: rendered directly.
+        {"Name": "Kai Jones", "GP practice code": ""},
+    ],
+)
+def test_a_patient_s_details_are_the_summary_list_s_own_markup(
+    jinja: Environment, details: dict[str, str]
+) -> None:
+    """Each value a placeholder, put in afterwards, as the signed-in page does."""
+    holders = {key: f"\ue000{index}\ue000" for index, key in enumerate(details)}
+    once = jinja.from_string(SUMMARY_LIST + "{{ rendered_once(summaryList, params, fill=fill) }}")
+    directly = jinja.from_string(SUMMARY_LIST + "{{ summaryList(params) }}")
+
+    rendered = once.render(
+        params=_rows(holders), fill={holders[key]: value for key, value in details.items()}
+    )
+
+    assert rendered == directly.render(params=_rows(details))
