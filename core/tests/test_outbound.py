@@ -17,6 +17,7 @@ from core.outbound import (
     OutboundUnavailableError,
     http_request,
     json_object,
+    outbound_connections_close,
 )
 
 DRIP_SECONDS = 0.05  # well inside any read timeout: only a deadline for the whole call stops it
@@ -85,6 +86,47 @@ def test_calls_from_one_thread_reuse_one_connection(server: str) -> None:
     ports = {port for port, _, _ in _Recorder.seen}
     assert [path for _, path, _ in _Recorder.seen] == ["/a", "/b", "/c"]
     assert len(ports) == 1
+
+
+def test_a_proxy_the_environment_names_is_used(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment's proxy settings hold, read once per address: here the recorder is
+    the proxy, so it is asked for the absolute URL of a host that does not exist."""
+    monkeypatch.setenv("HTTP_PROXY", server)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    outbound_connections_close()
+
+    http_request("GET", "http://nhs-login.invalid/first", timeout=5)
+    http_request("GET", "http://nhs-login.invalid/second", timeout=5)
+
+    assert [path for _, path, _ in _Recorder.seen] == [
+        "http://nhs-login.invalid/first",
+        "http://nhs-login.invalid/second",
+    ]
+
+
+def test_the_environment_is_read_once_per_address(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests reads every proxy variable on each call; a running server's environment
+    does not change."""
+    outbound_connections_close()
+    reads: list[str] = []
+    read = requests.sessions.get_environ_proxies
+
+    def counted(url: str, no_proxy: str | None = None) -> dict[str, str]:
+        reads.append(url)
+        return read(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+
+    for path in ("/a", "/b", "/c"):
+        http_request("GET", f"{server}{path}", timeout=5)
+    http_request("GET", f"{server.replace('127.0.0.1', 'localhost')}/d", timeout=5)
+
+    assert reads == [f"{server}/a", f"{server.replace('127.0.0.1', 'localhost')}/d"]
 
 
 def test_a_cookie_set_by_one_answer_is_never_sent_with_the_next(server: str) -> None:
