@@ -15,8 +15,9 @@ import resource
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 LUA_SCRIPT = Path(__file__).resolve().parent / "wrk_calls.lua"
@@ -39,6 +40,8 @@ class Calls:
     each_once: bool = False
     content_type: str = "application/json"
     authorization: str = ""
+    # What each body was made from, in the same order (the patients of creates).
+    sources: list[Any] = field(default_factory=list)
 
 
 @dataclass

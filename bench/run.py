@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BENCH_ODS = "B00001"
 REGISTER_SIZE = 20_000
+# The fewest once-only calls (creates, token requests) a second made for a level, before any
+# level of the scenario has been measured.
+ONCE_ONLY_FLOOR_PER_SECOND = 500
 KEYED_PATIENTS = 2_000
 LEVELS = (1, 8, 32, 64)
 TARGETS = {
@@ -722,28 +725,37 @@ def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
     return [(count / max(total, 1), name) for name, count in ranked]
 
 
-def lean_calls(bench: Bench, name: str, seconds: float) -> Calls | None:
+def lean_calls(
+    bench: Bench, name: str, seconds: float, *, expected_per_second: float = 0.0
+) -> Calls | None:
     """What wrk sends for a scenario at one level, made before its timed window; None for the
-    sign-in flow, which wrk cannot follow across two servers."""
+    sign-in flow, which wrk cannot follow across two servers.
+
+    Calls that may be sent once only (a create per patient, a token per assertion) are made
+    for twice ``expected_per_second`` (the fastest level of the scenario so far, or a floor)
+    over the window, so that wrk never runs out and sends one again: the portal refuses a
+    second create or a replayed assertion, as it must, and that would count as an error."""
     bearer = f"Bearer {bench.token}"
+    wanted = int(2 * max(expected_per_second, ONCE_ONLY_FLOOR_PER_SECOND) * seconds)
     if name == "baseline":
         return Calls("GET", "/bench/baseline", [])
     if name == "retrieve":
         bodies = [json.dumps(retrieve_body(*patient)) for patient in bench.keyed]
         return Calls("POST", "/api/v1/linkage/retrieve", bodies, authorization=bearer)
     if name == "create":
-        # Each patient once, a quarter of those left to each of the four levels: more than
-        # twice what the fastest level created in any run on this machine; a few hundred kept
-        # for the 200 concurrent creates.
-        count = max(0, min((len(bench.unkeyed) - 300) // 4, int(1000 * seconds)))
+        # A few hundred patients kept for the 200 concurrent creates; those wrk did not send
+        # are given back after the level (unsent_patients_return).
+        count = max(0, min(len(bench.unkeyed) - 300, wanted))
         taken = [bench.unkeyed.pop() for _ in range(count)]
         bodies = [
             json.dumps({"nhsNumber": n, "odsCode": BENCH_ODS, "surname": s, "dateOfBirth": b})
             for n, s, b in taken
         ]
-        return Calls("POST", "/api/v1/linkage", bodies, each_once=True, authorization=bearer)
+        return Calls(
+            "POST", "/api/v1/linkage", bodies, each_once=True, authorization=bearer, sources=taken
+        )
     if name == "token":
-        forms = [token_form(bench.assertion()) for _ in range(int(900 * seconds))]
+        forms = [token_form(bench.assertion()) for _ in range(wanted)]
         return Calls(
             "POST",
             "/api/oauth2/token",
@@ -752,6 +764,13 @@ def lean_calls(bench: Bench, name: str, seconds: float) -> Calls | None:
             content_type="application/x-www-form-urlencoded",
         )
     return None
+
+
+def unsent_patients_return(bench: Bench, calls: Calls, *, sent: int, concurrency: int) -> None:
+    """Give back the patients whose create wrk never sent: the first ``sent`` bodies were
+    answered, up to ``concurrency`` more were on their way when the window closed, and as
+    many again are kept back for any wrk sent again on a new connection."""
+    bench.unkeyed.extend(calls.sources[sent + 2 * concurrency :])
 
 
 def scale_run(
@@ -845,7 +864,12 @@ async def run_scenarios(
         for level in levels:
             async with httpx.AsyncClient(timeout=30) as client:
                 bench.token = await bench.fetch_token(client)  # never one near its expiry
-            calls = lean_calls(bench, name, seconds) if generator == "wrk" else None
+            fastest = max((f.per_second for f in figures if f.scenario == name), default=0.0)
+            calls = (
+                lean_calls(bench, name, seconds, expected_per_second=fastest)
+                if generator == "wrk"
+                else None
+            )
             portal_cpu, simulator_cpu = (
                 cpu_seconds(bench.portal_pid),
                 cpu_seconds(bench.simulator_pid),
@@ -867,6 +891,8 @@ async def run_scenarios(
                     generator_cpu_ms=lean.generator_cpu_seconds * 1000 / max(lean.requests, 1),
                 )
                 count = lean.requests
+                if calls.sources:
+                    unsent_patients_return(bench, calls, sent=count, concurrency=level)
             else:
                 latencies, errors, elapsed = await drive(
                     make_call(bench, level, seconds),
