@@ -191,6 +191,11 @@ ROUND_TRIPS = {
     "retrieve": {"redis": 1, "redis_commands": 4, "sql": 2},
     "create": {"redis": 1, "redis_commands": 4, "sql": 5},
     "token": {"redis": 2, "redis_commands": 4, "sql": 1},
+    # One patient's sign-in flow, the portal's side, read off PostgreSQL's statement log and
+    # Redis's MONITOR on 2026-12-01 (docs/capacity.md): the profile's locked read and update in
+    # a transaction (four statements), the IM1 lock check, the signed-in page's user and
+    # practice; the session's reads and writes, the flow's state and the sign-in rate limit.
+    "sign_in": {"redis": 10, "redis_commands": 10, "sql": 7},
 }
 UTILISATION = 0.6  # the share of a core planned for: headroom for bursts and failover
 
@@ -215,18 +220,27 @@ def capacity(run: dict[str, Any]) -> str:
     sign-ins a second, each sign-in one portal sign-in flow and one linkage retrieve by NHS
     login, and one create for every twenty sign-ins (a patient linking for the first time)."""
     retrieve, create = _cpu_at(run, "retrieve"), _cpu_at(run, "create")
+    # An audit event per API call, its size with the indexes as the scale run measured it.
+    events = int(run.get("scale_audit_events") or 0)
+    event_bytes = int(run.get("scale_audit_bytes") or 0) / events if events else 0.0
     steps = run.get("sign_in_steps_cpu_ms") or {}
     flow = sum(steps.values()) or _cpu_at(run, "sign_in")
     lines = [
         f"From the run of {run['measured_at'][:16].replace('T', ' ')} UTC (commit {run['commit']}, "
         f"load average {run['load_before']}): portal CPU per retrieve {retrieve:.2f} ms, per "
         f"create {create:.2f} ms (concurrency 8), per sign-in flow {flow:.1f} ms (one flow at a "
-        f"time); planned at {UTILISATION:.0%} of each core.",
+        f"time); planned at {UTILISATION:.0%} of each core."
+        + (
+            f" The audit trail: {event_bytes:.0f} bytes an event with its indexes, measured at "
+            f"{events:,} events (`--scale`)."
+            if event_bytes
+            else " The audit trail's size needs `--scale`."
+        ),
         "",
         "| sign-ins / s | practices | app-server cores (API only) | cores (API and sign-in pages) "
         "| gunicorn workers | PostgreSQL connections, direct | through PgBouncer (transaction) "
-        "| Redis commands / s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Redis commands / s | audit trail, GB a year |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for sign_ins, practices in ((10, 1_000), (50, 6_300), (200, 6_300), (1_000, 6_300)):
         api_ms = sign_ins * (retrieve + create / 20)
@@ -237,15 +251,20 @@ def capacity(run: dict[str, Any]) -> str:
         # Each sync worker keeps its own connection (CONN_MAX_AGE); through a transaction-mode
         # pooler only the statements in flight hold one: a round trip is about 0.5 ms here.
         sql_per_second = sign_ins * (
-            ROUND_TRIPS["retrieve"]["sql"] + ROUND_TRIPS["create"]["sql"] / 20 + 8
+            ROUND_TRIPS["retrieve"]["sql"]
+            + ROUND_TRIPS["create"]["sql"] / 20
+            + ROUND_TRIPS["sign_in"]["sql"]
         )
         pooled = max(4, -(-int(sql_per_second * 0.5 / 1000 / 0.5) // 1))
         redis = sign_ins * (
-            ROUND_TRIPS["retrieve"]["redis"] + ROUND_TRIPS["create"]["redis"] / 20 + 12
+            ROUND_TRIPS["retrieve"]["redis"]
+            + ROUND_TRIPS["create"]["redis"] / 20
+            + ROUND_TRIPS["sign_in"]["redis_commands"]
         )
+        audit_gb = sign_ins * (1 + 1 / 20) * 86_400 * 365 * event_bytes / 1e9
         lines.append(
             f"| {sign_ins:,} | {practices:,} | {api_cores:.0f} | {all_cores:.0f} | {workers} | "
-            f"{workers} | {pooled} | {redis:,.0f} |"
+            f"{workers} | {pooled} | {redis:,.0f} | {f'{audit_gb:,.0f}' if event_bytes else '?'} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -808,6 +808,7 @@ def scale_run(
         )
     audit_seconds = scale.audit_fill(database_url, scale.AUDIT_ROWS)
     patients, events = scale.counts(database_url)
+    audit_bytes = scale.audit_trail_bytes(database_url)
     print(f"  {patients:,} patients, {events:,} audit events ({audit_seconds:.0f} s)", flush=True)
     at_scale = asyncio.run(
         run_scenarios(bench, seconds, {"baseline", "retrieve"}, generator=generator, levels=(1, 8))
@@ -815,7 +816,9 @@ def scale_run(
     lines = [
         "",
         f"Scale: {patients:,} patients on three registers, {events:,} audit events "
-        f"(written by the database in {audit_seconds:.0f} s). register_import: "
+        f"(written by the database in {audit_seconds:.0f} s), {audit_bytes / 1e9:.2f} GB on "
+        f"disk with their indexes ({audit_bytes / max(events, 1):.0f} bytes an event). "
+        "register_import: "
         + "; ".join(
             f"{name} {result['seconds']:.1f} s, peak memory {result['peak_rss_mb']:.0f} MB"
             for name, result in imports.items()
@@ -845,6 +848,7 @@ def scale_run(
         "scale_patients": patients,
         "scale_audit_events": events,
         "scale_audit_fill_seconds": audit_seconds,
+        "scale_audit_bytes": audit_bytes,
     }
 
 

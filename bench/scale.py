@@ -108,6 +108,13 @@ def audit_fill(database_url: str, rows: int, batch: int = 1_000_000) -> float:
     return time.perf_counter() - started
 
 
+def audit_trail_bytes(database_url: str) -> int:
+    """The audit trail's size on disk with its indexes and TOAST, as PostgreSQL counts it."""
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT pg_total_relation_size('linkage_auditevent')").fetchone()
+    return int(row[0] if row else 0)
+
+
 def counts(database_url: str) -> tuple[int, int]:
     with psycopg.connect(database_url) as connection:
         patients = connection.execute("SELECT count(*) FROM linkage_registeredpatient").fetchone()
