@@ -66,8 +66,8 @@ def placeholder(name: str) -> str:
 
 PATIENT_NAME_PLACEHOLDER = placeholder("patient name")
 
-# Each NHS.UK component rendered by ``rendered_once``, by its macro's name and parameters.
-_rendered: dict[tuple[str, Hashable], str] = {}
+# Each NHS.UK component rendered by ``rendered_once``, by its macro and parameters.
+_rendered: dict[tuple[str, int, str, Hashable], str] = {}
 _RENDERED_KEPT = 256
 
 
@@ -106,14 +106,20 @@ def rendered_once(
     patient's name, and a patient's details differ from another's only in their values:
     ``fill`` maps a placeholder put in ``params`` to the text it stands for, which goes in
     escaped after rendering, so every patient shares one rendering. A text the
-    component would change (``_fits_in_place``), parameters that cannot be keyed, or
-    templates that reload (``DEBUG``) are rendered afresh each time (docs/adr/0029).
+    component would change (``_fits_in_place``), parameters that cannot be keyed, a macro of
+    a template made from a string (no file tells it apart), or templates that reload
+    (``DEBUG``) are rendered afresh each time (docs/adr/0029).
     """
     fill = fill or {}
     if settings.DEBUG or not all(_fits_in_place(text) for text in fill.values()):
         return _filled_directly(macro, params, fill)
+    code = getattr(getattr(macro, "_func", None), "__code__", None)
+    if code is None or code.co_filename == "<template>":  # no template file to tell it by
+        return _filled_directly(macro, params, fill)
     try:
-        key = (macro.name, _frozen(params))
+        # The template the macro is defined in, where, and its name: two templates' macros of
+        # the same name are never taken for each other.
+        key = (code.co_filename, code.co_firstlineno, macro.name, _frozen(params))
     except TypeError:
         return _filled_directly(macro, params, fill)
     markup = _rendered.get(key)

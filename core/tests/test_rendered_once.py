@@ -5,15 +5,16 @@ itself gives."""
 from __future__ import annotations
 
 from collections import UserString
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.template import engines
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from core.jinja2 import PATIENT_NAME_PLACEHOLDER
+from core.jinja2 import PATIENT_NAME_PLACEHOLDER, environment
 
 HEADER = '{% from "nhsuk/components/header/macro.jinja" import header %}'
 FOOTER = '{% from "nhsuk/components/footer/macro.jinja" import footer %}'
@@ -83,36 +84,37 @@ def test_a_name_with_markup_is_shown_as_text(jinja: Environment) -> None:
     assert "<b>Ava" not in markup
 
 
-def test_two_patients_share_one_rendering(jinja: Environment) -> None:
-    counted = _counting_macro(jinja)
+def test_two_patients_share_one_rendering(tmp_path: Path) -> None:
+    counted = _counting_macro(tmp_path)
 
     names = [counted.render(text="Ava Thompson"), counted.render(text="Kai Jones")]
 
     assert names == ["1:Ava Thompson", "1:Kai Jones"]
 
 
-def _counting_macro(jinja: Environment) -> Any:
-    """A component that says how many times it has been rendered, with the name put in."""
+def _counting_macro(folder: Path) -> Any:
+    """A component, in a template file of its own, that says how many times it has been
+    rendered, with the name put in."""
     calls = {"count": 0}
 
     def count() -> int:
         calls["count"] += 1
         return calls["count"]
 
-    template = jinja.from_string(
+    (folder / "counted.jinja").write_text(
         "{% macro counted(params) %}{{ count() }}:{{ params.name }}{% endmacro %}"
-        "{{ rendered_once(counted, {'name': placeholder, 'id': id}, fill={placeholder: text}) }}"
+        "{{ rendered_once(counted, {'name': placeholder}, fill={placeholder: text}) }}"
     )
-    template.globals.update(count=count, placeholder=PATIENT_NAME_PLACEHOLDER)
-    template.globals["id"] = id(template)  # a key of this test's own
-    return template
+    templates = environment(loader=FileSystemLoader(folder), autoescape=True)
+    templates.globals.update(count=count, placeholder=PATIENT_NAME_PLACEHOLDER)
+    return templates.get_template("counted.jinja")
 
 
 def test_templates_that_reload_are_rendered_each_time(
-    jinja: Environment, settings: SettingsWrapper
+    tmp_path: Path, settings: SettingsWrapper
 ) -> None:
     settings.DEBUG = True
-    counted = _counting_macro(jinja)
+    counted = _counting_macro(tmp_path)
 
     assert [counted.render(text="Ava"), counted.render(text="Ava")] == ["1:Ava", "2:Ava"]
 
@@ -169,3 +171,32 @@ def test_a_patient_s_details_are_the_summary_list_s_own_markup(
     )
 
     assert rendered == directly.render(params=_rows(details))
+
+
+def test_a_macro_of_a_template_from_a_string_is_rendered_each_time(jinja: Environment) -> None:
+    """Such templates have no file to tell their macros apart by."""
+    template = jinja.from_string(
+        "{% macro part(params) %}{{ count() }}{% endmacro %}{{ rendered_once(part, {}) }}"
+    )
+    calls: list[int] = []
+
+    def count() -> int:
+        calls.append(1)
+        return len(calls)
+
+    template.globals["count"] = count
+
+    assert [template.render(), template.render()] == ["1", "2"]
+
+
+def test_macros_of_the_same_name_in_two_templates_are_told_apart(tmp_path: Path) -> None:
+    part = "{% macro part(params) %}NAME {{ params.text }}{% endmacro %}"
+    use = "{{ rendered_once(part, {'text': 'x'}) }}"
+    for name in ("first", "second"):
+        (tmp_path / f"{name}.jinja").write_text(part.replace("NAME", name) + use)
+    templates = environment(loader=FileSystemLoader(tmp_path), autoescape=True)
+
+    assert [templates.get_template(f"{name}.jinja").render() for name in ("first", "second")] == [
+        "first x",
+        "second x",
+    ]
