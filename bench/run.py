@@ -697,6 +697,9 @@ def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> 
         print(f"\n{output.name}: share of CPU samples inside each function")
         for share, name in profile_summary(output):
             print(f"  {share:6.1%}  {name}")
+        print(f"\n{output.name}: share of the requests' CPU samples by the part of the stack")
+        for share, name in profile_parts(output):
+            print(f"  {share:6.1%}  {name}")
 
 
 # Frames every request passes through: leaving them out shows where the time really goes.
@@ -722,6 +725,37 @@ def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
                 seen.add(name)
                 inclusive[name] = inclusive.get(name, 0) + int(count)
     ranked = sorted(inclusive.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [(count / max(total, 1), name) for name, count in ranked]
+
+
+# The parts of the stack a request's CPU goes to, each told by the frames it runs in; a sample
+# counts for the first part one of its frames belongs to, in this order.
+PROFILE_PARTS = (
+    ("templates (Jinja2, the NHS.UK macros)", ("jinja2/", ".jinja")),
+    ("outbound HTTP (requests, urllib3)", ("requests/", "urllib3/", "http/client.py")),
+    ("database (Django's ORM, psycopg)", ("django/db/", "psycopg/")),
+    ("Redis (redis-py, django-redis)", ("redis/", "django_redis/")),
+    ("tokens and signatures (PyJWT, cryptography)", ("jwt/", "cryptography/")),
+)
+OTHER_PART = "the rest: Django's handler and middleware, mozilla-django-oidc, the portal's code"
+
+
+def profile_parts(raw: Path) -> list[tuple[float, str]]:
+    """py-spy's raw stacks of requests (under Django's WSGI handler) as the share of CPU
+    samples in each of PROFILE_PARTS."""
+    parts: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit() or "WSGIHandler.__call__" not in stack:
+            continue
+        total += int(count)
+        part = next(
+            (name for name, marks in PROFILE_PARTS if any(mark in stack for mark in marks)),
+            OTHER_PART,
+        )
+        parts[part] = parts.get(part, 0) + int(count)
+    ranked = sorted(parts.items(), key=lambda item: item[1], reverse=True)
     return [(count / max(total, 1), name) for name, count in ranked]
 
 
