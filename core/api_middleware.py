@@ -59,8 +59,10 @@ class _ApiHandler(BaseHandler):
 
 
 def asks_for_a_page(request: HttpRequest) -> bool:
-    """A browser's navigation names text/html in Accept; the APIs' clients do not."""
-    return "text/html" in request.headers.get("Accept", "")
+    """A browser's navigation names text/html in Accept; the APIs' clients do not. Read from
+    the WSGI environ: ``request.headers`` would copy every header on each request to ask."""
+    accept: str = request.META.get("HTTP_ACCEPT", "")
+    return "text/html" in accept
 
 
 def takes_the_api_chain(request: HttpRequest) -> bool:
