@@ -15,7 +15,10 @@ PAGES = [
     pytest.param("/health/live", id="health"),
     pytest.param("/admin/login/", id="admin-login"),
     pytest.param("/api/v1/openapi.json", id="api"),
+    pytest.param("/api/v1/no-such-call", id="api-not-found"),
 ]
+# The APIs' answers are never documents: their policy allows nothing at all (docs/adr/0028).
+API_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -28,6 +31,9 @@ def test_every_response_carries_the_security_headers(client: Client, path: str) 
     assert "camera=()" in response["Permissions-Policy"]
     assert "geolocation=()" in response["Permissions-Policy"]
     policy = response["Content-Security-Policy"]
+    if path.startswith("/api/"):
+        assert policy == API_POLICY
+        return
     assert "default-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "object-src 'none'" in policy

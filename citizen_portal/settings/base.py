@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an API call (under API_PATH_PREFIXES) goes through API_MIDDLEWARE below instead of
+    # the rest of this list, which is for browsers (core/api_middleware.py, docs/adr/0028).
+    "core.api_middleware.ApiMiddlewareChainMiddleware",
     "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Chooses the URLs by host when the admin has a host of its own (ADMIN_HOST), before
@@ -89,6 +92,29 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out admin sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+]
+
+# The JSON APIs on bearer tokens: the linkage API (/api/v1/, /api/oauth2/token) and the IM1
+# API (/api/im1/v1/). A call there that is not a browser's navigation is served by the chain
+# below; a browser asking for a page there is served by MIDDLEWARE as any page is.
+API_PATH_PREFIXES = ["/api/"]
+# What an API call needs of the middleware, in MIDDLEWARE's order; why each of the others is
+# not needed is in docs/adr/0028.
+API_MIDDLEWARE = [
+    "core.request_id.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "core.admin_host.AdminHostMiddleware",
+    # A fixed, strict policy for JSON (API_CONTENT_SECURITY_POLICY) instead of the pages'.
+    "core.api_middleware.ApiContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # The Host header checked against ALLOWED_HOSTS, and Content-Length on every answer.
+    "django.middleware.common.CommonMiddleware",
+    # The API's views are exempt; any view here that is not stays protected.
+    "django.middleware.csrf.CsrfViewMiddleware",
+    # The API's views are public (they authenticate the call themselves); any view here that
+    # is not fails closed, as no user is read in this chain.
+    "core.middleware.LoginRequiredMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 # Uploaded files (the practice register import) are capped before anything is written to disk:

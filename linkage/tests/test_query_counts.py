@@ -16,7 +16,7 @@ from linkage.api_clients.state import PracticeBinding
 from linkage.audit import Actor, ActorType
 from linkage.errors import PatientNotFoundError
 from linkage.keys import LinkageInformation
-from linkage.models import RegisteredPatient
+from linkage.models import ApiClient, RegisteredPatient
 from linkage.services import linkage_key_create, linkage_key_retrieve
 from linkage.tests.conftest import (
     DATE_OF_BIRTH,
@@ -147,3 +147,24 @@ def test_api_create_adds_no_query_once_the_clients_state_is_cached(
         response = nhs_login_api.create(create_body(), token=token)
 
     assert response.status_code == 201
+
+
+def test_a_token_request_reads_its_client_once(
+    nhs_login_api: ApiCaller, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with django_assert_num_queries(1) as captured:
+        response = nhs_login_api.token_response()
+
+    assert response.status_code == 200
+    assert set(response.json()["scope"].split()) == {"linkage:read", "linkage:create"}
+    (read,) = captured.captured_queries
+    assert "FROM linkage_apiclient WHERE client_id" in read["sql"]
+
+
+def test_a_disabled_or_unknown_client_gets_no_token(nhs_login_api: ApiCaller) -> None:
+    unknown = nhs_login_api.token_response(iss="no-such-client", sub="no-such-client")
+    ApiClient.objects.filter(pk=nhs_login_api.client.pk).update(enabled=False)
+    disabled = nhs_login_api.token_response()
+
+    assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_client")
+    assert (disabled.status_code, disabled.json()["error"]) == (401, "invalid_client")

@@ -37,6 +37,11 @@ CONTENT_SECURITY_POLICY = {
     # The simulator's pages set a policy of their own (simulator.py, simulator_install).
     "EXCLUDE_URL_PREFIXES": [*PORTAL_MIDDLEWARE_EXEMPT_PREFIXES],
 }
+# The API's answers are JSON, never a document: nothing may load, frame, submit or be based on
+# them (core/api_middleware.py, docs/adr/0028).
+API_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 # Nothing here uses these browser features: say so, so nothing embedded can either.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []

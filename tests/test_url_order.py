@@ -1,0 +1,38 @@
+"""The order of the root URLs changes nothing but speed (citizen_portal/portal_urls.py): no
+address is matched by a pattern other than its own, so each fixed address resolves to its own
+view whatever comes before it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import get_resolver, resolve
+from django.urls.resolvers import RoutePattern, URLPattern, URLResolver
+
+
+def _fixed_routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Every address written without a converter, with the view its pattern names."""
+    found: list[tuple[str, Any]] = []
+    for pattern in patterns:
+        if not isinstance(pattern.pattern, RoutePattern) or pattern.pattern.converters:
+            continue
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += _fixed_routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            found.append((route, pattern.callback))
+    return found
+
+
+ROUTES = _fixed_routes(get_resolver().url_patterns)
+
+
+def test_there_are_routes_to_check() -> None:
+    assert len(ROUTES) > 30
+    assert ("api/v1/linkage/retrieve", resolve("/api/v1/linkage/retrieve").func) in ROUTES
+
+
+@pytest.mark.parametrize(("route", "view"), ROUTES, ids=[route or "/" for route, _ in ROUTES])
+def test_each_address_resolves_to_its_own_view(route: str, view: Any) -> None:
+    assert resolve(f"/{route}").func is view
