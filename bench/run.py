@@ -252,7 +252,7 @@ class Bench:
         }
 
     async def baseline(self, client: httpx.AsyncClient, _: int) -> bool:
-        return (await client.get(f"{self.base}/bench/baseline")).status_code == 200
+        return (await client.get(f"{self.base}/api/bench/baseline")).status_code == 200
 
     async def retrieve(self, client: httpx.AsyncClient, _: int) -> bool:
         response = await client.post(
@@ -772,7 +772,7 @@ def lean_calls(
     bearer = f"Bearer {bench.token}"
     wanted = int(2 * max(expected_per_second, ONCE_ONLY_FLOOR_PER_SECOND) * seconds)
     if name == "baseline":
-        return Calls("GET", "/bench/baseline", [])
+        return Calls("GET", "/api/bench/baseline", [])
     if name == "retrieve":
         bodies = [json.dumps(retrieve_body(*patient)) for patient in bench.keyed]
         return Calls("POST", "/api/v1/linkage/retrieve", bodies, authorization=bearer)

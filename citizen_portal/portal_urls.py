@@ -18,7 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.BENCHMARK_BASELINE_ENABLED:
-    urlpatterns.append(path("bench/baseline", core_views.benchmark_baseline))
+    # Under /api/: the bare view goes through the chain the API's calls do (docs/adr/0028).
+    urlpatterns.append(path("api/bench/baseline", core_views.benchmark_baseline))
 
 if settings.NHS_LOGIN_SIMULATOR_ENABLED:
     # Wiring only: the portal reaches the simulator over HTTP, like any provider.

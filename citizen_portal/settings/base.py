@@ -225,7 +225,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",  # practice staff in Django admin
 ]
 
-# A bare JSON view at /bench/baseline for `make bench` to measure the stack's own ceiling.
+# A bare JSON view at /api/bench/baseline for `make bench` to measure the stack's own ceiling,
+# on the middleware the API's calls go through (docs/adr/0028).
 # Off everywhere but the benchmark; production refuses it.
 BENCHMARK_BASELINE_ENABLED = env_bool("BENCHMARK_BASELINE_ENABLED", default=False)
 
