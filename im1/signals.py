@@ -45,7 +45,7 @@ def _locked_at_sign_in(*, nhs_number: str, ods_code: str) -> bool:
     finds nothing locked."""
     account_ids = LinkageKey.objects.filter(
         patient__nhs_number=nhs_number, patient__practice__ods_code=ods_code
-    ).values("account_id")
+    ).values_list("account_id", flat=True)
     return pairing_locked(ods_code=ods_code, account_ids=account_ids)
 
 
