@@ -4,14 +4,19 @@ conftest.py, which pytest finds by itself; what a test imports by name lives her
 from __future__ import annotations
 
 import functools
+import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.test import Client
+from django.urls.resolvers import RoutePattern, URLPattern, URLResolver
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -146,3 +151,49 @@ def browser_page(browser: Browser, **context_options: Any) -> Iterator[Page]:
     yield page
     context.close()
     assert blocked == [], f"the Content Security Policy blocked: {blocked}"
+
+
+@contextmanager
+def json_answering_server(answer: Callable[[str], dict[str, Any]]) -> Iterator[str]:
+    """A server on a port of its own that answers every GET with the JSON object ``answer``
+    gives for its path; yields its address. For a provider's discovery document or keys."""
+
+    class Answers(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(answer(self.path)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def url_routes(
+    patterns: list[Any], prefix: str = "", *, fixed_only: bool = False
+) -> list[tuple[str, Any]]:
+    """Every address the URL patterns hold, with the view each names; with ``fixed_only``, only
+    those written without a converter (which a test can ask for as they are)."""
+    found: list[tuple[str, Any]] = []
+    for pattern in patterns:
+        if fixed_only and (
+            not isinstance(pattern.pattern, RoutePattern) or pattern.pattern.converters
+        ):
+            continue
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += url_routes(pattern.url_patterns, route, fixed_only=fixed_only)
+        elif isinstance(pattern, URLPattern):
+            found.append((route, pattern.callback))
+    return found

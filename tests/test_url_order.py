@@ -8,24 +8,10 @@ from typing import Any
 
 import pytest
 from django.urls import get_resolver, resolve
-from django.urls.resolvers import RoutePattern, URLPattern, URLResolver
 
+from tests.support import url_routes
 
-def _fixed_routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Every address written without a converter, with the view its pattern names."""
-    found: list[tuple[str, Any]] = []
-    for pattern in patterns:
-        if not isinstance(pattern.pattern, RoutePattern) or pattern.pattern.converters:
-            continue
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            found += _fixed_routes(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern):
-            found.append((route, pattern.callback))
-    return found
-
-
-ROUTES = _fixed_routes(get_resolver().url_patterns)
+ROUTES = url_routes(get_resolver().url_patterns, fixed_only=True)
 
 
 def test_there_are_routes_to_check() -> None:

@@ -8,11 +8,8 @@ tests/browser/test_simulator_on_its_own_port.py.
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.nhs_login_client import provider_metadata, provider_metadata_forget
 from tests.settings_process import settings_read
+from tests.support import json_answering_server
 
 pytestmark = pytest.mark.django_db
 
@@ -79,34 +77,19 @@ def provider_with_its_sign_in_page_elsewhere(settings: SettingsWrapper) -> Itera
     """A provider whose discovery document puts its authorization endpoint on another origin
     (OpenID Connect Discovery 1.0, 3: any URL the provider likes)."""
 
-    class Discovery(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            issuer = settings.NHS_LOGIN_ISSUER
-            body = json.dumps(
-                {
-                    "issuer": issuer,
-                    "authorization_endpoint": "https://sign-in.provider.example/authorize",
-                    "token_endpoint": f"{issuer}/token",
-                    "userinfo_endpoint": f"{issuer}/userinfo",
-                    "jwks_uri": f"{issuer}/jwks",
-                }
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def discovery(path: str) -> dict[str, Any]:
+        issuer = settings.NHS_LOGIN_ISSUER
+        return {
+            "issuer": issuer,
+            "authorization_endpoint": "https://sign-in.provider.example/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "jwks_uri": f"{issuer}/jwks",
+        }
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Discovery)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.NHS_LOGIN_ISSUER = f"http://127.0.0.1:{server.server_address[1]}"
-    yield settings.NHS_LOGIN_ISSUER
-    server.shutdown()
-    server.server_close()
+    with json_answering_server(discovery) as address:
+        settings.NHS_LOGIN_ISSUER = address
+        yield address
 
 
 def test_form_action_names_the_authorization_endpoint_discovery_put_elsewhere(

@@ -4,12 +4,9 @@ login only when the shared cache has none."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,6 +20,7 @@ from accounts.nhs_login_client import (
     provider_metadata_forget,
     sign_in_form_origins,
 )
+from tests.support import json_answering_server
 
 
 @dataclass
@@ -39,43 +37,26 @@ def provider(settings: SettingsWrapper) -> Iterator[Provider]:
     """A provider on a port of its own, counting the calls it answers."""
     published = Provider(issuer="", calls=[])
 
-    class Answers(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            published.calls.append(self.path)
-            issuer = published.issuer
-            if self.path.endswith("/jwks"):
-                document: dict[str, Any] = {
-                    "keys": [{"kty": "RSA", "kid": kid} for kid in published.keys]
-                }
-            else:
-                document = {
-                    "issuer": issuer,
-                    # Its sign-in page on another origin (Discovery 1.0, 3: any URL it likes).
-                    "authorization_endpoint": "https://sign-in.provider.example/authorize",
-                    "token_endpoint": f"{issuer}{published.token_path}",
-                    "userinfo_endpoint": f"{issuer}/userinfo",
-                    "jwks_uri": f"{issuer}/jwks",
-                }
-            body = json.dumps(document).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> dict[str, Any]:
+        published.calls.append(path)
+        issuer = published.issuer
+        if path.endswith("/jwks"):
+            return {"keys": [{"kty": "RSA", "kid": kid} for kid in published.keys]}
+        return {
+            "issuer": issuer,
+            # Its sign-in page on another origin (Discovery 1.0, 3: any URL it likes).
+            "authorization_endpoint": "https://sign-in.provider.example/authorize",
+            "token_endpoint": f"{issuer}{published.token_path}",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "jwks_uri": f"{issuer}/jwks",
+        }
 
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    published.issuer = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.NHS_LOGIN_ISSUER = published.issuer
-    settings.NHS_LOGIN_METADATA_MEMORY_SECONDS = 60.0
-    yield published
-    provider_metadata_forget()
-    server.shutdown()
-    server.server_close()
+    with json_answering_server(answer) as address:
+        published.issuer = address
+        settings.NHS_LOGIN_ISSUER = address
+        settings.NHS_LOGIN_METADATA_MEMORY_SECONDS = 60.0
+        yield published
+        provider_metadata_forget()
 
 
 def _discovery_key(provider: Provider) -> str:

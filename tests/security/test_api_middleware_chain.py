@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import OperationalError
 from django.test import Client
 from django.urls import get_resolver
-from django.urls.resolvers import URLPattern, URLResolver
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from linkage.models import RegisteredPatient
 from linkage.tests.conftest import ApiCaller, create_body, retrieve_body
+from tests.support import url_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -223,20 +223,10 @@ def test_every_api_view_authenticates_its_own_calls() -> None:
     the API's chain reads neither a session nor a user. A view that did would fail closed
     there (LoginRequiredMiddleware with no user), never be served to anyone."""
 
-    def views(patterns: list[Any], prefix: str) -> list[tuple[str, Any]]:
-        found: list[tuple[str, Any]] = []
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                found += views(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern):
-                found.append((route, pattern.callback))
-        return found
-
     api_prefixes = tuple(prefix.lstrip("/") for prefix in settings.API_PATH_PREFIXES)
     api_views = [
         (route, view)
-        for route, view in views(get_resolver().url_patterns, "")
+        for route, view in url_routes(get_resolver().url_patterns)
         if route.startswith(api_prefixes)
     ]
 
