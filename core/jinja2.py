@@ -90,9 +90,13 @@ def _frozen(value: Any) -> Hashable:
 
 def _fits_in_place(text: str) -> bool:
     """Text that the component would show exactly as given, escaped: the header leaves out an
-    empty account item's text and trims the rest, and a line break would be indented with the
-    markup around it."""
-    return bool(text) and text == text.strip() and "\n" not in text and "\r" not in text
+    empty account item's text and trims the rest, a line break would be indented with the
+    markup around it, and a placeholder's own mark would be taken for another's."""
+    return (
+        bool(text)
+        and text == text.strip()
+        and not any(mark in text for mark in ("\n", "\r", "\ue000"))
+    )
 
 
 def rendered_once(
@@ -127,8 +131,8 @@ def rendered_once(
         if len(_rendered) >= _RENDERED_KEPT:
             _rendered.clear()
         markup = _rendered[key] = str(macro(params))
-    for placeholder, text in fill.items():
-        markup = markup.replace(str(escape(placeholder)), str(escape(text)))
+    for holder, text in fill.items():
+        markup = markup.replace(str(escape(holder)), str(escape(text)))
     return Markup(markup)  # noqa: S704 - the component's own markup, each filled text escaped
 
 

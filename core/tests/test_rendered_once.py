@@ -63,6 +63,8 @@ def _directly(jinja: Environment, name: str) -> str:
         # Text the header would trim, or whose line break it would indent: rendered directly.
         "  Ava Thompson ",
         "Ava\nThompson",
+        # A placeholder's mark in a name: rendered directly, never taken for a placeholder.
+        "Ava \ue000birthdate\ue000",
         # No name: the header leaves the item's text out.
         "",
     ],
