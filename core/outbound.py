@@ -47,6 +47,26 @@ class OutboundResponseInvalidError(Exception):
     """The other side answered with something that is not a JSON object, or too much of it."""
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """The end of the time an exchange of several calls may take, its calls together (a token
+    request and the call it is for): each call gets what is left as its ``timeout``."""
+
+    ends_at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left for the next call; none left is the other side being too slow, as a
+        call that timed out is."""
+        left = self.ends_at - time.monotonic()
+        if left <= 0:
+            raise OutboundUnavailableError("no time left for the next call")
+        return left
+
+
 @dataclass
 class _Call:
     """One call's sockets, so its watchdog can cut them at the deadline."""

@@ -20,8 +20,8 @@ from typing import Any
 
 from django.conf import settings
 
+from core.outbound import Deadline
 from nhs_login_simulator.gp_systems import (
-    Deadline,
     GpSystemRefusedError,
     GpSystemUnavailableError,
     linkage_post,
@@ -85,7 +85,7 @@ def _claim(answer: dict[str, Any]) -> dict[str, str]:
 def _retrieved_or_created(base_url: str, patient: PatientNamed) -> tuple[dict[str, str], str]:
     """The claim, and whether it was retrieved or created. A create that finds a key made
     since the retrieve (``LINKAGE_KEY_EXISTS``) retrieves once more."""
-    deadline = Deadline.starting_now()
+    deadline = Deadline.after(settings.NHS_LOGIN_SIMULATOR_GP_SYSTEM_TIMEOUT_SECONDS)
     try:
         return _claim(linkage_post(base_url, RETRIEVE_PATH, patient.body(), deadline)), "retrieved"
     except GpSystemRefusedError as refused:

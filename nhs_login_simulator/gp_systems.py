@@ -22,6 +22,7 @@ from django.conf import settings
 from core.client_assertion import JWT_BEARER
 from core.client_assertion_signing import client_assertion_sign
 from core.outbound import (
+    Deadline,
     OutboundResponseInvalidError,
     OutboundUnavailableError,
     http_request,
@@ -48,24 +49,6 @@ class GpSystemRefusedError(Exception):
         super().__init__(f"HTTP {status} {error_code}")
         self.status = status
         self.error_code = error_code
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """The end of the time one exchange with a GP system may take, its calls together."""
-
-    ends_at: float
-
-    @classmethod
-    def starting_now(cls) -> Deadline:
-        return cls(time.monotonic() + settings.NHS_LOGIN_SIMULATOR_GP_SYSTEM_TIMEOUT_SECONDS)
-
-    def remaining(self) -> float:
-        """Seconds left for the next call; none left is the GP system being too slow."""
-        left = self.ends_at - time.monotonic()
-        if left <= 0:
-            raise GpSystemUnavailableError("the deadline passed")
-        return left
 
 
 @dataclass(frozen=True)

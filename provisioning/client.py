@@ -27,6 +27,7 @@ from django.conf import settings
 from core.client_assertion import JWT_BEARER
 from core.client_assertion_signing import client_assertion_sign
 from core.outbound import (
+    Deadline,
     OutboundResponseInvalidError,
     OutboundUnavailableError,
     http_request,
@@ -87,19 +88,6 @@ def _client_private_key() -> rsa.RSAPrivateKey:
     return private_key_of_setting("NHS_LOGIN_PROVISIONING_PRIVATE_KEY_PATH")
 
 
-class _Deadline:
-    """One provisioning's time on NHS login, shared by its calls."""
-
-    def __init__(self, seconds: float) -> None:
-        self._ends = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        left = self._ends - time.monotonic()
-        if left <= 0:
-            raise ProvisioningUnavailableError("no time left for NHS login")
-        return left
-
-
 def _token_lifetime_end(body: dict[str, object], now: float) -> float:
     """When the token stops being usable: its own ``exp`` (4.2), or ``expires_in`` seconds
     from now if sooner or if the token is not a JWT we can read (3.2.3 calls it opaque)."""
@@ -116,7 +104,7 @@ def _token_lifetime_end(body: dict[str, object], now: float) -> float:
     return ends
 
 
-def _token_request(deadline: _Deadline) -> _Token:
+def _token_request(deadline: Deadline) -> _Token:
     token_url = settings.NHS_LOGIN_PROVISIONING_TOKEN_URL
     assertion = client_assertion_sign(
         private_key=_client_private_key(),
@@ -150,7 +138,7 @@ def _token_request(deadline: _Deadline) -> _Token:
     return _Token(str(body["access_token"]), _token_lifetime_end(body, now))
 
 
-def _bearer_token(deadline: _Deadline) -> str:
+def _bearer_token(deadline: Deadline) -> str:
     """The token held for this client while it lives, else a new one."""
     key = (settings.NHS_LOGIN_PROVISIONING_TOKEN_URL, settings.NHS_LOGIN_PROVISIONING_CLIENT_ID)
     with _tokens_lock:
@@ -173,7 +161,7 @@ def _token_drop(value: str) -> None:
 def account_provision_call(details: ProvisionDetails) -> str:
     """NHS login's answer to one provisioning request: ``create``, ``uplift`` or one of the
     error codes of 3.3.3. Raises ProvisioningUnavailableError when there is none."""
-    deadline = _Deadline(settings.NHS_LOGIN_PROVISIONING_TIMEOUT_SECONDS)
+    deadline = Deadline.after(settings.NHS_LOGIN_PROVISIONING_TIMEOUT_SECONDS)
     token = _bearer_token(deadline)
     url = f"{settings.NHS_LOGIN_PROVISIONING_URL}/provision-account"
     try:

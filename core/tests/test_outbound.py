@@ -13,6 +13,7 @@ import requests
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from core.outbound import (
+    Deadline,
     OutboundResponseInvalidError,
     OutboundUnavailableError,
     http_request,
@@ -209,3 +210,12 @@ def test_json_nested_deeper_than_the_parser_goes_is_an_invalid_answer_not_a_cras
 
     with pytest.raises(OutboundResponseInvalidError, match="nested too deeply"):
         json_object(answer, "NHS login token response")
+
+
+def test_a_deadline_gives_each_call_what_is_left_and_none_once_it_has_passed() -> None:
+    """One exchange's calls share its time (a token request and the call it is for)."""
+    deadline = Deadline.after(30)
+
+    assert 29 < deadline.remaining() <= 30
+    with pytest.raises(OutboundUnavailableError, match="no time left"):
+        Deadline(time.monotonic() - 0.001).remaining()
