@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection
 from django.http import QueryDict
 
 from core.client_assertion import (
@@ -126,8 +125,8 @@ def _public_key(client: ApiClient, assertion: str) -> rsa.RSAPublicKey:
 
 # What a token request needs of its client, read with a fixed statement: building and compiling
 # the ORM's query for it cost more Python than the rest of the request's own (docs/adr/0028).
-# Each value is converted as the ORM would (the database's converters, then the field's: the
-# scopes' JSON), and the model built from the row; its other fields are left deferred.
+# Through ``ApiClient.objects.raw``, as the register's read is (linkage/selectors.py): Django
+# converts each value as the ORM would and leaves the other fields deferred.
 _TOKEN_CLIENT_FIELDS = [
     model_field
     for model_field in ApiClient._meta.concrete_fields
@@ -142,23 +141,7 @@ _TOKEN_CLIENT_SQL = (
 def enabled_client_of(client_id: str) -> ApiClient | None:
     """The enabled client with this id, with what a token request reads of it; None if there
     is none (unknown or disabled)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_CLIENT_SQL, [client_id, True])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = []
-    for model_field, value in zip(_TOKEN_CLIENT_FIELDS, row, strict=True):
-        column = model_field.get_col(ApiClient._meta.db_table)
-        for convert in [
-            *connection.ops.get_db_converters(column),
-            *column.get_db_converters(connection),
-        ]:
-            value = convert(value, column, connection)
-        values.append(value)
-    return ApiClient.from_db(
-        DEFAULT_DB_ALIAS, [model_field.attname for model_field in _TOKEN_CLIENT_FIELDS], values
-    )
+    return next(iter(ApiClient.objects.raw(_TOKEN_CLIENT_SQL, [client_id, True])), None)
 
 
 def api_token_issue(form: QueryDict) -> dict[str, Any]:
