@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -706,16 +706,27 @@ def profile(bench: Bench, scenario: str, server_pids: list[int], work: Path) -> 
 _PLUMBING = ("process ", "runpy", "threading.py", "gunicorn/", "concurrent/futures", "selectors.py")
 
 
+def _stacks(raw: Path) -> Iterator[tuple[str, int]]:
+    """py-spy's raw (collapsed) output: each stack, its frames joined by ';', and how many
+    samples found it."""
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit():
+            yield stack, int(count)
+
+
+def _shares(counts: dict[str, int], total: int, top: int | None = None) -> list[tuple[float, str]]:
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [(count / max(total, 1), name) for name, count in ranked]
+
+
 def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
     """py-spy's raw (collapsed) stacks as the share of CPU samples spent inside each function,
     counting a function once per sample however deep it recurses."""
     inclusive: dict[str, int] = {}
     total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        total += int(count)
+    for stack, count in _stacks(raw):
+        total += count
         seen = set()
         for frame in stack.split(";"):
             if any(part in frame for part in _PLUMBING):
@@ -723,9 +734,8 @@ def profile_summary(raw: Path, top: int = 40) -> list[tuple[float, str]]:
             name = frame.rsplit(":", 1)[0] + ")"  # without the line number
             if name not in seen:
                 seen.add(name)
-                inclusive[name] = inclusive.get(name, 0) + int(count)
-    ranked = sorted(inclusive.items(), key=lambda item: item[1], reverse=True)[:top]
-    return [(count / max(total, 1), name) for name, count in ranked]
+                inclusive[name] = inclusive.get(name, 0) + count
+    return _shares(inclusive, total, top)
 
 
 # The parts of the stack a request's CPU goes to, each told by the frames it runs in; a sample
@@ -745,18 +755,16 @@ def profile_parts(raw: Path) -> list[tuple[float, str]]:
     samples in each of PROFILE_PARTS."""
     parts: dict[str, int] = {}
     total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit() or "WSGIHandler.__call__" not in stack:
+    for stack, count in _stacks(raw):
+        if "WSGIHandler.__call__" not in stack:
             continue
-        total += int(count)
+        total += count
         part = next(
             (name for name, marks in PROFILE_PARTS if any(mark in stack for mark in marks)),
             OTHER_PART,
         )
-        parts[part] = parts.get(part, 0) + int(count)
-    ranked = sorted(parts.items(), key=lambda item: item[1], reverse=True)
-    return [(count / max(total, 1), name) for name, count in ranked]
+        parts[part] = parts.get(part, 0) + count
+    return _shares(parts, total)
 
 
 def lean_calls(
