@@ -40,6 +40,7 @@ class Calls:
     each_once: bool = False
     content_type: str = "application/json"
     authorization: str = ""
+    cookie: str = ""
     # What each body was made from, in the same order (the patients of creates).
     sources: list[Any] = field(default_factory=list)
 
@@ -75,6 +76,7 @@ def wrk_run(base: str, calls: Calls, concurrency: int, seconds: float) -> WrkRes
         "BENCH_BODIES": bodies_file if calls.bodies else "",
         "BENCH_CONTENT_TYPE": calls.content_type,
         "BENCH_AUTHORIZATION": calls.authorization,
+        "BENCH_COOKIE": calls.cookie,
         "BENCH_EACH_ONCE": "1" if calls.each_once else "0",
         "BENCH_THREADS": "1",
     }

@@ -16,9 +16,12 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 COLOURS = {
     "baseline": "#425563",
+    "retrieve_floor": "#41b6e6",
     "retrieve": "#005eb8",
+    "create_floor": "#78be20",
     "create": "#007f3b",
     "token": "#ffb81c",
+    "page_baseline": "#768692",
     "sign_in": "#d5281b",
 }
 
@@ -63,6 +66,7 @@ def markdown(run: dict[str, Any]) -> str:
             + ", ".join(f"{step} {ms:.2f}" for step, ms in steps.items())
             + f"; {total:.2f} in all.",
         ]
+    lines += floors(run)
     lines += [
         "",
         f"register_import of {run['register_size']:,} rows: {run['register_import_seconds']:.2f} s "
@@ -78,6 +82,30 @@ def markdown(run: dict[str, Any]) -> str:
     for scale in run.get("scale", []):
         lines.append(scale)
     return "\n".join(lines) + "\n"
+
+
+def floors(run: dict[str, Any]) -> list[str]:
+    """Each API call beside its floor, the guarantees alone (linkage/benchmark_floor.py), and
+    the sign-in flow beside the bare page on the pages' chain, at concurrency 8."""
+    out = []
+    for call in ("retrieve", "create"):
+        cost, floor = _cpu_at(run, call), _cpu_at(run, f"{call}_floor")
+        if cost and floor:
+            out.append(
+                f"{call} {cost:.2f} ms, its floor {floor:.2f} ms "
+                f"({cost - floor:+.2f} ms for the rules, {(cost - floor) / cost:+.0%})"
+            )
+    page = _cpu_at(run, "page_baseline")
+    steps = run.get("sign_in_steps_cpu_ms") or {}
+    if page and steps:
+        out.append(
+            f"the bare page, signed in, {page:.2f} ms: a sign-in flow's {len(steps)} requests "
+            f"pay {len(steps) * page:.2f} ms of its {sum(steps.values()):.2f} for the pages' "
+            "chain alone"
+        )
+    if not out:
+        return []
+    return ["", "Portal CPU beside the floors, at concurrency 8: " + "; ".join(out) + "."]
 
 
 def _panel(
@@ -127,14 +155,14 @@ def chart(run: dict[str, Any]) -> str:
         }
 
     parts = [
-        '<svg xmlns="http://www.w3.org/2000/svg" width="1160" height="330" '
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1160" height="345" '
         'font-family="Arial, sans-serif" font-size="12">',
         '<rect width="100%" height="100%" fill="white"/>',
     ]
     parts += _panel(60, "requests / s", series("per_second", api), "API calls", levels)
     parts += _panel(430, "p99 latency, ms", series("p99_ms", api), "API calls", levels)
     # Bars: the portal's CPU per request, averaged over the levels, each scenario.
-    x0, top, height, bar = 820.0, 40.0, 200.0, 44.0
+    x0, top, height, bar = 820.0, 40.0, 200.0, 30.0
     means = {
         name: sum(f["portal_cpu_ms"] or 0 for f in figures if f["scenario"] == name)
         / max(1, len([f for f in figures if f["scenario"] == name]))
@@ -146,24 +174,25 @@ def chart(run: dict[str, Any]) -> str:
         "portal CPU ms per request (per flow)</text>"
     )
     for index, (name, value) in enumerate(means.items()):
-        left = x0 + index * (bar + 12)
+        left = x0 + index * (bar + 8)
         tall = value / peak * height
         parts += [
             f'<rect x="{left}" y="{top + height - tall:.1f}" width="{bar}" height="{tall:.1f}" '
             f'fill="{COLOURS.get(name, "#000")}"/>',
             f'<text x="{left + bar / 2}" y="{top + height - tall - 4:.1f}" text-anchor="middle" '
             f'font-size="10">{value:.2f}</text>',
-            f'<text x="{left + bar / 2}" y="{top + height + 14}" text-anchor="middle" '
-            f'font-size="10">{escape(name)}</text>',
+            f'<text x="{left + bar / 2}" y="{top + height + 14}" text-anchor="end" '
+            f'font-size="10" transform="rotate(-35 {left + bar / 2} {top + height + 14})">'
+            f"{escape(name)}</text>",
         ]
     for index, name in enumerate(names):
         parts += [
-            f'<rect x="{60 + index * 110}" y="300" width="12" height="12" '
+            f'<rect x="{60 + index * 115}" y="300" width="12" height="12" '
             f'fill="{COLOURS.get(name, "#000")}"/>',
-            f'<text x="{76 + index * 110}" y="310">{escape(name)}</text>',
+            f'<text x="{76 + index * 115}" y="310">{escape(name)}</text>',
         ]
     parts.append(
-        f'<text x="700" y="310" font-size="10">{escape(run["measured_at"][:16])} UTC, commit '
+        f'<text x="60" y="335" font-size="10">{escape(run["measured_at"][:16])} UTC, commit '
         f"{escape(run['commit'])}, load {escape(str(run['load_before']))}</text>"
     )
     parts.append("</svg>")

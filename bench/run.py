@@ -88,9 +88,9 @@ def nhs_number(sequence: int) -> str | None:
     return None if check is None else f"{first_nine}{check}"
 
 
-def retrieve_body(number: str, surname: str, born: str) -> dict[str, str]:
-    """A retrieve as NHS login sends it: the patient named by NHS number, surname and date of
-    birth (the API refuses one without them: docs/adr/0007)."""
+def patient_body(number: str, surname: str, born: str) -> dict[str, str]:
+    """A retrieve or a create as NHS login sends it: the patient named by NHS number, surname
+    and date of birth (the API refuses one without them: docs/adr/0007)."""
     return {"nhsNumber": number, "odsCode": BENCH_ODS, "surname": surname, "dateOfBirth": born}
 
 
@@ -220,6 +220,8 @@ class Bench:
         self.keyed = keyed
         self.unkeyed = unkeyed
         self.token = ""
+        # A signed-in patient's cookies, for the bare page on the pages' chain.
+        self.signed_in_cookie = ""
         self.portal_pid = 0
         self.redis_url = ""
         self.simulator_pid = 0
@@ -254,13 +256,44 @@ class Bench:
     async def baseline(self, client: httpx.AsyncClient, _: int) -> bool:
         return (await client.get(f"{self.base}/api/bench/baseline")).status_code == 200
 
+    async def signed_in_cookies(self) -> str:
+        """A patient signed in afresh, their cookies as a Cookie header: the bare page must
+        answer them, not send them to sign in (wrk would not count a redirect as an error)."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            assert await self.sign_in_steps(client, None), "the bench's sign-in failed"
+            cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+            page = await client.get(f"{self.base}/bench/page-baseline")
+            assert page.status_code == 200, f"the bare page answered {page.status_code}"
+        return cookies
+
+    async def page_baseline(self, client: httpx.AsyncClient, _: int) -> bool:
+        response = await client.get(
+            f"{self.base}/bench/page-baseline", headers={"Cookie": self.signed_in_cookie}
+        )
+        return response.status_code == 200
+
     async def retrieve(self, client: httpx.AsyncClient, _: int) -> bool:
+        return await self._retrieve_at(client, "/api/v1/linkage/retrieve")
+
+    async def retrieve_floor(self, client: httpx.AsyncClient, _: int) -> bool:
+        return await self._retrieve_at(client, "/api/bench/retrieve-floor")
+
+    async def _retrieve_at(self, client: httpx.AsyncClient, path: str) -> bool:
         response = await client.post(
-            f"{self.base}/api/v1/linkage/retrieve",
-            json=retrieve_body(*random.choice(self.keyed)),
+            f"{self.base}{path}",
+            json=patient_body(*random.choice(self.keyed)),
             headers={"Authorization": f"Bearer {self.token}"},
         )
         return response.status_code == 200
+
+    async def create_floor(self, client: httpx.AsyncClient, _: int) -> bool:
+        number, surname, born = random.choice(self.unkeyed)
+        response = await client.post(
+            f"{self.base}/api/bench/create-floor",
+            json=patient_body(number, surname, born),
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        return response.status_code == 201
 
     async def create(self, client: httpx.AsyncClient, _: int) -> bool:
         if not self.unkeyed:
@@ -268,12 +301,7 @@ class Bench:
         number, surname, born = self.unkeyed.pop()
         response = await client.post(
             f"{self.base}/api/v1/linkage",
-            json={
-                "nhsNumber": number,
-                "odsCode": BENCH_ODS,
-                "surname": surname,
-                "dateOfBirth": born,
-            },
+            json=patient_body(number, surname, born),
             headers={"Authorization": f"Bearer {self.token}"},
         )
         return response.status_code == 201
@@ -629,7 +657,9 @@ SCENARIOS: list[
     ]
 ] = [
     ("baseline", lambda bench, level, seconds: bench.baseline, False),
+    ("retrieve_floor", lambda bench, level, seconds: bench.retrieve_floor, False),
     ("retrieve", lambda bench, level, seconds: bench.retrieve, False),
+    ("create_floor", lambda bench, level, seconds: bench.create_floor, False),
     ("create", lambda bench, level, seconds: bench.create, False),
     (
         "token",
@@ -638,6 +668,7 @@ SCENARIOS: list[
         ),
         False,
     ),
+    ("page_baseline", lambda bench, level, seconds: bench.page_baseline, False),
     ("sign_in", lambda bench, level, seconds: bench.sign_in, True),
 ]
 
@@ -781,18 +812,22 @@ def lean_calls(
     wanted = int(2 * max(expected_per_second, ONCE_ONLY_FLOOR_PER_SECOND) * seconds)
     if name == "baseline":
         return Calls("GET", "/api/bench/baseline", [])
-    if name == "retrieve":
-        bodies = [json.dumps(retrieve_body(*patient)) for patient in bench.keyed]
-        return Calls("POST", "/api/v1/linkage/retrieve", bodies, authorization=bearer)
+    if name == "page_baseline":
+        return Calls("GET", "/bench/page-baseline", [], cookie=bench.signed_in_cookie)
+    if name in ("retrieve", "retrieve_floor"):
+        bodies = [json.dumps(patient_body(*patient)) for patient in bench.keyed]
+        path = "/api/v1/linkage/retrieve" if name == "retrieve" else "/api/bench/retrieve-floor"
+        return Calls("POST", path, bodies, authorization=bearer)
+    if name == "create_floor":
+        # Rolled back by the portal: the same patients, round and round.
+        bodies = [json.dumps(patient_body(*patient)) for patient in bench.unkeyed[:-300]]
+        return Calls("POST", "/api/bench/create-floor", bodies, authorization=bearer)
     if name == "create":
         # A few hundred patients kept for the 200 concurrent creates; those wrk did not send
         # are given back after the level (unsent_patients_return).
         count = max(0, min(len(bench.unkeyed) - 300, wanted))
         taken = [bench.unkeyed.pop() for _ in range(count)]
-        bodies = [
-            json.dumps({"nhsNumber": n, "odsCode": BENCH_ODS, "surname": s, "dateOfBirth": b})
-            for n, s, b in taken
-        ]
+        bodies = [json.dumps(patient_body(*patient)) for patient in taken]
         return Calls(
             "POST", "/api/v1/linkage", bodies, each_once=True, authorization=bearer, sources=taken
         )
@@ -910,6 +945,8 @@ async def run_scenarios(
         for level in levels:
             async with httpx.AsyncClient(timeout=30) as client:
                 bench.token = await bench.fetch_token(client)  # never one near its expiry
+            if name == "page_baseline":
+                bench.signed_in_cookie = await bench.signed_in_cookies()
             fastest = max((f.per_second for f in figures if f.scenario == name), default=0.0)
             calls = (
                 lean_calls(bench, name, seconds, expected_per_second=fastest)
@@ -992,7 +1029,7 @@ async def two_hundred_creates(bench: Bench, patient: tuple[str, str, str]) -> di
         elapsed = time.perf_counter() - started
         retrieved = await client.post(
             f"{bench.base}/api/v1/linkage/retrieve",
-            json=retrieve_body(number, surname, born),
+            json=patient_body(number, surname, born),
             headers={"Authorization": f"Bearer {bench.token}"},
         )
     statuses = [r.status_code for r in responses]

@@ -1,14 +1,16 @@
 -- The lean load generator's calls (bench/lean.py): wrk sends each scenario's requests, read
 -- from a file of bodies made before the timed window, and prints its figures as one JSON line.
 -- Environment: BENCH_METHOD, BENCH_PATH, BENCH_BODIES (a file, one body a line; none for a GET),
--- BENCH_CONTENT_TYPE, BENCH_AUTHORIZATION, BENCH_EACH_ONCE ("1": each body used once, by one
--- thread only; otherwise every thread cycles through them all from a random start).
+-- BENCH_CONTENT_TYPE, BENCH_AUTHORIZATION, BENCH_COOKIE (a signed-in session's cookies),
+-- BENCH_EACH_ONCE ("1": each body used once, by one thread only; otherwise every thread cycles
+-- through them all from a random start).
 
 local method = os.getenv("BENCH_METHOD") or "GET"
 local path = os.getenv("BENCH_PATH") or "/"
 local bodies_file = os.getenv("BENCH_BODIES") or ""
 local content_type = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 local authorization = os.getenv("BENCH_AUTHORIZATION") or ""
+local cookie = os.getenv("BENCH_COOKIE") or ""
 local each_once = os.getenv("BENCH_EACH_ONCE") == "1"
 
 local threads = {}
@@ -33,6 +35,7 @@ function init(args)
   next_index = each_once and id or math.random(math.max(#bodies, 1))
   headers = {}
   if authorization ~= "" then headers["Authorization"] = authorization end
+  if cookie ~= "" then headers["Cookie"] = cookie end
   if #bodies > 0 then headers["Content-Type"] = content_type end
   exhausted = 0
 end

@@ -18,8 +18,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.BENCHMARK_BASELINE_ENABLED:
-    # Under /api/: the bare view goes through the chain the API's calls do (docs/adr/0028).
-    urlpatterns.append(path("api/bench/baseline", core_views.benchmark_baseline))
+    # Under /api/: the bare view and the floors go through the chain the API's calls do
+    # (docs/adr/0028, docs/adr/0030).
+    urlpatterns += [
+        path("api/bench/baseline", core_views.benchmark_baseline),
+        path("", include("linkage.benchmark_floor")),
+        # Not under /api/: on the pages' chain, for a signed-in user.
+        path("bench/page-baseline", core_views.benchmark_page_baseline),
+    ]
 
 if settings.NHS_LOGIN_SIMULATOR_ENABLED:
     # Wiring only: the portal reaches the simulator over HTTP, like any provider.

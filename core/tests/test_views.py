@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client, override_settings
-from django.urls import clear_url_caches, reverse
+from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -121,33 +117,3 @@ def test_a_signed_out_visitor_goes_back_from_a_footer_page_to_the_start_page(
 def test_the_start_page_has_no_back_link(client: Client) -> None:
     """The top of the service: nothing to go back to."""
     assert "nhsuk-back-link" not in client.get("/").content.decode()
-
-
-@pytest.fixture
-def benchmark_baseline_urls(settings: Any) -> Iterator[None]:
-    """The portal's URLs as `make bench` runs it: the baseline switched on."""
-    import citizen_portal.portal_urls as portal_urls
-
-    settings.BENCHMARK_BASELINE_ENABLED = True
-    importlib.reload(portal_urls)
-    settings.ROOT_URLCONF = "citizen_portal.portal_urls"
-    clear_url_caches()
-    yield
-    settings.BENCHMARK_BASELINE_ENABLED = False
-    importlib.reload(portal_urls)
-    clear_url_caches()
-
-
-@pytest.mark.usefixtures("benchmark_baseline_urls")
-def test_the_benchmark_s_bare_view_goes_through_the_api_s_middleware(client: Client) -> None:
-    """`make bench` compares each API call with it: on the same chain (docs/adr/0028)."""
-    response = client.get("/api/bench/baseline")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-    assert response["Content-Security-Policy"] == settings.API_CONTENT_SECURITY_POLICY
-    assert client.get("/bench/baseline").status_code == 404
-
-
-def test_the_benchmark_s_bare_view_is_off_unless_switched_on(client: Client) -> None:
-    assert client.get("/api/bench/baseline").status_code == 404
