@@ -19,6 +19,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from accounts import nhs_login_client
 from accounts.id_token import access_token_verify, id_token_verify
 from accounts.models import User
+from accounts.selectors import active_user_with_patient
 from accounts.services import patient_sign_in
 from accounts.sign_in_flow import SignInFlow
 
@@ -57,9 +58,8 @@ class NhsLoginBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
         """The signed-in user on each request, as long as the account is active: a patient
         whose account is deactivated is signed out at their next request, not when the
         session ends (the parent's does not look at ``is_active``). Their profile comes in
-        the same query: every patient page reads it."""
-        user = self.UserModel._default_manager.select_related("patient").filter(pk=user_id).first()
-        return user if user is not None and user.is_active else None
+        the same query, written out (accounts/selectors.py): every patient page reads it."""
+        return active_user_with_patient(user_id)
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The parent's token payload carries the code and, from the state's entry in the
