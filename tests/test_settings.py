@@ -214,7 +214,7 @@ def test_redis_url_moves_cache_and_sessions_to_redis(tmp_path: Path) -> None:
     loaded = _settings("local", {"REDIS_URL": "redis://127.0.0.1:6379/9"}, tmp_path)
 
     assert loaded["CACHE_BACKEND"] == "django_redis.cache.RedisCache"
-    assert loaded["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+    assert loaded["SESSION_ENGINE"] == "core.cache_sessions"
 
 
 @pytest.mark.parametrize("module", ["local", "production"])
