@@ -7,10 +7,21 @@ the tests see.
 
 from __future__ import annotations
 
+import os
+
 from cryptography.fernet import Fernet
 
-from citizen_portal.settings.base import *  # noqa: F403
-from citizen_portal.settings.base import (
+# pytest-xdist's workers share one Redis: each keeps its keys (rate-limit counters, cached
+# metadata) under a prefix of its own, so that one worker's sign-ins never spend the limit
+# another is testing. Set in the environment, before the settings read it, so that an app
+# server a test starts (which inherits it, and these settings) uses the same prefix.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "citizen-portal")
+if _WORKER and not _PREFIX.endswith(f"-{_WORKER}"):
+    os.environ["CACHE_KEY_PREFIX"] = f"{_PREFIX}-{_WORKER}"
+
+from citizen_portal.settings.base import *  # noqa: E402, F403
+from citizen_portal.settings.base import (  # noqa: E402
     DATA_DIR,
     DATABASES,
     LOGGING,
@@ -19,8 +30,8 @@ from citizen_portal.settings.base import (
     SECRET_KEY,
     env,
 )
-from citizen_portal.settings.components.demo import demo_install
-from citizen_portal.settings.components.simulator import simulator_install
+from citizen_portal.settings.components.demo import demo_install  # noqa: E402
+from citizen_portal.settings.components.simulator import simulator_install  # noqa: E402
 
 if not DATABASES:
     DATABASES["default"] = {
