@@ -202,3 +202,28 @@ def test_macros_of_the_same_name_in_two_templates_are_told_apart(tmp_path: Path)
         "first x",
         "second x",
     ]
+
+
+@pytest.mark.parametrize(
+    ("component", "macro", "params"),
+    [
+        ("skip-link", "skipLink", {"href": "#maincontent", "text": "Skip to main content"}),
+        ("back-link", "backLink", {"href": "/home/linkage-details/", "text": "Back"}),
+        (
+            "details",
+            "details",
+            {"summaryText": "What is a GP practice code?", "text": "A code & <its> reason."},
+        ),
+    ],
+)
+def test_the_layout_s_other_components_are_their_own_markup(
+    jinja: Environment, component: str, macro: str, params: dict[str, Any]
+) -> None:
+    """The skip link and back link of every page, and the home page's details component."""
+    imported = f'{{% from "nhsuk/components/{component}/macro.jinja" import {macro} %}}'
+    once = jinja.from_string(imported + f"{{{{ rendered_once({macro}, params) }}}}")
+    directly = jinja.from_string(imported + f"{{{{ {macro}(params) }}}}")
+
+    assert (
+        once.render(params=params) == once.render(params=params) == directly.render(params=params)
+    )
