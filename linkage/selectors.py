@@ -79,18 +79,24 @@ def audit_events_named(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
     )
 
 
+# Read on every patient page and at every sign-in: written out, as the ORM's building of even
+# this one-table query cost more than running it (docs/adr/0031).
+_GP_PRACTICE_SQL = (
+    f"SELECT ods_code, name, online_services_live FROM {Practice._meta.db_table} "  # noqa: S608
+    "WHERE ods_code = %s"
+)
+
+
 def gp_practice_for_ods_code(ods_code: str) -> GpPractice | None:
     """The practice a patient's GP practice code names, for their own pages: registered with
     accounts as its look-up (accounts/gp_practices.py), as accounts cannot import linkage."""
-    found = (
-        Practice.objects.filter(ods_code=ods_code)
-        .values_list("ods_code", "name", "online_services_live")
-        .first()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_GP_PRACTICE_SQL, [ods_code])
+        found = cursor.fetchone()
     if found is None:
         return None
     code, name, live = found
-    return GpPractice(ods_code=code, name=name, online_services_live=live)
+    return GpPractice(ods_code=code, name=name, online_services_live=bool(live))
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,14 @@ def lookup_restored() -> Iterator[None]:
 def test_linkage_registers_the_look_up_of_its_practices_at_start_up() -> None:
     PracticeFactory.create(ods_code="A12345", name="Demo Surgery", online_services_live=False)
 
+    PracticeFactory.create(ods_code="B23456", name="Live Surgery", online_services_live=True)
+
     assert gp_practice_find("A12345") == GpPractice(
         ods_code="A12345", name="Demo Surgery", online_services_live=False
     )
+    live = gp_practice_find("B23456")
+    assert live is not None
+    assert live.online_services_live is True  # a bool on every database, not SQLite's 1
 
 
 @pytest.mark.django_db
