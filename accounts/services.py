@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from accounts.models import IdentityProofingLevel, Patient, User
+from accounts.selectors import patient_with_user_locked
 from core.nhs_identifiers import nhs_number_is_valid, ods_code_is_valid
 
 logger = logging.getLogger(__name__)
@@ -83,13 +86,8 @@ def patient_sign_in(*, id_token_claims: dict[str, Any], userinfo: dict[str, Any]
     now = timezone.now()
     with transaction.atomic():
         # The user read in the same query (the sign-in returns it); only the patient's row
-        # locked, as before.
-        patient = (
-            Patient.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(nhs_login_sub=sub)
-            .first()
-        )
+        # locked, as before (accounts/selectors.py).
+        patient = patient_with_user_locked(sub)
         if patient is None:
             try:
                 with transaction.atomic():
@@ -103,5 +101,38 @@ def patient_sign_in(*, id_token_claims: dict[str, Any], userinfo: dict[str, Any]
         for field, value in profile.items():
             setattr(patient, field, value)
         patient.last_signed_in_at = now
-        patient.save()
+        _signed_in_profile_write(patient, (*profile, "last_signed_in_at"))
         return patient.user
+
+
+_PATIENT_FIELDS = {field.name: field for field in Patient._meta.concrete_fields}
+
+
+@cache
+def _profile_update_sql(vendor: str, fields: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(_PATIENT_FIELDS[name].column)} = %s" for name in fields)
+    return (
+        f"UPDATE {quote(Patient._meta.db_table)} SET {columns} "  # noqa: S608
+        f"WHERE {quote(Patient._meta.pk.column)} = %s"
+    )
+
+
+def _signed_in_profile_write(patient: Patient, fields: tuple[str, ...]) -> None:
+    """The refreshed profile's columns, written out: the ORM's save built a statement of every
+    column on each sign-in (docs/adr/0031). Each value prepared as the field would prepare it
+    for a save, and post_save sent as Model.save sends it, with the fields it wrote."""
+    values = [
+        _PATIENT_FIELDS[name].get_db_prep_save(getattr(patient, name), connection)
+        for name in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_profile_update_sql(connection.vendor, fields), [*values, patient.pk])
+    post_save.send(
+        sender=Patient,
+        instance=patient,
+        created=False,
+        update_fields=frozenset(fields),
+        raw=False,
+        using=DEFAULT_DB_ALIAS,
+    )

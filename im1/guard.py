@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from im1.errors import PairingLockedError
 from im1.models import PairingGuard
 from linkage.audit import Actor
 from linkage.errors import RateLimitedError, ServiceUnavailableError
+from linkage.models import LinkageKey, Practice, RegisteredPatient
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +140,32 @@ def pairing_locks_lift(*, actor: Actor, ods_code: str, account_ids: Iterable[str
 
 def pairing_locked(*, ods_code: str, account_ids: Collection[str] | QuerySet[Any, str]) -> bool:
     """Whether any of these accounts at the practice is locked. ``account_ids`` may be a
-    queryset of them, asked in the same query (a patient's P9 sign-in asks this every time,
-    im1/signals.py)."""
+    queryset of them, asked in the same query. A P9 sign-in asks the same of a patient's
+    accounts in a statement of its own (``registration_pairing_locked``)."""
     return PairingGuard.objects.filter(
         ods_code=ods_code, account_id__in=account_ids, locked_at__isnull=False
     ).exists()
+
+
+# Asked at every P9 sign-in, and nearly always answered "no": written out, as the ORM spent
+# several times the statement's own cost building its subquery (docs/adr/0031). Whether any
+# Account ID of the register's patient with this NHS number at this practice is locked.
+_REGISTRATION_PAIRING_LOCKED = f"""
+SELECT EXISTS (
+  SELECT 1 FROM {PairingGuard._meta.db_table} guard
+   WHERE guard.ods_code = %s AND guard.locked_at IS NOT NULL
+     AND guard.account_id IN (
+       SELECT stored_key.account_id FROM {LinkageKey._meta.db_table} stored_key
+         JOIN {RegisteredPatient._meta.db_table} patient ON patient.id = stored_key.patient_id
+         JOIN {Practice._meta.db_table} practice ON practice.id = patient.practice_id
+        WHERE patient.nhs_number = %s AND practice.ods_code = %s))
+"""  # noqa: S608 (the tables are the models' own, fixed at import)
+
+
+def registration_pairing_locked(*, nhs_number: str, ods_code: str) -> bool:
+    """``pairing_locked`` for every Account ID of the register's patient with this NHS number
+    at this practice, in one statement: what a patient's P9 sign-in asks (im1/signals.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REGISTRATION_PAIRING_LOCKED, [ods_code, nhs_number, ods_code])
+        (locked,) = cursor.fetchone()
+    return bool(locked)

@@ -20,11 +20,11 @@ from django.http import HttpRequest
 
 from accounts.models import IdentityProofingLevel, Patient
 from core.request_id import request_id_of
-from im1.guard import pairing_locked
+from im1.guard import registration_pairing_locked
 from im1.services import im1_pairing_unlock
 from linkage.audit import Actor, ActorType
 from linkage.errors import LinkageError
-from linkage.models import LinkageKey, RegisteredPatient
+from linkage.models import RegisteredPatient
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +37,6 @@ def _p9_registration(profile: Patient) -> tuple[str, str] | None:
     if not profile.nhs_number or not profile.gp_ods_code:
         return None
     return profile.nhs_number, profile.gp_ods_code
-
-
-def _locked_at_sign_in(*, nhs_number: str, ods_code: str) -> bool:
-    """Whether any account of the register's patient with this NHS number at this practice is
-    locked: one query, the patient's Account IDs asked inside it, as nearly every sign-in
-    finds nothing locked."""
-    account_ids = LinkageKey.objects.filter(
-        patient__nhs_number=nhs_number, patient__practice__ods_code=ods_code
-    ).values_list("account_id", flat=True)
-    return pairing_locked(ods_code=ods_code, account_ids=account_ids)
 
 
 @receiver(user_logged_in, dispatch_uid="im1_pairing_unlocked_at_p9_sign_in")
@@ -63,7 +53,7 @@ def pairing_unlocked_at_p9_sign_in(
         return
     nhs_number, ods_code = registration
     try:
-        if not _locked_at_sign_in(nhs_number=nhs_number, ods_code=ods_code):
+        if not registration_pairing_locked(nhs_number=nhs_number, ods_code=ods_code):
             return
         patient = (
             RegisteredPatient.objects.select_related("practice")

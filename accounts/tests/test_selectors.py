@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Patient, User
-from accounts.selectors import active_user_with_patient
+from accounts.selectors import active_user_with_patient, patient_with_user_locked
 from accounts.tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,56 @@ def test_a_user_read_this_way_saves_as_one_read_by_the_orm() -> None:
     assert Patient.objects.get(pk=patient.pk).given_name == "Bea"
     assert User.objects.get(pk=patient.user.pk).first_name == "Bea"
     assert Patient.objects.count() == 1
+
+
+def test_a_profile_by_its_sub_comes_with_its_user_as_the_orm_s_own() -> None:
+    patient = PatientFactory.create()
+    expected = Patient.objects.select_related("user").get(pk=patient.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        read = patient_with_user_locked(patient.nhs_login_sub)
+        assert read is not None
+        assert read.user.patient is read
+
+    assert len(queries.captured_queries) == 1
+    assert _values(read) == _values(expected)
+    assert _values(read.user) == _values(expected.user)
+    assert patient_with_user_locked("no-such-sub") is None
+
+
+def _locked_elsewhere(table: str, pk: int) -> bool:
+    """Whether another connection finds this row locked (NOWAIT: no waiting for it)."""
+    from django.db import connections
+    from django.db.utils import OperationalError
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            try:
+                cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE NOWAIT", [pk])  # noqa: S608
+            except OperationalError:
+                return True
+            finally:
+                cursor.execute("ROLLBACK")
+        return False
+    finally:
+        other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_the_profile_s_row_is_locked_and_the_user_s_is_not() -> None:
+    """As select_for_update(of=("self",)): two sign-ins of one patient take turns on the
+    profile, and nothing else waits on the user's row."""
+    from django.db import transaction
+
+    patient = PatientFactory.create()
+    with transaction.atomic():
+        assert patient_with_user_locked(patient.nhs_login_sub) is not None
+        profile_locked = _locked_elsewhere(Patient._meta.db_table, patient.pk)
+        user_locked = _locked_elsewhere(User._meta.db_table, patient.user.pk)
+
+    assert profile_locked is True
+    assert user_locked is False
+    assert _locked_elsewhere(Patient._meta.db_table, patient.pk) is False  # released at the end

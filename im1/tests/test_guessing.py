@@ -318,7 +318,7 @@ def lock_check_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def unreachable(**kwargs: object) -> bool:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("im1.signals.pairing_locked", unreachable)
+    monkeypatch.setattr("im1.signals.registration_pairing_locked", unreachable)
 
 
 @pytest.mark.usefixtures("lock_check_fails")
@@ -444,3 +444,40 @@ def test_with_the_cache_down_pairing_fails_closed(
     assert not Connection.objects.exists()
     event = AuditEvent.objects.get()
     assert (event.action, event.outcome) == ("im1_pair", "SERVICE_UNAVAILABLE")
+
+
+def test_the_sign_in_s_lock_check_finds_only_the_patient_s_own_locked_accounts(
+    linkage_key: LinkageKey,
+) -> None:
+    """registration_pairing_locked (im1/guard.py), written out: the same answer as
+    pairing_locked for the patient's Account IDs, whatever else is locked."""
+    from django.utils import timezone
+
+    from im1.guard import pairing_locked, registration_pairing_locked
+
+    def both() -> tuple[bool, bool]:
+        account_ids = LinkageKey.objects.filter(
+            patient__nhs_number=NHS_NUMBER, patient__practice__ods_code=ODS_CODE
+        ).values_list("account_id", flat=True)
+        return (
+            registration_pairing_locked(nhs_number=NHS_NUMBER, ods_code=ODS_CODE),
+            pairing_locked(ods_code=ODS_CODE, account_ids=account_ids),
+        )
+
+    # The same Account ID locked at another practice, another account locked here, and the
+    # patient's own guard with failures but no lock: none of them is this patient's lock.
+    PairingGuard.objects.create(
+        ods_code="B82000", account_id=linkage_key.account_id, locked_at=timezone.now()
+    )
+    PairingGuard.objects.create(
+        ods_code=ODS_CODE, account_id=random_account_id(), locked_at=timezone.now()
+    )
+    own = PairingGuard.objects.create(
+        ods_code=ODS_CODE, account_id=linkage_key.account_id, consecutive_failures=3
+    )
+    assert both() == (False, False)
+    assert registration_pairing_locked(nhs_number="9990000026", ods_code=ODS_CODE) is False
+
+    own.locked_at = timezone.now()
+    own.save()
+    assert both() == (True, True)
