@@ -45,8 +45,9 @@ from tests.support import (
     staff_signed_in,
 )
 
-# Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md).
-pytest_plugins = ["tests.security.secrets_in_logs"]
+# Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md); the
+# transactional tests' database is emptied by DELETE (tests/database_emptying.py).
+pytest_plugins = ["tests.security.secrets_in_logs", "tests.database_emptying"]
 
 
 # Flags that keep Chromium off the network it cannot reach here and out of a sandbox that
