@@ -44,14 +44,25 @@ simulator: override export NHS_LOGIN_SIMULATOR_ISSUER :=
 simulator: setup migrate ## Run the NHS login simulator on its own, on port 8001 (SIMULATOR_PORT)
 	$(MANAGE) runserver $(LISTEN_HOST):$(SIMULATOR_PORT)
 
-# The whole suite in two parts, to keep it under ten minutes on two cores: everything but the
-# browser journeys in TEST_WORKERS processes (pytest-xdist; each has its own test database),
-# then the browser journeys one at a time, as each drives a live server and Chromium of its own.
+# Every check, then the whole suite in two parts, to keep it under ten minutes on two cores.
+# The checks are separate programs, run two at a time (their output kept together per check).
+# Then everything but the browser journeys in TEST_WORKERS processes (pytest-xdist; each has its
+# own test database), and the browser journeys in BROWSER_TEST_WORKERS processes, each with its
+# own test database, live server and Chromium. A journey spends most of its time waiting (for a
+# page, a redirect, a session's timer), so there are more of those processes than cores, and one
+# that finishes its share takes journeys from the others' (--dist worksteal). Bytecode is written
+# even where PYTHONDONTWRITEBYTECODE is set: each pytest process, and each `make run` and app
+# server a test starts, would otherwise compile the project, its libraries and pytest's
+# rewritten tests afresh.
 TEST_WORKERS ?= 2
+BROWSER_TEST_WORKERS ?= 3
+CHECKS := lint import-contracts secrets-check typecheck migrations-check deploy-check
 .PHONY: test
-test: setup chromium lint import-contracts secrets-check typecheck migrations-check deploy-check ## Set up and run every check and the whole test suite
+test: export PYTHONDONTWRITEBYTECODE :=
+test: setup chromium ## Set up and run every check and the whole test suite
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(CHECKS)
 	$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser"
-	$(BIN)/pytest -m browser
+	$(BIN)/pytest -n $(BROWSER_TEST_WORKERS) --dist worksteal -m browser
 
 # The unit and service tests, in parallel, without the browser journeys, with coverage: for the
 # edit-test loop. `make test` is what lands.

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
@@ -45,8 +46,9 @@ from tests.support import (
     staff_signed_in,
 )
 
-# Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md).
-pytest_plugins = ["tests.security.secrets_in_logs"]
+# Every run logs at DEBUG and fails if a secret reaches any log record (docs/security.md); the
+# transactional tests' database is emptied by DELETE (tests/database_emptying.py).
+pytest_plugins = ["tests.security.secrets_in_logs", "tests.database_emptying"]
 
 
 # Flags that keep Chromium off the network it cannot reach here and out of a sandbox that
@@ -134,13 +136,24 @@ def check_accessibility() -> Callable[..., None]:
     return check
 
 
+@pytest.fixture(scope="session")
+def client_private_keys() -> dict[str, RSAPrivateKey]:
+    """The portal's keys as NHS login's client, one per role, made once for the run: each test
+    registers its client again with the key (its database is emptied after it), so a new key
+    per test bought nothing but the time to make one."""
+    return {"nhs-login": private_key_generate(), "provisioning": private_key_generate()}
+
+
 @pytest.fixture
 def nhs_login_live(
-    live_server: LiveServer, settings: SettingsWrapper, tmp_path: Path
+    live_server: LiveServer,
+    settings: SettingsWrapper,
+    tmp_path: Path,
+    client_private_keys: dict[str, RSAPrivateKey],
 ) -> NhsLoginLive:
     issuer = f"{live_server.url}/nhs-login-simulator"
     key_path = tmp_path / "nhs-login-client.pem"
-    private_key_write(key_path, private_key_generate())
+    private_key_write(key_path, client_private_keys["nhs-login"])
     settings.PORTAL_BASE_URL = live_server.url
     settings.NHS_LOGIN_ISSUER = issuer
     settings.NHS_LOGIN_SIMULATOR_ISSUER = issuer
@@ -196,10 +209,13 @@ def _simulator_registered_as_linkage_client(settings: SettingsWrapper, portal_ur
 
 @pytest.fixture
 def provisioning_live(
-    nhs_login_live: NhsLoginLive, settings: SettingsWrapper, tmp_path: Path
+    nhs_login_live: NhsLoginLive,
+    settings: SettingsWrapper,
+    tmp_path: Path,
+    client_private_keys: dict[str, RSAPrivateKey],
 ) -> NhsLoginLive:
     key_path = tmp_path / "provisioning-client.pem"
-    private_key_write(key_path, private_key_generate())
+    private_key_write(key_path, client_private_keys["provisioning"])
     settings.NHS_LOGIN_PROVISIONING_URL = f"{nhs_login_live.issuer}/provisioning"
     settings.NHS_LOGIN_PROVISIONING_TOKEN_URL = f"{nhs_login_live.issuer}/token"
     settings.NHS_LOGIN_PROVISIONING_CLIENT_ID = PROVISIONING_CLIENT_ID
