@@ -194,7 +194,7 @@ if REDIS_URL:
             },
         }
     }
-    # Django's cache sessions, each save and each new key one Redis command (core/cache_sessions.py).
+    # Django's cache sessions, a save and a new key one Redis command each (core/cache_sessions.py).
     SESSION_ENGINE = "core.cache_sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
