@@ -188,6 +188,19 @@ def json_answering_server(answer: Callable[[str], dict[str, Any]]) -> Iterator[s
         server.server_close()
 
 
+def discovery_elsewhere(issuer: str, *, code_exchange_path: str = "/token") -> dict[str, str]:
+    """A provider's discovery document that puts its sign-in page on another origin (OpenID
+    Connect Discovery 1.0, 3: any URL it likes), its other endpoints under ``issuer`` (the token
+    endpoint at ``code_exchange_path``); for ``json_answering_server``."""
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": "https://sign-in.provider.example/authorize",
+        "token_endpoint": f"{issuer}{code_exchange_path}",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks",
+    }
+
+
 def url_routes(
     patterns: list[Any], prefix: str = "", *, fixed_only: bool = False
 ) -> list[tuple[str, Any]]:

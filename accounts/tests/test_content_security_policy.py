@@ -20,7 +20,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from accounts.nhs_login_client import provider_metadata, provider_metadata_forget
 from tests.settings_process import settings_read
-from tests.support import json_answering_server
+from tests.support import discovery_elsewhere, json_answering_server
 
 pytestmark = pytest.mark.django_db
 
@@ -78,14 +78,7 @@ def provider_with_its_sign_in_page_elsewhere(settings: SettingsWrapper) -> Itera
     (OpenID Connect Discovery 1.0, 3: any URL the provider likes)."""
 
     def discovery(path: str) -> dict[str, Any]:
-        issuer = settings.NHS_LOGIN_ISSUER
-        return {
-            "issuer": issuer,
-            "authorization_endpoint": "https://sign-in.provider.example/authorize",
-            "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/userinfo",
-            "jwks_uri": f"{issuer}/jwks",
-        }
+        return discovery_elsewhere(settings.NHS_LOGIN_ISSUER)
 
     with json_answering_server(discovery) as address:
         settings.NHS_LOGIN_ISSUER = address

@@ -20,7 +20,7 @@ from accounts.nhs_login_client import (
     provider_metadata_forget,
     sign_in_form_origins,
 )
-from tests.support import json_answering_server
+from tests.support import discovery_elsewhere, json_answering_server
 
 
 @dataclass
@@ -42,14 +42,7 @@ def provider(settings: SettingsWrapper) -> Iterator[Provider]:
         issuer = published.issuer
         if path.endswith("/jwks"):
             return {"keys": [{"kty": "RSA", "kid": kid} for kid in published.keys]}
-        return {
-            "issuer": issuer,
-            # Its sign-in page on another origin (Discovery 1.0, 3: any URL it likes).
-            "authorization_endpoint": "https://sign-in.provider.example/authorize",
-            "token_endpoint": f"{issuer}{published.token_path}",
-            "userinfo_endpoint": f"{issuer}/userinfo",
-            "jwks_uri": f"{issuer}/jwks",
-        }
+        return discovery_elsewhere(issuer, code_exchange_path=published.token_path)
 
     with json_answering_server(answer) as address:
         published.issuer = address
