@@ -8,8 +8,10 @@ profiled in one process (docs/adr/0031). So both are written out, once per datab
 from the models' own fields, and their rows made into models as the ORM would: each column
 through the converters the ORM applies (on SQLite, a naive datetime made aware; on
 PostgreSQL, none), the user's ``patient`` and the patient's ``user`` cached on each other as
-``select_related`` caches them. ``accounts/tests/test_selectors.py`` compares what they build
-with the ORM's own, field by field.
+``select_related`` caches them. ``Model.objects.raw``, which converts the values itself (the
+token request's client, linkage/api_auth.py), builds one model from a row, not two from a
+join, so the conversion is done here. ``accounts/tests/test_selectors.py`` compares what they
+build with the ORM's own, field by field.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from accounts.models import Patient, User
 
 _USER_FIELDS = tuple(User._meta.concrete_fields)
 _PATIENT_FIELDS = tuple(Patient._meta.concrete_fields)
+# Model.from_db's names for the row's columns, in the statement's order.
+_USER_ATTNAMES = [field.attname for field in _USER_FIELDS]
+_PATIENT_ATTNAMES = [field.attname for field in _PATIENT_FIELDS]
 
 
 @cache
@@ -82,16 +87,12 @@ def _built(row: tuple[Any, ...]) -> tuple[User, Patient | None]:
     Patient.DoesNotExist without a query."""
     count = len(_USER_FIELDS)
     user = User.from_db(
-        DEFAULT_DB_ALIAS,
-        [field.attname for field in _USER_FIELDS],
-        _converted(list(row[:count]), User, connection),
+        DEFAULT_DB_ALIAS, _USER_ATTNAMES, _converted(list(row[:count]), User, connection)
     )
     patient: Patient | None = None
     if row[count] is not None:
         patient = Patient.from_db(
-            DEFAULT_DB_ALIAS,
-            [field.attname for field in _PATIENT_FIELDS],
-            _converted(list(row[count:]), Patient, connection),
+            DEFAULT_DB_ALIAS, _PATIENT_ATTNAMES, _converted(list(row[count:]), Patient, connection)
         )
         Patient.user.field.set_cached_value(patient, user)
     User.patient.related.set_cached_value(user, patient)
